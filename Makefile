@@ -1,0 +1,37 @@
+# Quick start: `make demo` then `make test` (Python 3.11 and make; everything else is installed here).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test build verify bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements/grader.txt requirements/dev.txt requirements/torch.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/grader.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet -r requirements/torch.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(PY) -m autograder build --out dist
+
+# The main job: build the student release and the Gradescope autograder, then grade the
+# reference solution and the untouched template exactly as Gradescope would.
+demo: build
+	$(PY) -m autograder demo --out dist
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+verify: $(STAMP)
+	$(PY) -m autograder verify
+
+bench: $(STAMP)
+	$(PY) -m autograder.bench
+
+clean:
+	rm -rf dist .pytest_cache .hypothesis

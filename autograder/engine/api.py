@@ -1,0 +1,168 @@
+"""The contract between the grading engine and the hidden tests.
+
+A hidden test receives a :class:`Student`: a proxy whose ``call`` runs one of the student's
+functions *in a separate worker process* and returns the decoded result (numpy arrays and plain
+Python data only). It never gets the student's objects themselves.
+
+Errors from the student's side are typed:
+
+* :class:`StudentError` subclasses (ordinary ``Exception``): the function is missing, raised, or
+  returned something that cannot cross the process boundary. Hypothesis may shrink on these,
+  which gives the student the smallest input that makes their function raise.
+* :class:`CallAborted` (a ``BaseException``): the call timed out, or the worker died/exited, or
+  the function was already disabled by an earlier timeout/crash. Hypothesis does not catch
+  ``BaseException``, so the test stops at once (no shrinking on slow calls) and the engine marks
+  the test failed with the abort's message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+
+# ----------------------------------------------------------------------------- student errors
+class StudentError(Exception):
+    """Something went wrong inside the student's code (never inside the grader)."""
+
+    def __init__(self, function: str, message: str):
+        super().__init__(message)
+        self.function = function
+        self.message = message
+
+
+class MissingFunction(StudentError):
+    """The submission does not define ``function`` (or defines it as something not callable)."""
+
+
+class StudentRaised(StudentError):
+    """The student's function raised. ``exc_type`` is the exception's class name, ``detail``
+    its (truncated, sanitized) message."""
+
+    def __init__(self, function: str, exc_type: str, detail: str):
+        super().__init__(function, f"{function} raised {exc_type}: {detail}")
+        self.exc_type = exc_type
+        self.detail = detail
+
+
+class BadReturn(StudentError):
+    """The function returned a value that cannot be sent back (an object, a generator, ...)."""
+
+
+class CallAborted(BaseException):
+    """A call that must stop the current test at once.
+
+    ``kind`` is ``"timeout"`` (over the per-call time limit), ``"crash"`` (the worker process
+    died: exit, segfault, out of memory) or ``"disabled"`` (an earlier call of this function timed
+    out or crashed, so later tests of it fail without being run).
+    """
+
+    def __init__(self, function: str, kind: str, message: str):
+        super().__init__(message)
+        self.function = function
+        self.kind = kind
+        self.message = message
+
+
+# ----------------------------------------------------------------------------- torch values
+@dataclass(frozen=True)
+class TorchTensor:
+    """An argument that the worker turns into a ``torch.Tensor`` before the call.
+
+    ``device="auto"`` means CUDA when the worker sees a GPU, else the CPU.
+    """
+
+    array: Any  # np.ndarray
+    requires_grad: bool = False
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class TensorValue:
+    """A ``torch.Tensor`` that came back from the worker, converted to numpy."""
+
+    array: Any  # np.ndarray (on the host)
+    device: str  # e.g. "cpu", "cuda:0"
+    dtype: str  # e.g. "torch.float32"
+    requires_grad: bool = False
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What :meth:`Student.call_ex` returns."""
+
+    value: Any
+    args: tuple = ()
+    """the arguments as they were after the call (only with ``return_args=True``): for in-place
+    functions and for checking that inputs were not modified"""
+    grads: tuple = ()
+    """with ``backward=True``: ``.grad`` of every ``TorchTensor(requires_grad=True)`` argument
+    after ``value.backward()``, in argument order (``None`` where no gradient was produced)"""
+
+
+class Student(Protocol):
+    """The proxy a hidden test gets. Arguments and results are numpy arrays, Python scalars,
+    ``None``, str, and lists/tuples/dicts of those (plus :class:`TorchTensor` arguments)."""
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` in the worker; returns the decoded value."""
+
+    def call_ex(self, function: str, args: Sequence[Any] = (), kwargs: dict | None = None, *,
+                return_args: bool = False, backward: bool = False) -> CallResult:
+        """Like :meth:`call`, with the arguments after the call and/or autograd gradients."""
+
+    def has(self, function: str) -> bool:
+        """Whether the submission defines ``function`` as a callable."""
+
+
+# ----------------------------------------------------------------------------- hidden tests
+class TestFailure(AssertionError):
+    """A hidden test failed. ``message`` is Markdown written for the student: what was checked,
+    the smallest failing input, expected against got, and a hint."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    """One graded test. Its name in results.json is ``f"{question} {description}"``."""
+
+    __test__ = False
+
+    question: str
+    """question id (see autograder.questions)"""
+    description: str
+    """what it checks, e.g. "cross_entropy matches the reference on random logits" """
+    points: float
+    functions: tuple[str, ...]
+    """the student functions it calls (the engine uses this to skip tests of disabled functions)"""
+    run: Callable[[Student], None] = field(repr=False, compare=False)
+    """raises TestFailure / StudentError / CallAborted on failure; returns None on success"""
+    hint: str = ""
+    """a hint in the lecture's terms, shown under a failure"""
+    misconception: str = ""
+    """the misconception this test reveals, in the lecture's words (for the class report)"""
+
+    @property
+    def name(self) -> str:
+        return f"{self.question} {self.description}"
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The result of running one HiddenTest (or a public check) against a submission."""
+
+    __test__ = False
+
+    name: str
+    question: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str
+    """Markdown shown to the student"""
+    visibility: str
+    """Gradescope visibility: visible, after_due_date, after_published, hidden"""

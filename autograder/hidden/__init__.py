@@ -1,0 +1,1 @@
+"""Hidden property-based tests (never shipped to students)."""
