@@ -1,0 +1,1 @@
+"""The assignment sources (text and structure the notebook is built from)."""

@@ -1,0 +1,1 @@
+"""Lecture 16, "Training transformer models": notebook sources."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image (Ubuntu 22.04, as root).
+# Pinned installs on the system Python with pip; no conda; nothing from outside the package index.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+PYTHON="${AUTOGRADER_PYTHON:-python3}"
+
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-pip
+fi
+"$PYTHON" -m pip install --no-cache-dir --quiet -r "$SOURCE/requirements.txt"
+if "$PYTHON" -c "import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if c.get('autograder',{}).get('torch_track') else 1)" "$SOURCE/otter_config.json"; then
+    # The torch track is on: a CPU-only build (raise Gradescope's memory limit, see README).
+    "$PYTHON" -m pip install --no-cache-dir --quiet -r "$SOURCE/requirements-torch.txt" \
+        --extra-index-url https://download.pytorch.org/whl/cpu
+fi
+
+# The unprivileged user that runs student code: it cannot read the source (hidden tests,
+# reference) or the results folder.
+id -u ag-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ag-student
+chmod -R go-rwx "$SOURCE"
+mkdir -p "$ROOT/results" && chmod 700 "$ROOT/results"

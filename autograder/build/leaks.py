@@ -1,0 +1,63 @@
+"""Look through a student release for reference code and hidden-test content."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from autograder.build.source import read_functions
+from autograder.paths import ROOT
+
+HIDDEN = ROOT / "autograder" / "hidden"
+MIN_LINE = 24  # shorter lines (``return out``, ``import numpy as np``) are too common to tell
+
+
+def _body_lines(source: str) -> list[str]:
+    """The statements of a function's body (docstring excluded), one stripped line each."""
+    node = ast.parse(source).body[0]
+    body = node.body[1:] if isinstance(node.body[0], ast.Expr) else node.body
+    lines = source.splitlines()
+    start = body[0].lineno - node.lineno if body else len(lines)
+    return [line.strip() for line in lines[start:]]
+
+
+def secret_lines() -> dict[str, str]:
+    """Distinctive lines of the reference's function bodies and of the hidden tests."""
+    secrets = {}
+    for fn in read_functions().values():
+        for line in _body_lines(fn.source):
+            if len(line) >= MIN_LINE:
+                secrets[line] = f"reference {fn.module}.{fn.name}"
+    for path in sorted(HIDDEN.glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if len(line) >= 40 and not line.startswith(("#", "import ", "from ")):
+                secrets[line] = f"hidden test {path.name}"
+    return secrets
+
+
+def _release_text(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        return "\n".join("".join(cell.get("source", "")) for cell in nb["cells"])
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def find_leaks(release: Path) -> list[str]:
+    """One line per leak found in the files under ``release`` (empty when clean)."""
+    problems = []
+    files = sorted(p for p in release.rglob("*") if p.is_file())
+    for path in files:
+        rel = path.relative_to(release)
+        if rel.parts[0] in ("reference", "hidden", "autograder") or path.suffix == ".zip":
+            problems.append(f"{rel} should not be in the student release")
+    secrets = secret_lines()
+    for path in files:
+        if path.suffix not in (".py", ".ipynb", ".md", ".txt", ".json"):
+            continue
+        text = _release_text(path)
+        for line, origin in secrets.items():
+            if line in text:
+                problems.append(f"{path.relative_to(release)} contains a line of the {origin}: "
+                                f"{line[:60]!r}")
+    return problems

@@ -1,0 +1,122 @@
+"""The student and solutions notebooks, built from small nbformat cell factories.
+
+Layout: intro, setup cell, then per question its explanation, one cell per function (a stub, or
+the reference in the solutions) and a locked ``grader.check`` cell; then "Put it together"
+(tagged ``skip-grading``: the autograder does not run it), the optional torch track, and the
+final ``check_all`` / ``export`` cells.
+"""
+from __future__ import annotations
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder.build.source import FunctionSource, module_imports, read_functions, with_helpers
+from autograder.build.template import stub
+from autograder.paths import ASSIGNMENT
+from autograder.questions import NUMPY_QUESTIONS, TORCH_QUESTIONS, Question
+
+NOTEBOOK_NAME = "lecture16.ipynb"
+SKIP_GRADING = "skip-grading"
+
+
+# ----------------------------------------------------------------------------- cell factories
+def markdown(source: str) -> list[NotebookNode]:
+    return [new_markdown_cell(source.strip())]
+
+
+def code(source: str, *, tags: tuple[str, ...] = (), locked: bool = False) -> list[NotebookNode]:
+    cell = new_code_cell(source.strip())
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    if locked:
+        cell.metadata["editable"] = False
+        cell.metadata["deletable"] = False
+    return [cell]
+
+
+def check(question: Question) -> list[NotebookNode]:
+    return code(f'grader.check("{question.id}")', locked=True)
+
+
+def setup_cell(imports: list[str]) -> list[NotebookNode]:
+    lines = ["# Run this cell first: it loads numpy and the public checks.", *imports, "",
+             "import otter", 'grader = otter.Notebook(tests_dir="tests")']
+    return code("\n".join(lines), locked=True)
+
+
+def function_cells(question: Question, functions: dict[str, FunctionSource], solutions: bool,
+                   defined: set[str]) -> list[NotebookNode]:
+    cells: list[NotebookNode] = []
+    for name in question.functions:
+        if solutions:
+            parts = with_helpers([name], functions, defined)
+            cells += code("\n\n\n".join(fn.source for fn in parts))
+        else:
+            cells += code(stub(functions[name], question))
+    return cells
+
+
+def question_cells(question: Question, functions, solutions: bool, defined: set[str]):
+    text = (ASSIGNMENT / f"{question.id}.md").read_text(encoding="utf-8")
+    return [*markdown(text), *function_cells(question, functions, solutions, defined),
+            *check(question)]
+
+
+def put_it_together_cells() -> list[NotebookNode]:
+    from assignments.lecture16.cells import read_percent_cells
+
+    cells: list[NotebookNode] = []
+    for kind, source in read_percent_cells(ASSIGNMENT / "put_it_together.py"):
+        cells += markdown(source) if kind == "markdown" else code(source, tags=(SKIP_GRADING,))
+    return cells
+
+
+def torch_setup_cell(imports: list[str]) -> list[NotebookNode]:
+    guarded = "\n".join("    " + line for line in imports)
+    return code("try:\n" + guarded + "\nexcept ImportError:\n"
+                "    torch = None\n"
+                '    print("PyTorch is not installed here: the optional torch track will not run.")')
+
+
+def final_cells() -> list[NotebookNode]:
+    return [
+        *markdown("## Submit\n\nRun every public check once more, then export your notebook. "
+                  "Upload the `.zip` that `grader.export` writes (or the `.ipynb` itself) to "
+                  "Gradescope. Save the notebook first (File > Save): the export takes the "
+                  "notebook as it is on disk."),
+        *code("grader.check_all()", locked=True),
+        *code(f'grader.export("{NOTEBOOK_NAME}", pdf=False)', locked=True),
+    ]
+
+
+def build_notebook(solutions: bool = False) -> NotebookNode:
+    functions = read_functions()
+    numpy_modules = sorted({functions[f].module for q in NUMPY_QUESTIONS for f in q.functions})
+    torch_modules = sorted({functions[f].module for q in TORCH_QUESTIONS for f in q.functions})
+    defined: set[str] = set()
+    cells = [*markdown((ASSIGNMENT / "intro.md").read_text(encoding="utf-8")),
+             *setup_cell(module_imports(numpy_modules))]
+    for question in NUMPY_QUESTIONS:
+        cells += question_cells(question, functions, solutions, defined)
+    cells += put_it_together_cells()
+    cells += markdown((ASSIGNMENT / "torch_track.md").read_text(encoding="utf-8"))
+    torch_imports = [line for line in module_imports(torch_modules)
+                     if line not in module_imports(numpy_modules)]
+    cells += torch_setup_cell(torch_imports)
+    for question in TORCH_QUESTIONS:
+        cells += [*markdown(f"### {question.title} (`{question.id}`)"),
+                  *function_cells(question, functions, solutions, defined), *check(question)]
+    cells += final_cells()
+    for i, cell in enumerate(cells):  # stable ids: the same sources build the same notebook
+        cell.id = f"cell-{i:03d}"
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def write_notebook(nb: NotebookNode, path) -> None:
+    nbformat.validate(nb)
+    nbformat.write(nb, str(path))
