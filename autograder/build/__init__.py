@@ -1,0 +1,1 @@
+"""Building the student release, the solutions and the autograder zips (instructor side)."""
