@@ -18,3 +18,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "project"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory):
+    """One full build (student release, executed solutions, both zips) for the whole run."""
+    from autograder.cli import main
+
+    out = tmp_path_factory.mktemp("dist")
+    assert main(["build", "--out", str(out)]) == 0
+    return out

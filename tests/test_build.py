@@ -3,20 +3,11 @@ import json
 import zipfile
 
 import nbformat
-import pytest
-
 from autograder.build import leaks
 from autograder.build.execute import errors, execute_notebook
 from autograder.build.release import build
 from autograder.cli import main
 from autograder.questions import QUESTIONS
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    assert main(["build", "--out", str(out)]) == 0
-    return out
 
 
 def _outputs_text(cell):
