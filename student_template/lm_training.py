@@ -1,0 +1,544 @@
+"""Lecture 16, "Training transformer models": the functions you implement.
+
+Fill in every function that raises NotImplementedError. Keep the names and signatures: the
+autograder calls them exactly like this. Use numpy only (the optional torch track uses PyTorch).
+Inputs must never be modified: return new arrays.
+
+Check your work with the public checks in the notebook (grader.check("q1_chunking"), ...);
+Gradescope runs more (hidden) tests that compare your functions with a reference solution on
+many generated inputs.
+
+This file is generated from the reference by `python -m autograder build`; do not edit the
+copy in the course repository by hand.
+"""
+import math
+
+import numpy as np
+
+try:  # the torch track is optional
+    import torch
+except ImportError:
+    torch = None
+
+
+# ======================================================================
+# q1_chunking: Raw text to training examples
+# ======================================================================
+def chunk_tokens(docs, block_size, eos_id=None):
+    """Concatenate tokenized documents into one stream and cut it into blocks of equal length.
+
+    Every document is tokenized on its own; the stream is
+    ``doc_0 + [eos] + doc_1 + [eos] + ... + doc_last + [eos]`` (the ``eos`` tokens only when
+    ``eos_id`` is not None; 0 is a valid id). The stream is cut into consecutive blocks of
+    ``block_size`` tokens and the leftover shorter than ``block_size`` is dropped, so no block
+    is padded.
+
+    Args:
+        docs: a list of documents, each a list (or 1-D array) of integer token ids; a document
+            may be empty.
+        block_size: the length L of every block (a positive int).
+        eos_id: the end-of-sequence token id appended after every document (the last one
+            included), or None for no separator.
+
+    Returns:
+        An int64 array of shape (n_blocks, block_size) with
+        ``n_blocks = n_tokens // block_size``; shape (0, block_size) when there are fewer than
+        ``block_size`` tokens in all.
+
+    Example:
+        >>> chunk_tokens([[5, 6, 7], [8, 9]], block_size=3, eos_id=0)
+        array([[5, 6, 7],
+               [0, 8, 9]])
+        >>> chunk_tokens([[5, 6]], block_size=4).shape
+        (0, 4)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("chunk_tokens is not implemented yet: see the lecture section 'Training data: tokenize, concatenate with EOS, chunk' (q1_chunking)")
+
+
+def next_token_pairs(blocks):
+    """Split blocks into (inputs, targets) for next-token prediction: position t predicts t+1.
+
+    ``inputs = blocks[:, :-1]`` and ``targets = blocks[:, 1:]``, so ``targets[b, t]`` is the
+    token that follows ``inputs[b, t]``.
+
+    Args:
+        blocks: integer array of shape (n, L), e.g. from ``chunk_tokens``.
+
+    Returns:
+        (inputs, targets): two new arrays (copies, not views) of shape (n, L - 1), with the
+        dtype of ``blocks``.
+
+    Example:
+        >>> x, y = next_token_pairs(np.array([[10, 11, 12, 13]]))
+        >>> x, y
+        (array([[10, 11, 12]]), array([[11, 12, 13]]))
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("next_token_pairs is not implemented yet: see the lecture section 'Training data: tokenize, concatenate with EOS, chunk' (q1_chunking)")
+
+
+# ======================================================================
+# q2_causal_mask: The causal attention mask
+# ======================================================================
+def causal_mask(T):
+    """The causal mask for a sequence of length T: True where query i may attend to key j.
+
+    ``mask[i, j] = (j <= i)``: a lower triangle, the diagonal included (a token sees itself).
+
+    Args:
+        T: the sequence length (a positive int).
+
+    Returns:
+        A bool array of shape (T, T).
+
+    Example:
+        >>> causal_mask(3)
+        array([[ True, False, False],
+               [ True,  True, False],
+               [ True,  True,  True]])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("causal_mask is not implemented yet: see the lecture section 'The causal attention mask' (q2_causal_mask)")
+
+
+def causal_attention(q, k, v):
+    """Scaled dot-product attention with the causal mask (one head).
+
+    ``weights = softmax(q @ k^T / sqrt(d))`` over the last axis, with every future position
+    (j > i) masked out *before* the softmax, and ``output = weights @ v``. Each row of
+    ``weights`` sums to 1 and ``weights[..., i, j]`` is exactly 0 for j > i. Same result as
+    PyTorch's ``scaled_dot_product_attention(q, k, v, is_causal=True)``. The masked softmax
+    subtracts each row's max, so it stays finite for scores of magnitude 1e4.
+
+    Args:
+        q: queries, shape (..., T, d), e.g. (B, T, d); leading (batch, head) axes are kept.
+        k: keys, shape (..., T, d).
+        v: values, shape (..., T, dv).
+
+    Returns:
+        (output, weights): output of shape (..., T, dv) and weights of shape (..., T, T),
+        in the float dtype of the inputs.
+
+    Example:
+        >>> q = k = np.zeros((1, 3, 2)); v = np.array([[[1.0], [2.0], [6.0]]])
+        >>> out, w = causal_attention(q, k, v)
+        >>> w[0]  # equal scores: uniform over the allowed positions
+        array([[1.        , 0.        , 0.        ],
+               [0.5       , 0.5       , 0.        ],
+               [0.33333333, 0.33333333, 0.33333333]])
+        >>> out[0, :, 0]  # running means of v
+        array([1. , 1.5, 3. ])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("causal_attention is not implemented yet: see the lecture section 'The causal attention mask' (q2_causal_mask)")
+
+
+# ======================================================================
+# q3_cross_entropy: Cross-entropy loss and its gradient
+# ======================================================================
+def log_softmax(logits):
+    """Log-probabilities from logits over the last axis, computed stably.
+
+    ``log_softmax(x)_i = x_i - log(sum_j exp(x_j))``. Subtracting the max first (which does
+    not change the result) keeps ``exp`` from overflowing, so logits of magnitude 1e4 give
+    finite, accurate values.
+
+    Args:
+        logits: float array of shape (..., V), e.g. (B, T, V).
+
+    Returns:
+        An array of the same shape and float dtype: each row's ``exp`` sums to 1.
+
+    Example:
+        >>> log_softmax(np.array([1000.0, 1000.0]))  # naive exp(1000) would overflow
+        array([-0.69314718, -0.69314718])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("log_softmax is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+
+
+def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
+    """Cross-entropy between the model's predicted distributions and the true tokens.
+
+    Per position, ``loss = -log p(target) = -log_softmax(logits)[..., target]`` (natural log).
+    Positions whose target equals ``ignore_index`` (e.g. padding) contribute nothing. Same
+    result as PyTorch's ``F.cross_entropy`` on ``logits.reshape(-1, V)`` and
+    ``targets.reshape(-1)``.
+
+    Args:
+        logits: float array of shape (..., V), e.g. (B, T, V).
+        targets: integer array of shape (...), e.g. (B, T), with values in [0, V) or equal to
+            ``ignore_index``.
+        ignore_index: a target value to skip, or None to count every position.
+        reduction: ``"mean"`` (over the positions not ignored; nan when every position is
+            ignored, as in PyTorch), ``"sum"``, or ``"none"``.
+
+    Returns:
+        For ``"mean"`` and ``"sum"``, a numpy scalar of the logits' float dtype (float32 logits
+        give a float32 loss); for ``"none"``, an array of shape ``targets.shape`` with 0.0 at
+        the ignored positions.
+
+    Example (the lecture's): the model gives [the, cat, sat, on, mat] the probabilities
+    [0.1, 0.2, 0.5, 0.15, 0.05] and the true next token is "sat" (index 2):
+
+        >>> logits = np.log(np.array([[0.1, 0.2, 0.5, 0.15, 0.05]]))  # (1, V=5)
+        >>> round(float(cross_entropy(logits, np.array([2]))), 2)  # -log(0.5)
+        0.69
+        >>> better = np.log(np.array([[0.03, 0.05, 0.85, 0.05, 0.02]]))
+        >>> round(float(cross_entropy(better, np.array([2]))), 2)  # -log(0.85)
+        0.16
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("cross_entropy is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+
+
+def cross_entropy_grad(logits, targets, ignore_index=None):
+    """Gradient of the mean cross-entropy with respect to the logits.
+
+    ``d loss / d logits = (softmax(logits) - onehot(targets)) / N`` where N counts the
+    positions not ignored; ignored positions get rows of zeros. When every position is ignored
+    the mean loss is nan, and the gradient is all zeros, as PyTorch's autograd gives for
+    ``F.cross_entropy(...).backward()``.
+
+    Args:
+        logits: float array of shape (..., V), e.g. (B, T, V).
+        targets: integer array of shape (...), with values in [0, V) or equal to
+            ``ignore_index``.
+        ignore_index: a target value to skip, or None to count every position.
+
+    Returns:
+        An array of the shape and float dtype of ``logits``.
+
+    Example: the true token's logit goes down, every other one up, by its probability:
+
+        >>> logits = np.log(np.array([[0.1, 0.2, 0.5, 0.15, 0.05]]))
+        >>> cross_entropy_grad(logits, np.array([2])).round(2)
+        array([[ 0.1 ,  0.2 , -0.5 ,  0.15,  0.05]])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("cross_entropy_grad is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+
+
+# ======================================================================
+# q4_perplexity: Perplexity
+# ======================================================================
+def perplexity(logits, targets, ignore_index=None):
+    """Perplexity of the model on these targets: ``exp(mean cross-entropy)``.
+
+    ``PPL = exp(-(1/N) * sum_t log p(target_t))`` over the N positions not ignored (natural
+    log, so it matches ``exp`` of PyTorch's mean cross-entropy). A model that spreads its
+    probability uniformly over V tokens has perplexity exactly V; a perfect model has 1.
+
+    Args:
+        logits: float array of shape (..., V), e.g. (B, T, V).
+        targets: integer array of shape (...), with values in [0, V) or equal to
+            ``ignore_index``.
+        ignore_index: a target value to skip, or None to count every position.
+
+    Returns:
+        A Python float (nan when every position is ignored).
+
+    Example: a uniform model over V = 50 tokens:
+
+        >>> logits = np.zeros((2, 3, 50))  # (B, T, V), every token equally likely
+        >>> round(perplexity(logits, np.array([[1, 2, 3], [4, 5, 6]])), 2)
+        50.0
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("perplexity is not implemented yet: see the lecture section 'Perplexity' (q4_perplexity)")
+
+
+def corpus_perplexity(losses, counts):
+    """Perplexity of a whole corpus from per-batch mean losses, weighting every token equally.
+
+    ``PPL = exp(sum_i losses[i] * counts[i] / sum_i counts[i])``: batch i's mean loss is
+    weighted by the number of tokens it held. This is *not* the mean of the per-batch
+    perplexities (nor ``exp`` of the unweighted mean loss) when the batches differ in size.
+
+    Args:
+        losses: sequence or 1-D array of per-batch mean cross-entropies, shape (n_batches,).
+        counts: sequence or 1-D array of the number of tokens in each batch, shape
+            (n_batches,).
+
+    Returns:
+        A Python float.
+
+    Example: a small batch that went badly counts less than a big one that went well:
+
+        >>> round(corpus_perplexity([0.69, 2.3], [300, 100]), 2)  # exp(437 / 400)
+        2.98
+        >>> round(float(np.exp(0.69) + np.exp(2.3)) / 2, 2)  # mean of per-batch PPLs: wrong
+        5.98
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("corpus_perplexity is not implemented yet: see the lecture section 'Perplexity' (q4_perplexity)")
+
+
+# ======================================================================
+# q5_optimization: The training loop's update
+# ======================================================================
+def global_grad_norm(grads):
+    """The L2 norm of all gradients taken together, as if concatenated into one vector.
+
+    ``||g|| = sqrt(sum over arrays of sum(g ** 2))``.
+
+    Args:
+        grads: dict from a parameter name to its gradient array (any shapes).
+
+    Returns:
+        A Python float (computed in the gradients' float dtype; 0.0 for an empty dict).
+
+    Example:
+        >>> global_grad_norm({"w": np.array([3.0, 0.0]), "b": np.array([4.0])})
+        5.0
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("global_grad_norm is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale every gradient by the same factor so that the global norm is at most max_norm.
+
+    ``clip_coef = min(1, max_norm / (total_norm + 1e-6))`` and ``g <- g * clip_coef`` for every
+    gradient, exactly as PyTorch's ``torch.nn.utils.clip_grad_norm_`` (which also multiplies
+    by a coefficient of 1 when the norm is already small). Clipping is global: one factor for
+    all arrays, so the direction of the whole update is kept.
+
+    Args:
+        grads: dict from a parameter name to its gradient array.
+        max_norm: the largest global norm allowed (a positive float).
+
+    Returns:
+        (clipped, total_norm): a new dict of new arrays (same keys, shapes and dtypes), and the
+        global norm *before* clipping as a Python float.
+
+    Example:
+        >>> clipped, norm = clip_grad_norm({"w": np.array([3.0, 4.0])}, max_norm=1.0)
+        >>> norm, clipped["w"].round(4)
+        (5.0, array([0.6, 0.8]))
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("clip_grad_norm is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+
+
+def init_adamw_state(params):
+    """The optimizer state before the first step: step 0 and zero moments for every parameter.
+
+    Args:
+        params: dict from a parameter name to its array.
+
+    Returns:
+        ``{"step": 0, "m": {name: zeros}, "v": {name: zeros}}``, the zeros shaped and typed
+        like each parameter.
+
+    Example:
+        >>> state = init_adamw_state({"w": np.ones((2, 3))})
+        >>> state["step"], state["m"]["w"].shape, float(state["v"]["w"].sum())
+        (0, (2, 3), 0.0)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("init_adamw_state is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+
+
+def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
+               max_grad_norm=None):
+    """One step of AdamW, as ``torch.optim.AdamW`` takes it, without modifying the inputs.
+
+    With ``t = state["step"] + 1`` (t starts at 1) and ``b1, b2 = betas``, for every parameter:
+
+    1) decoupled weight decay: ``p <- p * (1 - lr * weight_decay)``
+    2) moments: ``m <- b1 * m + (1 - b1) * g`` and ``v <- b2 * v + (1 - b2) * g ** 2``
+    3) bias correction: ``m_hat = m / (1 - b1 ** t)`` and ``v_hat = v / (1 - b2 ** t)``
+    4) update: ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``
+
+    When ``max_grad_norm`` is not None the gradients are first clipped together with
+    ``clip_grad_norm(grads, max_grad_norm)``, as a training loop calls
+    ``clip_grad_norm_`` before ``optimizer.step()``.
+
+    Args:
+        params: dict from a parameter name to its array.
+        grads: dict with the same keys: the gradient of the loss for each parameter.
+        state: the optimizer state, ``{"step": int, "m": {name: array}, "v": {name: array}}``
+            (start with ``init_adamw_state(params)``).
+        lr: the learning rate.
+        betas: (b1, b2), the decay rates of the first and second moment averages.
+        eps: added to ``sqrt(v_hat)`` to avoid dividing by zero.
+        weight_decay: the decoupled weight-decay coefficient (multiplied by ``lr``).
+        max_grad_norm: clip the global gradient norm to this first, or None for no clipping.
+
+    Returns:
+        (new_params, new_state): new dicts of new arrays; ``new_state["step"]`` is t. The
+        inputs (params, grads, state and its arrays) are left unchanged.
+
+    Example: the first step moves every parameter by about lr against its gradient's sign:
+
+        >>> params, grads = {"w": np.array([1.0, 1.0])}, {"w": np.array([0.5, -2.0])}
+        >>> new_params, new_state = adamw_step(params, grads, init_adamw_state(params),
+        ...                                    lr=0.1, weight_decay=0.0)
+        >>> new_params["w"].round(4), new_state["step"]
+        (array([0.9, 1.1]), 1)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("adamw_step is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+
+
+def warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    """The learning rate at a given step: linear warmup from 0, then a cosine decay to min_lr.
+
+    1) ``step < warmup_steps``: ``max_lr * step / warmup_steps``;
+    2) otherwise, with ``progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)``:
+       ``min_lr + 0.5 * (max_lr - min_lr) * (1 + cos(pi * progress))`` while ``progress < 1``;
+    3) ``min_lr`` from then on.
+
+    Args:
+        step: the current step (an int >= 0; step 0 is the first update).
+        max_lr: the peak learning rate, reached at ``step == warmup_steps``.
+        warmup_steps: the number of warmup steps (0 for none).
+        total_steps: the step at which the decay reaches ``min_lr``.
+        min_lr: the floor of the schedule.
+
+    Returns:
+        A Python float.
+
+    Example:
+        >>> [round(warmup_cosine_lr(s, 1.0, 2, 6), 2) for s in range(8)]
+        [0.0, 0.5, 1.0, 0.85, 0.5, 0.15, 0.0, 0.0]
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("warmup_cosine_lr is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+
+
+# ======================================================================
+# t1_cross_entropy: Cross-entropy in PyTorch (optional torch track)
+# ======================================================================
+def cross_entropy_torch(logits, targets, ignore_index=None):
+    """Mean cross-entropy on tensors, differentiable, built from plain torch operations.
+
+    ``loss = mean over the positions not ignored of -log_softmax(logits)[..., target]``, with
+    ``log_softmax(x) = x - logsumexp(x)`` (stable for large logits). Its autograd gradient is
+    that of PyTorch's built-in cross-entropy: ``(softmax - onehot) / N``, zero rows where
+    ignored. When every position is ignored the loss is nan and the gradient all zeros, as
+    in PyTorch.
+
+    Args:
+        logits: float tensor of shape (..., V), e.g. (B, T, V), possibly requiring grad.
+        targets: integer tensor of shape (...), with values in [0, V) or equal to
+            ``ignore_index``, on the device of ``logits``.
+        ignore_index: a target value to skip, or None to count every position.
+
+    Returns:
+        A 0-d tensor (the mean loss) on the device and in the dtype of ``logits``.
+
+    Example:
+        >>> logits = torch.tensor([[0.1, 0.2, 0.5, 0.15, 0.05]]).log()  # (1, V=5)
+        >>> round(cross_entropy_torch(logits, torch.tensor([2])).item(), 2)  # -log(0.5)
+        0.69
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("cross_entropy_torch is not implemented yet: see the lecture section 'Cross-entropy loss' (t1_cross_entropy)")
+
+
+# ======================================================================
+# t2_causal_attention: Causal attention in PyTorch (optional torch track)
+# ======================================================================
+def causal_attention_torch(q, k, v):
+    """Scaled dot-product attention with the causal mask, on tensors.
+
+    ``weights = softmax(q @ k^T / sqrt(d))`` with future positions (j > i) set to -inf before
+    the softmax, so their weights are exactly 0; ``output = weights @ v``. Same result as
+    PyTorch's built-in scaled dot-product attention with ``is_causal=True``.
+
+    Args:
+        q: queries, shape (..., T, d).
+        k: keys, shape (..., T, d).
+        v: values, shape (..., T, dv).
+
+    Returns:
+        (output, weights) of shapes (..., T, dv) and (..., T, T), on the inputs' device and
+        in their dtype.
+
+    Example:
+        >>> q = k = torch.zeros(1, 2, 4); v = torch.tensor([[[1.0], [3.0]]])
+        >>> out, w = causal_attention_torch(q, k, v)
+        >>> w[0].tolist(), out[0, :, 0].tolist()
+        ([[1.0, 0.0], [0.5, 0.5]], [1.0, 2.0])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("causal_attention_torch is not implemented yet: see the lecture section 'The causal attention mask' (t2_causal_attention)")
+
+
+# ======================================================================
+# t3_optimization: Clipping and AdamW in PyTorch (optional torch track)
+# ======================================================================
+def clip_grad_norm_torch_(grads, max_norm):
+    """Clip a list of gradient tensors in place to a global norm of at most max_norm.
+
+    ``total_norm = sqrt(sum over tensors of sum(g ** 2))``, then every ``g`` is multiplied by
+    ``clamp(max_norm / (total_norm + 1e-6), max=1)``, as PyTorch's built-in gradient clipping
+    does (a coefficient of 1, no change, when the norm is already small).
+
+    Args:
+        grads: a list of gradient tensors (any shapes, one device), scaled in place.
+        max_norm: the largest global norm allowed.
+
+    Returns:
+        The global norm before clipping, a 0-d tensor on the gradients' device.
+
+    Example:
+        >>> grads = [torch.tensor([3.0]), torch.tensor([4.0])]
+        >>> clip_grad_norm_torch_(grads, max_norm=1.0).item(), [round(g.item(), 4) for g in grads]
+        (5.0, [0.6, 0.8])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("clip_grad_norm_torch_ is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
+
+
+def init_adamw_state_torch(params):
+    """The AdamW state before the first step, for a list of parameter tensors.
+
+    Args:
+        params: a list of parameter tensors.
+
+    Returns:
+        ``{"step": 0, "m": [zeros], "v": [zeros]}``, one zero tensor per parameter with its
+        shape, dtype and device.
+
+    Example:
+        >>> state = init_adamw_state_torch([torch.ones(2, 3)])
+        >>> state["step"], state["m"][0].shape
+        (0, torch.Size([2, 3]))
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("init_adamw_state_torch is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
+
+
+def adamw_step_torch_(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                      weight_decay=0.01):
+    """One AdamW step on lists of tensors, in place, as PyTorch's AdamW optimizer takes it.
+
+    With ``t = state["step"] + 1`` and ``b1, b2 = betas``, for every parameter ``p``:
+    1) ``p <- p * (1 - lr * weight_decay)``; 2) ``m <- b1 * m + (1 - b1) * g`` and
+    ``v <- b2 * v + (1 - b2) * g ** 2``; 3) ``m_hat = m / (1 - b1 ** t)``,
+    ``v_hat = v / (1 - b2 ** t)``; 4) ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``.
+
+    Args:
+        params: a list of parameter tensors, updated in place (under ``torch.no_grad()``, so
+            leaf tensors that require grad are fine).
+        grads: a list of gradient tensors, one per parameter (e.g. ``[p.grad for p in params]``).
+        state: ``{"step": int, "m": [tensors], "v": [tensors]}`` from
+            ``init_adamw_state_torch(params)``; its step and moments are updated in place.
+        lr, betas, eps, weight_decay: as in PyTorch's AdamW (and ``adamw_step``).
+
+    Returns:
+        None: params and state change in place.
+
+    Example:
+        >>> p = torch.ones(2)
+        >>> state = init_adamw_state_torch([p])
+        >>> adamw_step_torch_([p], [torch.tensor([0.5, -2.0])], state, lr=0.1, weight_decay=0.0)
+        >>> [round(x, 4) for x in p.tolist()], state["step"]
+        ([0.9, 1.1], 1)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("adamw_step_torch_ is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
