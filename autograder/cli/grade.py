@@ -1,0 +1,39 @@
+"""``python -m autograder grade``: one submission (``--results``), or a folder of them (``--csv``)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from autograder.cli import CommandError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("grade", help="grade a submission, or a folder of submissions, as "
+                                     "Gradescope would")
+    p.add_argument("path", type=Path, help="a .ipynb, .py or .zip submission, or a folder of them")
+    p.add_argument("--results", type=Path, help="write Gradescope's results.json here (one submission)")
+    p.add_argument("--csv", type=Path, help="write one row per submission here (a folder)")
+    p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
+    p.add_argument("--results-dir", type=Path, help="keep each submission's results.json here")
+    p.add_argument("--quiet", action="store_true", help="print nothing (used by batch grading)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise CommandError(f"expected a submission or a folder at {args.path}, found nothing")
+    if args.csv is not None:
+        if not args.path.is_dir():
+            raise CommandError(f"--csv grades a folder of submissions; {args.path} is a file")
+        from autograder.cli.batch import grade_folder
+
+        return grade_folder(args.path, args.csv, jobs=max(1, args.jobs), results_dir=args.results_dir)
+    from autograder.engine.results import write_results
+    from autograder.engine.runner import grade
+    from autograder.report import score_table
+
+    result = grade(args.path)
+    if args.results is not None:
+        write_results(result, args.results)
+    if not args.quiet:
+        print(score_table(result))
+    return 0

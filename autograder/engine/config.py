@@ -1,0 +1,52 @@
+"""The grading settings: the ``"autograder"`` key of ``otter_config.json``."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from autograder.paths import OTTER_CONFIG
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+class ConfigError(Exception):
+    """otter_config.json is missing a value or holds a wrong one."""
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    public_visibility: str = "visible"
+    """Gradescope visibility of the public checks (0 points, the ones students ran)"""
+    hidden_visibility: str = "after_due_date"
+    """Gradescope visibility of the hidden tests (they carry the points)"""
+    torch_track: bool = False
+    """grade the optional torch track (its worker imports torch)"""
+    torch_track_points: float = 0.0
+    """extra credit for the whole torch track, split evenly over its questions"""
+    examples_per_test: int = 40
+    """hypothesis examples per hidden test"""
+    call_timeout_s: float = 5.0
+    """wall-clock limit for one call of a student function"""
+    cell_timeout_s: float = 20.0
+    """wall-clock limit for one notebook cell (or top-level statement) while loading"""
+
+
+def load_config(path: Path = OTTER_CONFIG) -> GradingConfig:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8")).get("autograder", {})
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"expected a JSON file at {path}, got: {e}") from e
+    known = {f.name for f in fields(GradingConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"expected keys among {sorted(known)} under 'autograder' in {path}, "
+                          f"got {unknown}; remove or rename them")
+    config = GradingConfig(**raw)
+    for name in ("public_visibility", "hidden_visibility"):
+        if getattr(config, name) not in VISIBILITIES:
+            raise ConfigError(f"expected {name} in {VISIBILITIES}, got {getattr(config, name)!r}")
+    if config.examples_per_test < 1 or config.call_timeout_s <= 0 or config.cell_timeout_s <= 0:
+        raise ConfigError("expected examples_per_test >= 1 and positive timeouts in "
+                          f"{path}, got {raw}")
+    return config

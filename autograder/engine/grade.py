@@ -1,0 +1,16 @@
+"""Gradescope's entry point (``run_autograder`` calls :func:`run_gradescope`)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autograder.engine.results import write_results
+from autograder.engine.runner import grade
+
+
+def run_gradescope() -> int:
+    """Grade ``$AUTOGRADER_ROOT/submission`` into ``$AUTOGRADER_ROOT/results/results.json``."""
+    root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    result = grade(root / "submission")
+    write_results(result, root / "results" / "results.json")
+    return 0

@@ -1,0 +1,85 @@
+"""What grading produced, and the one function that owns Gradescope's ``results.json`` format."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.engine.api import TestOutcome
+from autograder.questions import QUESTIONS
+
+MAX_OUTPUT = 4000  # characters of one test's output; the whole file stays well under 1 MB
+MAX_TOP_OUTPUT = 8000
+
+
+@dataclass
+class GradingResult:
+    submission: str
+    tests: list[TestOutcome] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    """Markdown lines for the top of the results page (what happened while loading)"""
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    def by_question(self) -> dict[str, tuple[float, float]]:
+        """question id -> (points earned, points possible), in the spec's order."""
+        table = {}
+        for q in QUESTIONS:
+            tests = [t for t in self.tests if t.question == q.id]
+            if tests:
+                table[q.id] = (round(sum(t.score for t in tests), 6),
+                               round(sum(t.max_score for t in tests), 6))
+        return table
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + "\n\n*(output truncated)*"
+
+
+def to_gradescope(result: GradingResult) -> dict:
+    """Gradescope's results format: score, execution_time, output and tests (name, score,
+    max_score, status, output, visibility), with Markdown outputs."""
+    return {
+        "score": result.score,
+        "execution_time": round(result.execution_time, 3),
+        "output": _truncate("\n\n".join(result.messages), MAX_TOP_OUTPUT),
+        "output_format": "md",
+        "test_output_format": "md",
+        "stdout_visibility": "hidden",
+        "tests": [{
+            "name": t.name,
+            "score": round(t.score, 6),
+            "max_score": round(t.max_score, 6),
+            "status": "passed" if t.passed else "failed",
+            "output": _truncate(t.output, MAX_OUTPUT),
+            "output_format": "md",
+            "visibility": t.visibility,
+        } for t in result.tests],
+    }
+
+
+def write_results(result: GradingResult, path: Path) -> Path:
+    """Write results.json atomically: a reader sees the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(to_gradescope(result), indent=1, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,168 @@
+"""Grade one submission: load it into a sandboxed worker, run the public checks and the hidden
+tests against it, and return a :class:`GradingResult`. :func:`grade` never raises: whatever goes
+wrong (an unreadable submission, a bug in the grader) still gives a result, with a plain message
+for the student and, for a grader bug, the traceback in a hidden test for the instructor.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+
+from autograder.engine.api import (CallAborted, HiddenTest, StudentError, TestFailure,
+                                   TestOutcome)
+from autograder.engine.client import WorkerClient
+from autograder.engine.config import GradingConfig, load_config
+from autograder.engine.loader import SubmissionError, Submission, load
+from autograder.engine.results import GradingResult
+from autograder.engine.sandbox import Sandbox
+from autograder.questions import ALL_FUNCTIONS, BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+
+GRADER_BUG = ("This test could not be run because of a problem in the autograder, not in your "
+              "code. Your instructors can see the details; please tell them.")
+
+
+def graded_questions(config: GradingConfig):
+    return NUMPY_QUESTIONS + (TORCH_QUESTIONS if config.torch_track else ())
+
+
+def hidden_tests(config: GradingConfig) -> list[HiddenTest]:
+    """The hidden tests, torch-track points scaled to the configured extra credit."""
+    from autograder.hidden import hidden_tests as declared
+
+    tests = declared(examples_per_test=config.examples_per_test, torch_track=config.torch_track)
+    per_torch_question = config.torch_track_points / max(1, len(TORCH_QUESTIONS))
+    scaled = []
+    for test in tests:
+        if BY_ID[test.question].track == "torch":
+            test = HiddenTest(test.question, test.description, test.points * per_torch_question,
+                              test.functions, test.run, test.hint, test.misconception)
+        scaled.append(test)
+    return scaled
+
+
+def _outcome(name: str, question: str, points: float, passed: bool, output: str,
+             visibility: str) -> TestOutcome:
+    return TestOutcome(name=name, question=question, score=points if passed else 0.0,
+                       max_score=points, passed=passed, output=output, visibility=visibility)
+
+
+def _failure_text(test: HiddenTest, message: str) -> str:
+    hint = f"\n\n**Hint:** {test.hint}" if test.hint and test.hint not in message else ""
+    return message + hint
+
+
+def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str) -> TestOutcome:
+    missing = [f for f in test.functions if not student.has(f)]
+    disabled = [f for f in test.functions if f in student.disabled]
+    if missing:
+        text = (f"Not run: your submission does not define {', '.join(missing)} (check the "
+                "name, and that its cell runs without an error).")
+        return _outcome(test.name, test.question, test.points, False, text, visibility)
+    if disabled:
+        return _outcome(test.name, test.question, test.points, False,
+                        student.disabled[disabled[0]].capitalize() + ".", visibility)
+    try:
+        test.run(student)
+    except TestFailure as e:
+        return _outcome(test.name, test.question, test.points, False, _failure_text(test, e.message),
+                        visibility)
+    except StudentError as e:
+        return _outcome(test.name, test.question, test.points, False,
+                        _failure_text(test, e.message), visibility)
+    except CallAborted as e:
+        return _outcome(test.name, test.question, test.points, False,
+                        _failure_text(test, e.message), visibility)
+    return _outcome(test.name, test.question, test.points, True, "Passed.", visibility)
+
+
+def run_public_checks(student: WorkerClient, questions, visibility: str) -> list[TestOutcome]:
+    """The cases students ran with ``grader.check``: visible, 0 points, one test per question."""
+    from assignments.lecture16.public_cases import cases_with_expected, compare
+
+    ids = {q.id for q in questions}
+    by_question: dict[str, list] = {}
+    for case in cases_with_expected():
+        if case.question in ids:
+            by_question.setdefault(case.question, []).append(case)
+    outcomes = []
+    for q in questions:
+        problems = []
+        for case in by_question.get(q.id, []):
+            try:
+                if not student.has(case.function):
+                    raise TestFailure(f"your submission does not define {case.function}")
+                got = student.call(case.function, *case.args, **case.kwargs)
+                problem = compare(case.expected, got, rtol=case.rtol, atol=case.atol)
+            except (TestFailure, StudentError, CallAborted) as e:
+                problem = e.message
+            if problem:
+                problems.append(f"- **{case.description}**: {problem}")
+        text = ("All public checks passed." if not problems else
+                "These public checks (the ones `grader.check` runs) failed:\n\n" + "\n".join(problems))
+        outcomes.append(_outcome(f"{q.id} public checks", q.id, 0.0, not problems, text, visibility))
+    return outcomes
+
+
+def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
+    lines = [f"Graded `{submission.name}` ({len(submission.cells)} "
+             f"{'code cells' if submission.kind == 'notebook' else 'top-level statements'})."]
+    trouble = [c for c in student.report.cells if c.status not in ("ok", "skipped")]
+    if trouble:
+        lines.append("These parts of your submission did not run and were skipped (the rest "
+                     "was graded):\n\n" + "\n".join(f"- {c.label}: {c.status} ({c.message})"
+                                                    for c in trouble[:20]))
+    return lines
+
+
+def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig, text: str):
+    return [_outcome(t.name, t.question, t.points, False, text, config.hidden_visibility)
+            for t in tests if t.question in {q.id for q in questions}]
+
+
+def _grade(path: Path, config: GradingConfig, result: GradingResult) -> None:
+    questions = graded_questions(config)
+    tests = hidden_tests(config)
+    try:
+        submission = load(path)
+    except SubmissionError as e:
+        result.messages.append(f"**Your submission could not be read:** {e}")
+        result.tests += _all_failed(questions, tests, config, f"Not run: {e}")
+        return
+    functions = [f for q in questions for f in q.functions if f in ALL_FUNCTIONS]
+    with Sandbox(torch=config.torch_track) as sandbox:
+        student = WorkerClient(sandbox, list(submission.cells), functions,
+                               as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
+                               cell_timeout_s=config.cell_timeout_s)
+        try:
+            student.start()
+            result.messages += _load_messages(submission, student)
+            result.tests += run_public_checks(student, questions, config.public_visibility)
+            for test in tests:
+                result.tests.append(run_hidden_test(test, student, config.hidden_visibility))
+        finally:
+            student.close()
+
+
+def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
+    """Grade the submission at ``path``. Never raises (but for KeyboardInterrupt)."""
+    started = time.monotonic()
+    result = GradingResult(submission=Path(path).name)
+    try:
+        config = config or load_config()
+        _grade(Path(path), config, result)
+    except Exception:
+        detail = traceback.format_exc()
+        config = config if isinstance(config, GradingConfig) else GradingConfig()
+        result.messages.append(f"**The autograder failed.** {GRADER_BUG}")
+        graded = {t.name for t in result.tests}
+        try:
+            remaining = [t for t in hidden_tests(config) if t.name not in graded]
+        except Exception:
+            remaining = []
+        result.tests += _all_failed(graded_questions(config), remaining, config, GRADER_BUG)
+        first = graded_questions(config)[0].id
+        result.tests.append(_outcome(f"{first} autograder error (instructors only)", first, 0.0,
+                                     False, f"```\n{detail[-3500:]}\n```", "hidden"))
+    result.execution_time = time.monotonic() - started
+    return result

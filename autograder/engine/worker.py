@@ -1,0 +1,240 @@
+"""The worker process: it runs the submission's code and answers the grader's calls.
+
+Started by :mod:`autograder.engine.sandbox` as ``python -I worker.py REQUEST_FD RESPONSE_FD`` from
+a scratch folder (a copy of this file and ``wire.py``), as an unprivileged user when the grader is
+root, with resource limits. It imports only the standard library, numpy and (for the torch track,
+on first use) torch. Its stdout and stderr go to /dev/null, so a submission that prints gigabytes
+only wastes its own time. Requests and replies are framed JSON messages (see ``wire.py``):
+
+    {"op": "load", "cells": [{"label", "source"}...], "skip": [i...], "cell_timeout": s,
+     "as_main": bool, "functions": [names], "block_torch": bool}
+        -> {"cell": i} before each cell, then {"loaded": [{"status", "message"}...],
+           "defined": [names]}
+    {"op": "call", "function", "args", "kwargs", "return_args", "backward"}
+        -> {"value", "args", "grads"} or {"error": {"kind", "type", "message"}}
+"""
+import builtins
+import os
+import signal
+import sys
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+
+import wire  # noqa: E402
+
+MAX_DETAIL = 600  # characters of an exception's message sent back
+
+
+class CellTimeout(BaseException):
+    """A cell ran past its time limit (raised by SIGALRM inside the cell)."""
+
+
+def _short(text):
+    text = str(text)
+    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL] + " ..."
+
+
+def _describe(exc):
+    try:
+        return _short(exc)
+    except BaseException:  # a __str__ that raises
+        return "(its message could not be shown)"
+
+
+# ----------------------------------------------------------------------------- torch, lazily
+def _torch():
+    return sys.modules.get("torch")
+
+
+def _tensor_or_none(value):
+    torch = _torch()
+    if torch is None or not isinstance(value, torch.Tensor):
+        return None
+    t = value.detach()
+    if t.dtype in (torch.bfloat16, torch.float16):
+        t = t.float()
+    array = wire._array(t.cpu().numpy())
+    return {"__tensor__": [array, str(value.device), str(value.dtype), bool(value.requires_grad)]}
+
+
+def _torch_arg(array, requires_grad, device):
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    t = torch.from_numpy(array).to(device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+# ----------------------------------------------------------------------------- the namespace
+class _Quiet:
+    """Stands in for otter's Notebook (and anything display-like): every method does nothing."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _install_stand_ins():
+    otter = types.ModuleType("otter")
+    otter.Notebook = _Quiet
+    sys.modules["otter"] = otter
+    try:
+        import IPython.display  # noqa: F401
+    except ImportError:
+        ipython = types.ModuleType("IPython")
+        display = types.ModuleType("IPython.display")
+        for name in ("display", "Markdown", "HTML", "Image", "clear_output"):
+            setattr(display, name, _Quiet)
+        ipython.display = display
+        sys.modules["IPython"], sys.modules["IPython.display"] = ipython, display
+
+
+class _NoTorch:
+    """A meta path finder that makes ``import torch`` fail (the numpy track never needs it)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("PyTorch is not available while the numpy track is graded")
+        return None
+
+
+def _new_namespace(as_main):
+    return {"__name__": "__main__" if as_main else "submission", "__builtins__": builtins,
+            "display": lambda *args, **kwargs: None}
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeout()
+
+
+def run_cell(source, label, namespace, timeout):
+    """Execute one cell; return {"status": "ok" | "error" | "timeout", "message": ...}."""
+    try:
+        code = compile(source, label, "exec")
+    except SyntaxError as e:
+        return {"status": "error", "message": f"SyntaxError at line {e.lineno}: {e.msg}"}
+    except (ValueError, RecursionError, MemoryError) as e:
+        return {"status": "error", "message": f"{type(e).__name__}: {_describe(e)}"}
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        exec(code, namespace)
+        return {"status": "ok", "message": ""}
+    except CellTimeout:
+        return {"status": "timeout", "message": f"ran longer than {timeout:g} s"}
+    except BaseException as e:  # SystemExit and KeyboardInterrupt included: a cell may not stop us
+        line = ""
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == label:
+                line = f" (line {tb.tb_lineno})"
+            tb = tb.tb_next
+        return {"status": "error", "message": f"{type(e).__name__}{line}: {_describe(e)}"}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+# ----------------------------------------------------------------------------- the loop
+class Worker:
+    def __init__(self, request_fd, response_fd):
+        self.requests = os.fdopen(request_fd, "rb", buffering=0)
+        self.response_fd = response_fd
+        self.namespace = _new_namespace(False)
+
+    def send(self, message):
+        data = wire.dumps(message)
+        view = memoryview(data)
+        while view:
+            n = os.write(self.response_fd, view)
+            view = view[n:]
+
+    def read_exactly(self, n):
+        chunks, got = [], 0
+        while got < n:
+            chunk = self.requests.read(n - got)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def load(self, request):
+        self.namespace = _new_namespace(request["as_main"])
+        if request.get("block_torch"):
+            sys.meta_path.insert(0, _NoTorch())
+        statuses = []
+        for i, cell in enumerate(request["cells"]):
+            if i in request["skip"]:
+                statuses.append({"status": "skipped", "message": ""})
+                continue
+            self.send({"cell": i})
+            statuses.append(run_cell(cell["source"], cell["label"], self.namespace,
+                                     request["cell_timeout"]))
+        defined = [name for name in request["functions"] if callable(self.namespace.get(name))]
+        self.send({"loaded": statuses, "defined": defined})
+
+    def call(self, request):
+        name = request["function"]
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            return {"error": {"kind": "missing", "type": "", "message": f"{name} is not defined"}}
+        try:
+            args = wire.decode(request["args"], torch_arg=_torch_arg)
+            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg)
+        except ImportError:
+            return {"error": {"kind": "raised", "type": "ImportError",
+                              "message": "PyTorch is not installed where your code runs"}}
+        try:
+            value = fn(*args, **kwargs)
+            grads = []
+            if request["backward"]:
+                value.backward()
+                torch = _torch()
+                grads = [a.grad for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
+        except BaseException as e:  # SystemExit too: a function may not stop the worker
+            return {"error": {"kind": "raised", "type": type(e).__name__, "message": _describe(e)}}
+        try:
+            reply = {"value": wire.encode(value, _tensor_or_none)}
+            if request["return_args"]:
+                reply["args"] = wire.encode(args, _tensor_or_none)
+            if grads:
+                reply["grads"] = wire.encode(grads, _tensor_or_none)
+            return reply
+        except wire.WireError as e:
+            return {"error": {"kind": "bad_return", "type": "", "message": f"returned {e}"}}
+        except BaseException as e:  # a returned object whose conversion raises
+            return {"error": {"kind": "bad_return", "type": type(e).__name__,
+                              "message": f"returned a value that could not be read: {_describe(e)}"}}
+
+    def serve(self):
+        while True:
+            request = wire.read_message(self.read_exactly)
+            if request is None or request.get("op") == "exit":
+                return
+            if request["op"] == "load":
+                self.load(request)
+            elif request["op"] == "call":
+                self.send(self.call(request))
+            elif request["op"] == "ping":
+                self.send({"pong": True})
+
+
+def main(argv):
+    request_fd, response_fd = int(argv[1]), int(argv[2])
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # student output goes nowhere; input() gets end-of-file
+        os.dup2(devnull, fd)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file write fails, not the worker
+    np.seterr(all="ignore")
+    _install_stand_ins()
+    Worker(request_fd, response_fd).serve()
+    os._exit(0)  # skip interpreter teardown (atexit hooks the submission registered)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,190 @@
+"""The worker process and its client: loading, calls, timeouts, crashes, cleanup."""
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.engine import wire
+from autograder.engine.api import BadReturn, CallAborted, MissingFunction, StudentRaised
+from autograder.engine.client import WorkerClient
+from autograder.engine.loader import SubmissionError, from_bytes
+from autograder.engine.sandbox import Sandbox
+
+FUNCTIONS = ["f", "g", "h"]
+
+
+def client_for(sandbox, source, *, name="sub.py", call_timeout_s=2.0, cell_timeout_s=3.0):
+    submission = from_bytes(source.encode() if isinstance(source, str) else source, name)
+    client = WorkerClient(sandbox, list(submission.cells), FUNCTIONS, as_main=submission.as_main,
+                          call_timeout_s=call_timeout_s, cell_timeout_s=cell_timeout_s)
+    client.start()
+    return client
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox() as box:
+        yield box
+
+
+def test_values_cross_the_boundary_with_their_types(sandbox):
+    client = client_for(sandbox, "import numpy as np\n"
+                                 "def f(x):\n    return x, float(x.sum()), np.float32(2), {'a': [1, None]}\n")
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    arr, total, scalar, d = client.call("f", x)
+    assert arr.dtype == np.int32 and arr.shape == (2, 3) and np.array_equal(arr, x)
+    assert type(total) is float and total == 15.0
+    assert isinstance(scalar, np.float32)
+    assert d == {"a": [1, None]}
+    client.close()
+
+
+def test_zero_d_arrays_stay_zero_d(sandbox):
+    client = client_for(sandbox, "import numpy as np\ndef f():\n    return np.array(3.5)\n")
+    value = client.call("f")
+    assert isinstance(value, np.ndarray) and value.shape == () and value == 3.5
+
+
+def test_student_exceptions_and_missing_functions_are_typed(sandbox):
+    client = client_for(sandbox, "def f():\n    raise ValueError('bad shape')\n"
+                                 "def g():\n    import sys; sys.exit(3)\n"
+                                 "def h():\n    return object()\n")
+    with pytest.raises(StudentRaised, match="ValueError: bad shape"):
+        client.call("f")
+    with pytest.raises(StudentRaised, match="SystemExit"):
+        client.call("g")
+    with pytest.raises(BadReturn, match="object"):
+        client.call("h")
+    with pytest.raises(MissingFunction):
+        client.call("nope")
+    assert client.call_ex  # the worker survived all of it
+    client.close()
+
+
+def test_a_hanging_function_times_out_is_disabled_and_others_still_run(sandbox):
+    client = client_for(sandbox, "def f():\n    while True:\n        pass\n"
+                                 "def g(x):\n    return x + 1\n", call_timeout_s=1.0)
+    started = time.monotonic()
+    with pytest.raises(CallAborted) as info:
+        client.call("f")
+    assert info.value.kind == "timeout" and time.monotonic() - started < 5
+    with pytest.raises(CallAborted) as again:
+        client.call("f")  # no second wait
+    assert again.value.kind == "disabled"
+    assert client.call("g", 1) == 2  # a fresh worker
+    client.close()
+
+
+def test_a_function_that_kills_its_process_costs_only_itself(sandbox):
+    client = client_for(sandbox, "import os\ndef f():\n    os._exit(0)\ndef g():\n    return 'ok'\n")
+    with pytest.raises(CallAborted) as info:
+        client.call("f")
+    assert info.value.kind == "crash"
+    assert client.call("g") == "ok"
+    client.close()
+
+
+def test_exit_and_endless_loop_at_import_skip_only_their_statement(sandbox):
+    source = ("def f():\n    return 1\n"
+              "import sys\nsys.exit()\n"
+              "while True:\n    pass\n"
+              "def g():\n    return 2\n")
+    client = client_for(sandbox, source, cell_timeout_s=1.0)
+    statuses = {c.label: c.status for c in client.report.cells}
+    assert statuses["sub.py line 4"] == "error" and statuses["sub.py line 5"] == "timeout"
+    assert client.call("f") == 1 and client.call("g") == 2
+    client.close()
+
+
+def test_os_exit_at_import_restarts_without_that_cell(sandbox):
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {}, "source": "def f():\n    return 1"},
+        {"cell_type": "code", "metadata": {}, "source": "import os\nos._exit(1)"},
+        {"cell_type": "code", "metadata": {}, "source": "def g():\n    return 2"},
+    ]}
+    client = client_for(sandbox, json.dumps(nb), name="sub.ipynb")
+    assert [c.status for c in client.report.cells] == ["ok", "crashed", "ok"]
+    assert client.call("f") == 1 and client.call("g") == 2
+    client.close()
+
+
+def test_notebook_magics_grader_calls_and_failing_cells_do_not_stop_the_rest(sandbox):
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# hi"},
+        {"cell_type": "code", "metadata": {}, "source": ["!pip install foo\n", "%matplotlib inline\n",
+                                                         "import otter\n",
+                                                         "grader = otter.Notebook()"]},
+        {"cell_type": "code", "metadata": {}, "source": "def f():\n    return 1\ngrader.check('q1')"},
+        {"cell_type": "code", "metadata": {}, "source": "1 / 0"},
+        {"cell_type": "code", "metadata": {}, "source": "def g(:"},
+        {"cell_type": "code", "metadata": {"tags": ["skip-grading"]}, "source": "while True: pass"},
+        {"cell_type": "code", "metadata": {}, "source": "def h():\n    return 3"},
+    ]}
+    client = client_for(sandbox, json.dumps(nb), name="sub.ipynb")
+    statuses = [c.status for c in client.report.cells]
+    assert statuses == ["ok", "ok", "error", "error", "ok"]
+    assert "ZeroDivisionError" in client.report.cells[2].message
+    assert "SyntaxError at line 1" in client.report.cells[3].message
+    assert client.call("f") == 1 and client.call("h") == 3
+    assert not client.has("g")
+    client.close()
+
+
+def test_output_floods_do_not_reach_the_grader(sandbox):
+    client = client_for(sandbox, "print('x' * 10_000_000)\n"
+                                 "def f():\n    print('y' * 10_000_000)\n    return 7\n")
+    assert client.call("f") == 7
+    client.close()
+
+
+def test_detached_processes_are_killed_at_cleanup(tmp_path):
+    marker = tmp_path / "alive"
+    source = ("import os, time\n"
+              "def f(path):\n"
+              "    if os.fork() == 0:\n"
+              "        os.setsid()\n"
+              "        if os.fork() == 0:\n"
+              "            while True:\n"
+              "                open(path, 'w').write(str(time.time()))\n"
+              "                time.sleep(0.05)\n"
+              "        os._exit(0)\n"
+              "    return 1\n")
+    with Sandbox() as box:
+        client = client_for(box, source)
+        assert client.call("f", str(marker)) == 1
+        time.sleep(0.3)
+        assert marker.exists()
+        strays = box.strays()
+        assert strays, "the detached grandchild should be found"
+        client.close()
+    time.sleep(0.3)
+    stamp = marker.read_text()
+    time.sleep(0.3)
+    assert marker.read_text() == stamp, "a process of the submission is still writing"
+    for pid in strays:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/status").read()
+
+
+def test_wire_rejects_object_arrays_and_forged_dtypes():
+    with pytest.raises(wire.WireError):
+        wire.encode(np.array([object()], dtype=object))
+    with pytest.raises(wire.WireError):
+        wire.decode({"__array__": ["|O", [1], "AAAAAAAAAAA="]})
+    with pytest.raises(wire.WireError):
+        wire.decode({"__array__": ["<f8", [4], "AAAAAAAAAAA="]})  # 8 bytes for 4 floats
+    with pytest.raises(wire.WireError):
+        wire.decode({"__pickle__": "gASV"})
+
+
+@pytest.mark.parametrize("data,name,match", [
+    (b"def f(:\n", "a.py", "line 1"),
+    (b"", "a.py", "empty"),
+    (b"{not json", "a.ipynb", "not a readable Jupyter notebook"),
+    (json.dumps({"cells": [{"cell_type": "markdown", "source": "x"}]}).encode(), "a.ipynb", "no code"),
+    (b"\xff\xfe\x00x = 1", "a.py", "UTF-8"),
+])
+def test_unreadable_submissions_say_why(data, name, match):
+    with pytest.raises(SubmissionError, match=match):
+        from_bytes(data, name)
