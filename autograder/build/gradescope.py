@@ -17,6 +17,7 @@ FILES = Path(__file__).parent / "files"
 PACKAGES = ("autograder", "reference")
 EXTRA = ("assignments/__init__.py", "assignments/lecture16/__init__.py",
          "assignments/lecture16/public_cases.py")
+INSTRUCTOR_ONLY = (("autograder", "build"), ("autograder", "verify"))  # not needed to grade
 FIXED_TIME = (2025, 1, 1, 0, 0, 0)  # a reproducible zip: same sources, same bytes
 
 
@@ -33,7 +34,7 @@ def source_files() -> list[str]:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT)
-            if "__pycache__" in rel.parts or rel.parts[:2] == ("autograder", "build"):
+            if "__pycache__" in rel.parts or rel.parts[:2] in INSTRUCTOR_ONLY:
                 continue
             paths.append(rel.as_posix())
     for path in sorted((ROOT / "autograder").rglob("*")):

@@ -14,6 +14,7 @@ from autograder.engine.api import (CallAborted, HiddenTest, StudentError, TestFa
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.loader import SubmissionError, Submission, load
+from autograder.engine.public import run_public_checks
 from autograder.engine.results import GradingResult
 from autograder.engine.sandbox import Sandbox
 from autograder.questions import ALL_FUNCTIONS, BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
@@ -74,34 +75,6 @@ def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str) ->
         return _outcome(test.name, test.question, test.points, False,
                         _failure_text(test, e.message), visibility)
     return _outcome(test.name, test.question, test.points, True, "Passed.", visibility)
-
-
-def run_public_checks(student: WorkerClient, questions, visibility: str) -> list[TestOutcome]:
-    """The cases students ran with ``grader.check``: visible, 0 points, one test per question."""
-    from assignments.lecture16.public_cases import cases_with_expected, compare
-
-    ids = {q.id for q in questions}
-    by_question: dict[str, list] = {}
-    for case in cases_with_expected():
-        if case.question in ids:
-            by_question.setdefault(case.question, []).append(case)
-    outcomes = []
-    for q in questions:
-        problems = []
-        for case in by_question.get(q.id, []):
-            try:
-                if not student.has(case.function):
-                    raise TestFailure(f"your submission does not define {case.function}")
-                got = student.call(case.function, *case.args, **case.kwargs)
-                problem = compare(case.expected, got, rtol=case.rtol, atol=case.atol)
-            except (TestFailure, StudentError, CallAborted) as e:
-                problem = e.message
-            if problem:
-                problems.append(f"- **{case.description}**: {problem}")
-        text = ("All public checks passed." if not problems else
-                "These public checks (the ones `grader.check` runs) failed:\n\n" + "\n".join(problems))
-        outcomes.append(_outcome(f"{q.id} public checks", q.id, 0.0, not problems, text, visibility))
-    return outcomes
 
 
 def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:

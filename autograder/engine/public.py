@@ -1,0 +1,81 @@
+"""The public checks (the cases students ran with ``grader.check``), run through the worker:
+one visible, 0-point test per question, listing every case that failed."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.engine.api import (CallAborted, StudentError, TensorValue, TestOutcome,
+                                   TorchTensor)
+
+
+def _as_torch_args(value, grad_of: set[int], index: int | None = None):
+    """numpy arrays (inside lists/tuples/dicts too) as TorchTensor arguments."""
+    if isinstance(value, np.ndarray):
+        return TorchTensor(value, requires_grad=index in grad_of)
+    if isinstance(value, (list, tuple)):
+        items = [_as_torch_args(v, grad_of) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {k: _as_torch_args(v, grad_of) for k, v in value.items()}
+    return value
+
+
+def _as_numpy(value):
+    """TensorValues back to arrays (0-d tensors to 0-d arrays), recursively."""
+    if isinstance(value, TensorValue):
+        return value.array
+    if isinstance(value, (list, tuple)):
+        items = [_as_numpy(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {k: _as_numpy(v) for k, v in value.items()}
+    return value
+
+
+def observe(student, case):
+    """What ``case.observe`` asks for, from one call of the student's function in the worker."""
+    args, kwargs = list(case.args), dict(case.kwargs)
+    if case.track == "torch":
+        grad_of = {int(item[4:]) for item in case.observe if item.startswith("grad")}
+        args = [_as_torch_args(a, grad_of, i) for i, a in enumerate(args)]
+        kwargs = {k: _as_torch_args(v, set()) for k, v in kwargs.items()}
+    wants_args = any(item.startswith("arg") for item in case.observe)
+    wants_grads = any(item.startswith("grad") for item in case.observe)
+    result = student.call_ex(case.function, args, kwargs, return_args=wants_args,
+                             backward=wants_grads)
+    seen, grads = [], list(result.grads)
+    for item in case.observe:
+        if item == "return":
+            seen.append(result.value)
+        elif item.startswith("arg"):
+            seen.append(result.args[int(item[3:])])
+        else:  # gradN: the grads come back in argument order
+            seen.append(grads.pop(0) if grads else None)
+    seen = [_as_numpy(v) for v in seen]
+    return seen[0] if len(seen) == 1 else tuple(seen)
+
+
+def run_public_checks(student, questions, visibility: str) -> list[TestOutcome]:
+    from assignments.lecture16.public_cases import cases_with_expected
+
+    ids = [q.id for q in questions]
+    problems: dict[str, list[str]] = {qid: [] for qid in ids}
+    for case in cases_with_expected():
+        if case.question not in problems:
+            continue
+        try:
+            problem = case.compare(observe(student, case))
+        except (StudentError, CallAborted) as e:
+            problem = e.message
+        if problem:
+            problems[case.question].append(f"- **{case.description}** (`{case.call_text()}`):\n"
+                                           f"  {problem}")
+    outcomes = []
+    for qid in ids:
+        failed = problems[qid]
+        text = ("All public checks passed." if not failed else
+                "These public checks (the ones `grader.check` runs) failed:\n\n" + "\n".join(failed))
+        outcomes.append(TestOutcome(name=f"{qid} public checks", question=qid, score=0.0,
+                                    max_score=0.0, passed=not failed, output=text,
+                                    visibility=visibility))
+    return outcomes

@@ -1,0 +1,442 @@
+"""The public checks (``grader.check``): otter test files written by the build, run by otter.
+
+The reference passes every case, the untouched template fails them all with "not implemented",
+realistic bugs fail in their own question with feedback that names the function and shows expected
+and got, and the files are self-contained, reproducible and free of reference code.
+"""
+import ast
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from otter.nbmeta_config import NBMetadataConfig
+from otter.test_files import create_test_file
+
+import reference
+from assignments.lecture16 import public_cases
+from assignments.lecture16.public_cases import PublicCase, cases_with_expected, compare
+from autograder.build import leaks
+from autograder.build.public_tests import NO_TORCH, split_points, write_otter_tests
+from autograder.build.template import render_template
+from autograder.questions import NUMPY_QUESTIONS, QUESTIONS, TORCH_QUESTIONS
+
+NUMPY_IDS = [q.id for q in NUMPY_QUESTIONS]
+TORCH_IDS = [q.id for q in TORCH_QUESTIONS]
+
+
+@pytest.fixture(scope="module")
+def tests_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("public") / "tests"
+    write_otter_tests(folder)
+    return folder
+
+
+def run_check(tests_dir: Path, qid: str, env: dict):
+    """What ``grader.check(qid)`` does: parse the test file and run it on ``env``."""
+    test_file = create_test_file(str(tests_dir / f"{qid}.py"), NBMetadataConfig())
+    test_file.run(env)
+    return test_file
+
+
+def reference_env() -> dict:
+    return {name: getattr(reference, name) for q in QUESTIONS for name in q.functions}
+
+
+def stub_env() -> dict:
+    env: dict = {}
+    exec(compile(render_template(), "lm_training.py", "exec"), env)  # the student template
+    return env
+
+
+def failures(test_file) -> list[str]:
+    return [r.message for r in test_file.test_case_results if not r.passed]
+
+
+# ----------------------------------------------------------------------------- the files
+def test_one_self_contained_file_per_question_worth_its_points(tests_dir):
+    assert sorted(p.stem for p in tests_dir.glob("*.py")) == sorted(q.id for q in QUESTIONS)
+    for question in QUESTIONS:
+        path = tests_dir / f"{question.id}.py"
+        text = path.read_text(encoding="ascii")  # otter opens it with the default encoding
+        tree = ast.parse(text)
+        top_imports = {alias.name.split(".")[0] for node in tree.body
+                       if isinstance(node, (ast.Import, ast.ImportFrom))
+                       for alias in (node.names if isinstance(node, ast.Import)
+                                     else [ast.alias(node.module)])}
+        assert top_imports == {"copy", "numpy", "otter"}, (question.id, top_imports)
+        assert "reference" not in text.replace("reference solution", "")
+        test_file = create_test_file(str(path), NBMetadataConfig())
+        assert test_file.name == question.id
+        assert test_file.possible == question.points
+        assert all(not tc.hidden for tc in test_file.test_cases)
+        assert all(float(tc.points).is_integer() for tc in test_file.test_cases)
+        n_cases = sum(c.question == question.id for c in cases_with_expected())
+        assert len(test_file.test_cases) == n_cases >= 3
+
+
+def test_numpy_points_add_up_to_100_and_torch_to_0(tests_dir):
+    totals = {q.id: create_test_file(str(tests_dir / f"{q.id}.py"), NBMetadataConfig()).possible
+              for q in QUESTIONS}
+    assert sum(totals[q] for q in NUMPY_IDS) == 100
+    assert all(totals[q] == 0 for q in TORCH_IDS)
+    assert split_points(15, 7) == [3, 2, 2, 2, 2, 2, 2]
+    assert split_points(0, 4) == [0, 0, 0, 0]
+
+
+def test_writing_twice_gives_identical_bytes(tests_dir, tmp_path):
+    write_otter_tests(tmp_path)
+    for path in sorted(tests_dir.glob("*.py")):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_files_leak_no_reference_code(tests_dir):
+    assert leaks.find_leaks(tests_dir) == []
+
+
+def test_files_need_at_most_python_3_10(tests_dir):
+    vermin = Path(sys.executable).with_name("vermin")
+    if not vermin.exists():
+        pytest.skip("vermin is not installed")
+    done = subprocess.run([str(vermin), "--target=3.10-", "--violations", "--no-tips",
+                           "--eval-annotations", str(tests_dir)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ----------------------------------------------------------------------------- correct and stubs
+@pytest.mark.parametrize("qid", NUMPY_IDS)
+def test_reference_passes_every_public_check(tests_dir, qid):
+    test_file = run_check(tests_dir, qid, reference_env())
+    assert failures(test_file) == []
+    assert test_file.score == test_file.possible
+    assert "All test cases passed" in test_file.summary()
+
+
+@pytest.mark.parametrize("qid", TORCH_IDS)
+def test_torch_reference_passes_every_public_check(tests_dir, qid):
+    pytest.importorskip("torch")
+    test_file = run_check(tests_dir, qid, reference_env())
+    assert failures(test_file) == []
+
+
+@pytest.mark.parametrize("qid", NUMPY_IDS + TORCH_IDS)
+def test_untouched_template_fails_every_check_as_not_implemented(tests_dir, qid):
+    if qid in TORCH_IDS:
+        pytest.importorskip("torch")
+    test_file = run_check(tests_dir, qid, stub_env())
+    messages = failures(test_file)
+    assert len(messages) == len(test_file.test_cases)
+    assert test_file.score == 0
+    for message in messages:
+        assert "NotImplementedError" in message and "not implemented" in message, message
+        assert "failed" in message
+    assert "failed" in test_file._repr_html_()
+
+
+def test_a_function_not_defined_fails_with_run_the_cell(tests_dir):
+    test_file = run_check(tests_dir, "q1_chunking", {})
+    for message in failures(test_file):
+        assert "is not defined: run the cell that defines it" in message
+
+
+def test_without_torch_the_torch_track_fails_with_a_clear_message(tests_dir, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    for qid in TORCH_IDS:
+        test_file = run_check(tests_dir, qid, stub_env())
+        messages = failures(test_file)
+        assert len(messages) == len(test_file.test_cases)
+        assert all(NO_TORCH in m and "failed" in m for m in messages), messages[0]
+
+
+# ----------------------------------------------------------------------------- realistic bugs
+def _chunk_padding(docs, block_size, eos_id=None):
+    stream = [t for doc in docs for t in [*doc, *([] if eos_id is None else [eos_id])]]
+    stream += [0] * (-len(stream) % block_size)  # pads the leftover instead of dropping it
+    return np.array(stream, dtype=np.int64).reshape(-1, block_size)
+
+
+def _chunk_eos_zero_ignored(docs, block_size, eos_id=None):
+    stream = [t for doc in docs for t in [*doc, *([eos_id] if eos_id else [])]]
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+
+
+def _pairs_swapped(blocks):
+    return blocks[:, 1:].copy(), blocks[:, :-1].copy()
+
+
+def _mask_without_diagonal(T):
+    return np.tril(np.ones((T, T), dtype=bool), k=-1)
+
+
+def _attention_unscaled(q, k, v):
+    scores = q @ np.swapaxes(k, -1, -2)  # forgets / sqrt(d)
+    scores = np.where(np.tril(np.ones(scores.shape[-2:], dtype=bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    return w @ v, w
+
+
+def _attention_mask_after_softmax(q, k, v):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True) * np.tril(np.ones(scores.shape[-2:]))  # rows sum below 1
+    return w @ v, w
+
+
+def _log_softmax_naive(logits):
+    with np.errstate(all="ignore"):
+        return np.log(np.exp(logits) / np.exp(logits).sum(-1, keepdims=True))
+
+
+def _per_position(logits, targets):
+    logp = reference.log_softmax(logits)
+    return -np.take_along_axis(logp, targets[..., None], -1)[..., 0]
+
+
+def _cross_entropy_sum(logits, targets, ignore_index=None, reduction="mean"):
+    return _per_position(logits, np.where(targets == ignore_index, 0, targets)).sum()
+
+
+def _cross_entropy_ignore_in_denominator(logits, targets, ignore_index=None, reduction="mean"):
+    keep = targets != ignore_index
+    losses = np.where(keep, _per_position(logits, np.where(keep, targets, 0)), 0.0)
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.sum() / losses.size  # counts ignored
+
+
+def _grad_not_divided(logits, targets, ignore_index=None):
+    n_kept = max(int(np.sum(targets != ignore_index)), 1)
+    return reference.cross_entropy_grad(logits, targets, ignore_index) * n_kept
+
+
+def _perplexity_base_2(logits, targets, ignore_index=None):
+    return float(2 ** reference.cross_entropy(logits, targets, ignore_index=ignore_index))
+
+
+def _corpus_mean_of_perplexities(losses, counts):
+    return float(np.mean(np.exp(np.asarray(losses, dtype=float))))
+
+
+def _norm_sum_of_norms(grads):
+    return float(sum(np.sqrt(np.sum(g ** 2)) for g in grads.values()))
+
+
+def _clip_per_array(grads, max_norm):
+    total = reference.global_grad_norm(grads)
+    clipped = {k: g * min(1.0, max_norm / (np.sqrt(np.sum(g ** 2)) + 1e-6))
+               for k, g in grads.items()}
+    return clipped, total
+
+
+def _adamw_no_bias_correction(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                              weight_decay=0.01, max_grad_norm=None):
+    if max_grad_norm is not None:
+        grads, _ = reference.clip_grad_norm(grads, max_grad_norm)
+    b1, b2 = betas
+    m = {k: b1 * state["m"][k] + (1 - b1) * g for k, g in grads.items()}
+    v = {k: b2 * state["v"][k] + (1 - b2) * g ** 2 for k, g in grads.items()}
+    new = {k: p * (1 - lr * weight_decay) - lr * m[k] / (np.sqrt(v[k]) + eps)
+           for k, p in params.items()}
+    return new, {"step": state["step"] + 1, "m": m, "v": v}
+
+
+def _adamw_in_place(params, grads, state, **kwargs):
+    new_params, new_state = reference.adamw_step(params, grads, state, **kwargs)
+    for name in params:  # writes the result into the caller's arrays
+        params[name][...] = new_params[name]
+        state["m"][name][...] = new_state["m"][name]
+    state["step"] = new_state["step"]
+    return params, state
+
+
+def _lr_warmup_from_min(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return min_lr + (max_lr - min_lr) * step / warmup_steps
+    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
+
+
+BUGS = [
+    ("q1_chunking", "chunk_tokens", _chunk_padding, "should have shape (2, 3)"),
+    ("q1_chunking", "chunk_tokens", _chunk_eos_zero_ignored,
+     "should have shape (2, 3), but got shape (1, 3)"),
+    ("q1_chunking", "next_token_pairs", _pairs_swapped, "the result[0] has wrong values"),
+    ("q2_causal_mask", "causal_mask", _mask_without_diagonal,
+     "at index [0, 0] expected True, got False"),
+    ("q2_causal_mask", "causal_attention", _attention_unscaled, "has wrong values"),
+    ("q2_causal_mask", "causal_attention", _attention_mask_after_softmax, "has wrong values"),
+    ("q3_cross_entropy", "log_softmax", _log_softmax_naive, "got nan"),
+    ("q3_cross_entropy", "cross_entropy", _cross_entropy_sum, "the result should be"),
+    ("q3_cross_entropy", "cross_entropy", _cross_entropy_ignore_in_denominator,
+     "the result should be"),
+    ("q3_cross_entropy", "cross_entropy_grad", _grad_not_divided, "has wrong values"),
+    ("q4_perplexity", "perplexity", _perplexity_base_2, "the result should be 49.9999"),
+    ("q4_perplexity", "corpus_perplexity", _corpus_mean_of_perplexities,
+     "the result should be 2.9"),
+    ("q5_optimization", "global_grad_norm", _norm_sum_of_norms, "the result should be 5.0"),
+    ("q5_optimization", "clip_grad_norm", _clip_per_array, "the result[0]['W']"),
+    ("q5_optimization", "adamw_step", _adamw_no_bias_correction, "the result[0]"),
+    ("q5_optimization", "adamw_step", _adamw_in_place, "after the call"),
+    ("q5_optimization", "warmup_cosine_lr", _lr_warmup_from_min, "the result should be 0.00015"),
+]
+
+
+@pytest.mark.parametrize("qid, function, bug, detail", BUGS,
+                         ids=[f"{b[1]}-{b[2].__name__.lstrip('_')}" for b in BUGS])
+def test_a_realistic_bug_fails_in_its_question_with_useful_feedback(tests_dir, qid, function,
+                                                                    bug, detail):
+    env = {**reference_env(), function: bug}
+    failing = {q: failures(run_check(tests_dir, q, env)) for q in NUMPY_IDS}
+    assert {q for q, messages in failing.items() if messages} == {qid}
+    messages = failing[qid]
+    assert all(m.splitlines()[0] == "❌ Test case failed" for m in messages)
+    wrong = [m for m in messages if f"{function} gave a wrong result" in m]
+    assert wrong, messages[0]
+    for message in wrong:
+        for part in ("  call:     " + function + "(", "  expected: ", "  got:      ",
+                     "  problem:  ", "  hint:     "):
+            assert part in message, (part, message)
+        assert "<" not in message.split("\n", 3)[3]  # otter shows it as HTML in notebooks
+    assert any(detail in m for m in wrong), "\n\n".join(wrong)
+
+
+def _ce_torch_detached(logits, targets, ignore_index=None):
+    import torch
+
+    loss = reference.cross_entropy(logits.detach().numpy(), targets.numpy(), ignore_index)
+    return torch.tensor(float(loss), dtype=logits.dtype)  # no gradient reaches the logits
+
+
+def _clip_torch_not_in_place(grads, max_norm):
+    import torch
+
+    total = torch.sqrt(sum((g ** 2).sum() for g in grads))
+    _ = [g * min(1.0, max_norm / (float(total) + 1e-6)) for g in grads]  # new tensors, unused
+    return total
+
+
+def _attention_torch_no_diagonal(q, k, v):
+    import torch
+
+    T = q.shape[-2]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(-1), float("-inf"))
+    w = torch.softmax(scores, dim=-1)
+    return w @ v, w
+
+
+TORCH_BUGS = [
+    ("t1_cross_entropy", "cross_entropy_torch", _ce_torch_detached,
+     "logits.grad after loss.backward() should be a numpy array"),
+    ("t2_causal_attention", "causal_attention_torch", _attention_torch_no_diagonal, "got nan"),
+    ("t3_optimization", "clip_grad_norm_torch_", _clip_torch_not_in_place, "grads after the call"),
+]
+
+
+@pytest.mark.parametrize("qid, function, bug, detail", TORCH_BUGS,
+                         ids=[b[1] for b in TORCH_BUGS])
+def test_a_torch_track_bug_fails_with_useful_feedback(tests_dir, qid, function, bug, detail):
+    pytest.importorskip("torch")
+    env = {**reference_env(), function: bug}
+    messages = failures(run_check(tests_dir, qid, env))
+    assert messages
+    assert any(detail in m and f"{function} gave a wrong result" in m for m in messages), \
+        "\n\n".join(messages)
+
+
+def test_through_otter_notebook_check_like_a_student(tests_dir, tmp_path, monkeypatch):
+    import otter
+
+    monkeypatch.chdir(tmp_path)  # otter writes its log next to the notebook
+    grader = otter.Notebook(tests_dir=str(tests_dir))
+    passed = grader.check("q4_perplexity", global_env=reference_env())
+    assert repr(passed) == "q4_perplexity results: All test cases passed!"
+    assert "passed!" in passed._repr_html_()
+    env = {**reference_env(), "perplexity": _perplexity_base_2}
+    failed = grader.check("q4_perplexity", global_env=env)
+    text = repr(failed)
+    assert "q4_perplexity perplexity 1 result:\n        ❌ Test case failed" in text
+    assert "AssertionError: perplexity gave a wrong result." in text
+    assert "failed" in failed._repr_html_()
+
+
+# ----------------------------------------------------------------------------- the cases module
+def test_cases_module_imports_only_numpy_and_the_reference():
+    tree = ast.parse(Path(public_cases.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"__future__", "copy", "math", "dataclasses", "typing", "numpy",
+                        "reference"}, imported
+
+
+def test_cases_cover_the_lecture_examples():
+    cases = cases_with_expected()
+    assert all(isinstance(c, PublicCase) and c.expected is not None and c.hint for c in cases)
+    lecture = {(c.function, c.lecture) for c in cases if c.lecture is not None}
+    assert {("cross_entropy", 0.69), ("cross_entropy", 0.16), ("perplexity", 50.0),
+            ("cross_entropy_torch", 0.69)} <= lecture
+    functions = {c.function for c in cases}
+    assert functions == {f for q in QUESTIONS for f in q.functions}
+    by_call = {c.call_text(): c for c in cases}
+    assert by_call["chunk_tokens([[5, 6, 7], [8, 9]], 3, eos_id=0)"].expected.tolist() == \
+        [[5, 6, 7], [0, 8, 9]]
+    assert by_call["causal_mask(3)"].expected.tolist() == np.tri(3, dtype=bool).tolist()
+    assert by_call["warmup_cosine_lr(100, 0.0003, 100, 1000, min_lr=3e-05)"].expected == 3e-4
+    assert by_call["corpus_perplexity([0.69, 2.3], [300, 100])"].expected == \
+        pytest.approx(math.exp(437 / 400))
+    nan_case = [c for c in cases if "every position ignored" in c.description]
+    assert len(nan_case) == 1 and math.isnan(nan_case[0].expected)
+
+
+def test_feedback_text_is_plain_ascii_without_angle_brackets():
+    # otter shows failures as HTML in the notebook: "<" would start a tag
+    for case in cases_with_expected():
+        for text in (case.description, case.hint, case.call_text(), *case.labels):
+            assert text.isascii() and "<" not in text and ">" not in text, text
+
+
+def test_every_case_runs_through_the_case_api(monkeypatch):
+    for case in cases_with_expected():
+        if case.track == "numpy":
+            assert case.run(getattr(reference, case.function)) is None, case.call_text()
+    case = next(c for c in cases_with_expected() if c.function == "cross_entropy")
+    assert "not implemented" in case.run(stub_env()["cross_entropy"])
+    assert case.compare(case.expected) is None
+    assert "should be 0.6931471805599453" in case.compare(0.7)
+
+
+@pytest.mark.parametrize("expected, got, fragment", [
+    (np.array([1.0, 2.0]), [1.0, 2.0], "should be a numpy array of shape (2,) and dtype float64, "
+                                       "but got list of 2 items"),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]),
+     "should have shape (2,), but got shape (3,)"),
+    (np.array([1, 2]), np.array([1.0, 2.0]), "should have an integer dtype"),
+    (np.array([True]), np.array([1]), "should be a bool array"),
+    (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 4.5]]),
+     "at index [1, 1] expected 4.0, got 4.5 (1 of 4 entries differ"),
+    (np.array([1.0]), np.array([np.inf]), "usually means exp overflowed"),
+    (0.5, np.array([0.5, 0.5]), "should be a single number"),
+    (0.5, "0.5", "should be a single number"),
+    (2, 2.0, "should be an integer"),
+    ((1.0, 2.0), (1.0,), "should be a tuple of 2 items, but got 1 items"),
+    ({"w": 1.0, "b": 2.0}, {"w": 1.0}, "['b'] missing"),
+    ({"w": np.array([1.0])}, {"w": np.array([2.0])}, "the result['w'] has wrong values"),
+    (None, 1.0, "should be None"),
+])
+def test_compare_says_what_differs(expected, got, fragment):
+    message = compare(expected, got)
+    assert message is not None and fragment in message, message
+
+
+@pytest.mark.parametrize("expected, got", [
+    (0.5, np.float64(0.5)), (0.5, np.array(0.5)), (0.5, 0.5 + 1e-12), (2, np.int64(2)),
+    (float("nan"), np.nan), ((np.array([1, 2]), 3.0), [np.array([1, 2]), 3.0]),
+    ({"step": 0}, {"step": 0, "extra": 1}), (np.array([1.0]), np.array([1.0], dtype=np.float32)),
+])
+def test_compare_accepts_equivalent_values(expected, got):
+    assert compare(expected, got) is None
