@@ -1,0 +1,560 @@
+"""The shared pieces of the hidden tests: declaring a test, running it, writing its message.
+
+A question module declares its tests with :func:`hidden_test`::
+
+    @hidden_test("q3_cross_entropy", "cross_entropy matches the reference on random logits",
+                 points=3, functions=("cross_entropy",), hint="...", misconception="...",
+                 given=logits_and_targets())
+    def ce_matches(s, case):
+        logits, targets, _ = case
+        got = s("cross_entropy", logits, targets)  # the student's function, in the worker
+        s.expect_scalar(got, reference.cross_entropy(logits, targets), "the mean loss")
+
+``s`` is a :class:`Calls`: it calls the student's functions, remembers the last call (for the
+message) and turns every problem into a :class:`TestFailure` whose message says what was
+called with which input, what was expected and what came back. ``given`` is a hypothesis
+strategy (the check runs under a derandomized grading profile and hypothesis shrinks a failure
+to the smallest input); ``cases`` is a list of fixed inputs tried in order; with neither the
+check runs once.
+
+The grader never imports torch: torch-track values arrive as :class:`TensorValue`.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, NoReturn, Sequence
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, example as _example, given as _given
+from hypothesis import seed as _seed, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as nps
+from hypothesis.errors import FlakyFailure
+
+from autograder.engine.api import (BadReturn, CallResult, HiddenTest, MissingFunction, Student,
+                                   StudentError, StudentRaised, TensorValue, TestFailure,
+                                   TorchTensor)
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")  # memory addresses in a student's error message
+
+MESSAGE_LIMIT = 2000
+"""longest failure message (characters); the inputs are shortened to fit"""
+
+RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4, np.dtype(np.float16): 1e-2}
+"""relative tolerance by the dtype of the inputs (the absolute one is RTOL * a scale of the
+inputs' magnitude)"""
+
+# the spec's parameter names, to show a call as ``cross_entropy(logits, targets, ...)``
+PARAMS: dict[str, tuple[str, ...]] = {
+    "chunk_tokens": ("docs", "block_size", "eos_id"),
+    "next_token_pairs": ("blocks",),
+    "causal_mask": ("T",),
+    "causal_attention": ("q", "k", "v"),
+    "log_softmax": ("logits",),
+    "cross_entropy": ("logits", "targets", "ignore_index", "reduction"),
+    "cross_entropy_grad": ("logits", "targets", "ignore_index"),
+    "perplexity": ("logits", "targets", "ignore_index"),
+    "corpus_perplexity": ("losses", "counts"),
+    "global_grad_norm": ("grads",),
+    "clip_grad_norm": ("grads", "max_norm"),
+    "init_adamw_state": ("params",),
+    "adamw_step": ("params", "grads", "state", "lr", "betas", "eps", "weight_decay",
+                   "max_grad_norm"),
+    "warmup_cosine_lr": ("step", "max_lr", "warmup_steps", "total_steps", "min_lr"),
+    "cross_entropy_torch": ("logits", "targets", "ignore_index"),
+    "causal_attention_torch": ("q", "k", "v"),
+    "clip_grad_norm_torch_": ("grads", "max_norm"),
+    "init_adamw_state_torch": ("params",),
+    "adamw_step_torch_": ("params", "grads", "state", "lr", "betas", "eps", "weight_decay"),
+}
+
+
+# ----------------------------------------------------------------------------- settings
+def grading_settings(examples: int, *, shrink: bool = True, seed: int | None = None
+                     ) -> settings:
+    """The grading profile: derandomized (same submission, same verdicts and messages), no
+    example database, no deadline, one reported failure, quiet. ``shrink=False`` gives the same
+    verdicts without minimizing the failing input (for bulk checks); a ``seed`` replaces the
+    derandomized one (for a flakiness sweep)."""
+    phases = (Phase.explicit, Phase.generate) + ((Phase.shrink,) if shrink else ())
+    return settings(
+        parent=settings.get_profile("default"),  # independent of any loaded profile
+        derandomize=seed is None,
+        database=None,
+        deadline=None,
+        max_examples=examples,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        phases=phases,  # no "explain" phase: its notes are not shown
+    )
+
+
+# ----------------------------------------------------------------------------- strategies
+@functools.lru_cache(maxsize=4096)
+def floats(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
+    """Finite floats in [-magnitude, magnitude] that ``dtype`` can hold (no subnormals)."""
+    width = 32 if np.dtype(dtype) == np.float32 else 64
+    return st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False,
+                     allow_subnormal=False, width=width)
+
+
+@functools.lru_cache(maxsize=4096)
+def big_or_small(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
+    """Floats that are often exactly +-magnitude (so large values do occur), else any finite
+    value in range."""
+    edges = [magnitude, -magnitude, magnitude / 2, -magnitude / 2]
+    return floats(magnitude, dtype) | st.sampled_from(edges)
+
+
+@functools.lru_cache(maxsize=4096)
+def arrays(dtype, shape: tuple, elements: st.SearchStrategy) -> st.SearchStrategy:
+    """``hypothesis.extra.numpy.arrays``, built once per (dtype, shape, elements)."""
+    return nps.arrays(dtype, shape, elements=elements)
+
+
+# ----------------------------------------------------------------------------- formatting
+def _array_text(a: np.ndarray) -> str:
+    # nested lists of each element's shortest exact text ("0.1", "-2.5e-05", "True", "3")
+    if a.ndim == 0:
+        x = a[()]
+        return str(bool(x)) if a.dtype.kind == "b" else str(x)
+    return "[" + ", ".join(_array_text(row) for row in a) + "]"
+
+
+def _number(x) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return repr(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return repr(int(x))
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    return repr(x)
+
+
+def show(value: Any, width: int = 300, max_elements: int = 16) -> str:
+    """A short, deterministic text for a value: code-like for small data (``np.array([1.0,
+    2.0])``), shape and dtype with the value range for large arrays, cut at ``width``."""
+    text = _show(value, max_elements)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _show(value: Any, max_elements: int, depth: int = 0) -> str:
+    if depth > 4 and isinstance(value, (dict, list, tuple)):
+        return "[...]" if isinstance(value, list) else "(...)" if isinstance(value, tuple) \
+            else "{...}"
+    nested = functools.partial(_show, max_elements=max_elements, depth=depth + 1)
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return f"np.zeros({value.shape}, dtype=np.{value.dtype})"
+        if value.size <= max_elements:
+            dtype = "" if value.dtype in (np.float64, np.int64, np.bool_) else \
+                f", dtype=np.{value.dtype}"
+            return f"np.array({_array_text(value)}{dtype})"
+        desc = f"<{value.dtype} array of shape {value.shape}"
+        if value.dtype.kind in "biuf":
+            finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+            if finite.size:
+                desc += f", values from {_number(finite.min())} to {_number(finite.max())}"
+            if finite.size < value.size:
+                desc += f", {value.size - finite.size} of them nan or inf"
+        return desc + ">"
+    if isinstance(value, (TensorValue, TorchTensor)):
+        inner = nested(np.asarray(value.array))
+        if isinstance(value, TensorValue):
+            return f"tensor {inner} (dtype {value.dtype}, device {value.device})"
+        return f"tensor {inner}" + (" (requires_grad=True)" if value.requires_grad else "")
+    if isinstance(value, np.generic):
+        return f"np.{type(value).__name__}({_number(value)})"
+    if isinstance(value, (bool, int, float)):
+        return _number(value)
+    if value is None or isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        items = [f"{k!r}: {nested(v)}" for k, v in list(value.items())[:max_elements]]
+        if len(value) > max_elements:
+            items.append(f"... ({len(value)} items)")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        items = [nested(v) for v in value[:max_elements]]
+        if len(value) > max_elements:
+            items.append(f"... ({len(value)} items)")
+        if isinstance(value, tuple):
+            return "(" + ", ".join(items) + ("," if len(value) == 1 else "") + ")"
+        return "[" + ", ".join(items) + "]"
+    return f"<a {type(value).__name__}>"
+
+
+def describe(value: Any) -> str:
+    """What kind of value this is, in words: "a float64 array of shape (2, 3)", "a list"."""
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, TensorValue):
+        return f"a {value.dtype} tensor of shape {tuple(np.shape(value.array))} on {value.device}"
+    if isinstance(value, np.generic):
+        return f"a numpy {value.dtype} scalar"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__}"
+
+
+def _inline(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str, np.generic)) or (
+        isinstance(value, tuple) and len(value) <= 3
+        and all(isinstance(v, (int, float)) for v in value))
+
+
+def format_call(function: str, args: Sequence, kwargs: dict, width: int = 300) -> str:
+    """``cross_entropy(logits, targets, reduction='sum')`` and a list of the array inputs."""
+    names = PARAMS.get(function, ())
+    pairs = [(names[i] if i < len(names) else f"arg{i}", a) for i, a in enumerate(args)]
+    pairs += list(kwargs.items())
+    shown, listed = [], []
+    for i, (name, value) in enumerate(pairs):
+        if _inline(value):
+            shown.append(f"{name}={show(value)}")
+        else:
+            shown.append(name if i < len(args) else f"{name}={name}")
+            listed.append(f"- `{name}` = `{show(value, width)}`")
+    head = f"`{function}({', '.join(shown)})`"
+    return head + (" with\n" + "\n".join(listed) if listed else "")
+
+
+# ----------------------------------------------------------------------------- checking
+def rtol_for(*arrays) -> float:
+    """The relative tolerance for results computed from these inputs: float32 tolerance if any
+    float input is float32, else float64's."""
+    dtypes = [np.asarray(getattr(a, "array", a)).dtype for a in arrays]
+    return max((RTOL.get(d, 1e-6) for d in dtypes if d.kind == "f"), default=1e-6)
+
+
+def magnitude(*values) -> float:
+    """The largest absolute finite value in these arrays/dicts/lists (0.0 if none)."""
+    best = 0.0
+    for v in values:
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, (list, tuple)):
+            best = max(best, magnitude(*v))
+            continue
+        a = np.asarray(getattr(v, "array", v), dtype=np.float64)
+        a = a[np.isfinite(a)]
+        if a.size:
+            best = max(best, float(np.abs(a).max()))
+    return best
+
+
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and before.dtype == after.dtype
+                and bool(np.array_equal(before, after, equal_nan=before.dtype.kind == "f")))
+    if isinstance(before, (TorchTensor, TensorValue)):
+        return isinstance(after, TensorValue) and _same(np.asarray(before.array),
+                                                        np.asarray(after.array))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and before.keys() == after.keys() and all(
+            _same(before[k], after[k]) for k in before)
+    if isinstance(before, (list, tuple)):
+        return isinstance(after, (list, tuple)) and len(before) == len(after) and all(
+            _same(b, a) for b, a in zip(before, after))
+    return type(before) is type(after) and before == after
+
+
+class Calls:
+    """Calls the student's functions for one test and writes the failure messages.
+
+    Every method that checks something raises :class:`TestFailure` when the check fails; its
+    message starts with the last call (function and inputs).
+    """
+
+    def __init__(self, student: Student):
+        self.student = student
+        self.last: tuple[str, tuple, dict] | None = None
+        self.context = ""
+        """a line shown before the call, e.g. "At step 2 of 3 ..." (tests set it)"""
+
+    # ---- calling
+    def __call__(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self.ex(function, *args, **kwargs).value
+
+    def ex(self, function: str, *args: Any, return_args: bool = False, backward: bool = False,
+           **kwargs: Any) -> CallResult:
+        """``student.call_ex``: with the arguments after the call and/or autograd gradients."""
+        self.last = (function, args, kwargs)
+        try:
+            return self.student.call_ex(function, args, kwargs, return_args=return_args,
+                                        backward=backward)
+        except MissingFunction:
+            raise TestFailure(f"Your submission does not define the function `{function}` (or "
+                              "it is not a function). Check its name and that its cell ran."
+                              ) from None
+        except StudentRaised as e:
+            detail = _ADDRESS.sub("0x...", e.detail)  # same message on every run
+            if e.exc_type == "NotImplementedError":
+                self.fail(f"`{function}` is not written yet: it raises "
+                          f"`NotImplementedError: {detail}`.")
+            self.fail(f"It raised `{e.exc_type}: {detail}`.")
+        except BadReturn as e:
+            self.fail(f"It returned a value the grader cannot read: "
+                      f"{_ADDRESS.sub('0x...', e.message)}")
+        except StudentError as e:  # any other student-side problem the engine reports
+            self.fail(_ADDRESS.sub("0x...", e.message))
+
+    # ---- failing
+    def called(self, width: int = 300) -> str:
+        if self.last is None:
+            return ""
+        function, args, kwargs = self.last
+        return "Called " + format_call(function, args, kwargs, width)
+
+    def fail(self, detail: str) -> NoReturn:
+        """Raise a TestFailure: the context line, the last call and ``detail``."""
+        parts = [self.context, self.called(), detail]
+        message = "\n\n".join(p for p in parts if p)
+        if len(message) > MESSAGE_LIMIT - 400:  # shorten the inputs, keep the detail
+            parts[1] = self.called(width=80)
+            message = "\n\n".join(p for p in parts if p)
+        raise TestFailure(message)
+
+    # ---- checks
+    def expect_array(self, got: Any, expected: np.ndarray, what: str = "the result", *,
+                     kind: str = "f", rtol: float | None = None, scale: float | None = None,
+                     exact: bool = False, values: bool = True, fix: str = "") -> np.ndarray:
+        """``got`` must be a numpy array of ``expected``'s shape, of a dtype of this kind ("f"
+        float, "iu" integer, "b" bool), equal to ``expected`` (exactly, or within ``rtol``
+        relative plus ``rtol * scale`` absolute; scale: by default the expected magnitude,
+        at least 1). With ``values=False`` only the shape and the dtype's kind are checked."""
+        expected = np.asarray(expected)
+        kinds = {"f": "a float", "iu": "an integer", "b": "a bool"}
+        if isinstance(got, TensorValue):
+            got = got.array
+        if expected.ndim == 0 and isinstance(got, (int, float, np.number)) and not isinstance(
+                got, bool):
+            got = np.asarray(got)  # a scalar is as good as a 0-d array
+        if not isinstance(got, np.ndarray):
+            self.fail(f"Expected {what} to be a numpy array of shape {expected.shape}, "
+                      f"got {describe(got)}: `{show(got)}`.")
+        if got.shape != expected.shape:
+            self.fail(f"Expected {what} of shape {expected.shape}, got shape {got.shape}.\n\n"
+                      f"- expected: `{show(expected)}`\n- got: `{show(got)}`"
+                      + (f"\n\n{fix}" if fix else ""))
+        if got.dtype.kind not in kind:
+            self.fail(f"Expected {what} to be {kinds.get(kind, 'a number')} array, got dtype "
+                      f"{got.dtype}: "
+                      f"`{show(got)}`." + (f"\n\n{fix}" if fix else ""))
+        if not values:
+            return got
+        if exact or kind != "f":
+            bad = got != expected
+        else:
+            rtol = 1e-6 if rtol is None else rtol
+            scale = max(1.0, magnitude(expected)) if scale is None else scale
+            bad = ~np.isclose(got, expected, rtol=rtol, atol=rtol * scale, equal_nan=True)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            at = f" at index [{', '.join(map(str, where))}]" if where else ""
+            tolerance = "" if exact or kind != "f" else \
+                f" (tolerance: {rtol:g} relative plus {rtol * scale:.3g} absolute)"
+            self.fail(f"Expected {what} = `{show(expected)}`\n\nGot `{show(got)}` "
+                      f"({got.dtype}, shape {got.shape})\n\nFirst difference{at}: expected "
+                      f"{_number(expected[where])}, got {_number(got[where])}{tolerance}."
+                      + (f"\n\n{fix}" if fix else ""))
+        return got
+
+    def scalar(self, got: Any, what: str = "the result") -> float:
+        """``got`` as a float: a Python number, a numpy scalar or a 0-d array (a 1-element 1-d
+        array is not a single number)."""
+        if isinstance(got, TensorValue):
+            got = got.array
+        if isinstance(got, np.ndarray) and got.ndim == 0 and got.dtype.kind in "iuf":
+            return float(got)
+        if isinstance(got, np.ndarray) and got.ndim > 0:
+            self.fail(f"Expected {what} to be a single number, got {describe(got)}: "
+                      f"`{show(got)}`. An array of shape {got.shape} is not a single number "
+                      "(return `float(x)`, or `x.sum()` / `x.mean()` of the right thing).")
+        if isinstance(got, (bool, np.bool_)) or not isinstance(
+                got, (int, float, np.integer, np.floating)):
+            self.fail(f"Expected {what} to be a single number, got {describe(got)}: "
+                      f"`{show(got)}`.")
+        return float(got)
+
+    def expect_scalar(self, got: Any, expected: float, what: str = "the result", *,
+                      rtol: float = 1e-6, scale: float | None = None, fix: str = "") -> float:
+        """A single number within ``rtol`` (relative) and ``rtol * scale`` (absolute; scale by
+        default ``max(1, |expected|)``); nan expected means nan."""
+        value = self.scalar(got, what)
+        expected = float(expected)
+        scale = max(1.0, abs(expected)) if scale is None else scale
+        if math.isnan(expected):
+            ok = math.isnan(value)
+        elif math.isinf(expected):
+            ok = value == expected
+        else:
+            ok = abs(value - expected) <= rtol * abs(expected) + rtol * scale
+        if not ok:
+            tolerance = "" if math.isnan(expected) else f"; tolerance {rtol:g} relative"
+            self.fail(f"Expected {what} = {_number(expected)}, got {_number(value)} "
+                      f"({describe(got)}{tolerance})." + (f"\n\n{fix}" if fix else ""))
+        return value
+
+    def expect_sequence(self, got: Any, n: int, what: str = "the result") -> list:
+        """A tuple (or list) of ``n`` items."""
+        if not isinstance(got, (tuple, list)) or len(got) != n:
+            self.fail(f"Expected {what} to be a tuple of {n} values, got {describe(got)}: "
+                      f"`{show(got)}`.")
+        return list(got)
+
+    def expect_dict(self, got: Any, keys, what: str = "the result") -> dict:
+        """A dict with (at least) these keys."""
+        keys = list(keys)
+        if not isinstance(got, dict):
+            self.fail(f"Expected {what} to be a dict with keys {keys}, got {describe(got)}: "
+                      f"`{show(got)}`.")
+        missing = [k for k in keys if k not in got]
+        if missing:
+            self.fail(f"Expected {what} to have the keys {keys}; the key(s) {missing} are "
+                      f"missing: got `{show(got)}`.")
+        return got
+
+    def expect_like(self, got: Any, expected: Any, what: str = "the result") -> None:
+        """``got`` has the form of ``expected`` (the reference's result): the same tuples and
+        dict keys, arrays of the same shape and dtype kind, single numbers where it has one.
+        Values are not compared (other tests do that)."""
+        if isinstance(expected, (tuple, list)):
+            items = self.expect_sequence(got, len(expected), what)
+            for i, (g, e) in enumerate(zip(items, expected)):
+                self.expect_like(g, e, f"{what}[{i}]")
+        elif isinstance(expected, dict):
+            self.expect_dict(got, expected.keys(), what)
+            for key, e in expected.items():
+                self.expect_like(got[key], e, f"{what}[{key!r}]")
+        elif isinstance(expected, np.ndarray) and expected.ndim > 0:
+            kind = {"b": "b", "i": "iu", "u": "iu"}.get(expected.dtype.kind, "f")
+            self.expect_array(got, expected, what, kind=kind, values=False)
+        else:  # a single number
+            self.scalar(got, what)
+
+    def expect_unchanged(self, result: CallResult, names: Sequence[str] | None = None) -> None:
+        """The arguments after the call (``ex(..., return_args=True)``) equal those before."""
+        function, args, _ = self.last
+        names = names or PARAMS.get(function, ())
+        for i, (before, after) in enumerate(zip(args, result.args)):
+            if not _same(before, after):
+                name = names[i] if i < len(names) else f"argument {i + 1}"
+                self.fail(f"`{function}` changed its input `{name}`: after the call it is "
+                          f"`{show(after)}`. The inputs must stay as they were: compute new "
+                          "arrays (`x = x - m`) instead of updating in place (`x -= m`, "
+                          "`x[...] = ...`, `.append`), or work on a copy.")
+
+
+# ----------------------------------------------------------------------------- declaring tests
+@dataclass(frozen=True)
+class Worked:
+    """An explicit example with a note shown above the call when it fails (e.g. "The
+    lecture's example: ...")."""
+
+    case: Any
+    note: str
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """A declared hidden test; :meth:`build` makes the engine's HiddenTest."""
+
+    __test__ = False
+
+    question: str
+    description: str
+    points: float
+    functions: tuple[str, ...]
+    hint: str
+    misconception: str
+    check: Callable
+    given: Any = None
+    cases: tuple = ()
+    examples: tuple = ()
+
+    def build(self, examples_per_test: int, *, shrink: bool = True,
+              seed: int | None = None) -> HiddenTest:
+        profile = grading_settings(examples_per_test, shrink=shrink, seed=seed)
+        return HiddenTest(question=self.question, description=self.description,
+                          points=self.points, functions=self.functions,
+                          run=functools.partial(_run, self, profile, seed),
+                          hint=self.hint, misconception=self.misconception)
+
+
+def hidden_test(question: str, description: str, points: float, functions: Sequence[str],
+                hint: str, misconception: str, *, given: Any = None, cases: Sequence = (),
+                examples: Sequence = ()) -> Callable[[Callable], TestSpec]:
+    """Declare a hidden test. The decorated ``check(s, case)`` (or ``check(s)`` with neither
+    ``given`` nor ``cases``) calls the student through ``s`` and raises on a failure.
+
+    ``given``: a hypothesis strategy for ``case``, with ``examples`` (cases, or :class:`Worked`
+    cases with a note, e.g. the lecture's worked examples) tried first: a failure there is
+    reported as is, without shrinking. ``cases``: fixed cases tried in order, instead of
+    ``given``.
+    """
+
+    def declare(check: Callable) -> TestSpec:
+        return TestSpec(question, description, points, tuple(functions), hint, misconception,
+                        check, given, tuple(cases), tuple(examples))
+
+    return declare
+
+
+def _compose(spec: TestSpec, detail: str) -> str:
+    head = f"**Checked:** {spec.description}."
+    hint = f"**Hint:** {spec.hint}"
+    room = MESSAGE_LIMIT - len(head) - len(hint) - 4
+    if len(detail) > room:
+        detail = detail[:room - 1] + "…"
+    return f"{head}\n\n{detail}\n\n{hint}"
+
+
+def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) -> None:
+    """Run one test against a student: None when it passes, TestFailure when it fails.
+
+    CallAborted (timeout, crash) is a BaseException: it is never caught here.
+    """
+    s = Calls(student)
+    try:
+        if spec.given is not None:
+            notes = {}  # id of an explicit example's case -> its note
+
+            def one_example(case):
+                s.context = notes.get(id(case), "")
+                spec.check(s, case)
+
+            test = _given(spec.given)(one_example)
+            for worked in reversed(spec.examples):  # tried first, in the order given
+                if not isinstance(worked, Worked):
+                    worked = Worked(worked, "")
+                case = copy.deepcopy(worked.case)
+                notes[id(case)] = worked.note
+                test = _example(case)(test)
+            test = profile(test)
+            if seed is not None:
+                test = _seed(seed)(test)
+            test()
+        elif spec.cases:
+            for case in spec.cases:
+                s.context = ""
+                spec.check(s, copy.deepcopy(case))
+        else:
+            spec.check(s)
+    except TestFailure as e:
+        raise TestFailure(_compose(spec, e.message)) from None
+    except FlakyFailure as e:
+        first = next((x for x in e.exceptions if isinstance(x, TestFailure)), None)
+        detail = ("Your function gave different results when it was called again with the "
+                  "same input. Make sure it does not use randomness or remember anything "
+                  "between calls (no global variables that change).")
+        if first is not None:
+            detail += "\n\nThe first time:\n\n" + first.message
+        raise TestFailure(_compose(spec, detail)) from None

@@ -1,0 +1,906 @@
+"""The hidden tests, run in-process against the reference, a stub, buggy and correct variants.
+
+Each buggy variant is a copy of one reference function with one realistic bug; it must fail at
+least one test of its own question and no test of another question. Correct-but-different
+variants (loops, other formulas, float returns, extra state keys) must pass everything.
+"""
+import inspect
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference
+from autograder.engine.api import (CallAborted, CallResult, MissingFunction, StudentRaised,
+                                   TestFailure)
+from autograder.hidden import hidden_tests
+from autograder.hidden.framework import PARAMS, show
+from autograder.hidden.inprocess import InProcessStudent
+from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+
+NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
+TORCH_FUNCTIONS = [f for q in TORCH_QUESTIONS for f in q.functions]
+REFERENCE = {name: getattr(reference, name) for name in NUMPY_FUNCTIONS}
+CATALOGUE_EXAMPLES = 8  # the bug catalogue runs with a smaller budget, to stay fast
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_all(tests, namespace) -> dict:
+    """{test name: None if it passed, else its message}."""
+    student = InProcessStudent(namespace)
+    results = {}
+    for test in tests:
+        try:
+            test.run(student)
+            results[test.name] = None
+        except TestFailure as e:
+            results[test.name] = e.message
+    return results
+
+
+def failures(results) -> dict:
+    return {name: message for name, message in results.items() if message is not None}
+
+
+# ----------------------------------------------------------------------------- the contract
+def test_names_points_and_order():
+    tests = hidden_tests(torch_track=True)
+    assert [t.name for t in tests] == [t.name for t in hidden_tests(torch_track=True)]
+    assert len({t.name for t in tests}) == len(tests)
+    order = [q.id for q in (*NUMPY_QUESTIONS, *TORCH_QUESTIONS)]
+    assert [t.question for t in tests] == sorted((t.question for t in tests), key=order.index)
+    for t in tests:
+        assert t.name.startswith(t.question + " ")
+        assert t.hint and t.misconception and t.functions and t.points > 0
+        assert set(t.functions) <= set(BY_ID[t.question].functions)
+    for q in NUMPY_QUESTIONS:
+        assert sum(t.points for t in tests if t.question == q.id) == q.points
+    for q in TORCH_QUESTIONS:
+        assert sum(t.points for t in tests if t.question == q.id) == 1.0
+    assert {t.question for t in hidden_tests()} == {q.id for q in NUMPY_QUESTIONS}
+
+
+def test_parameter_names_match_the_reference():
+    for name in NUMPY_FUNCTIONS:
+        assert PARAMS[name] == tuple(inspect.signature(getattr(reference, name)).parameters)
+    pytest.importorskip("torch")
+    for name in TORCH_FUNCTIONS:
+        assert PARAMS[name] == tuple(inspect.signature(getattr(reference, name)).parameters)
+
+
+def test_the_grader_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from autograder.hidden import hidden_tests; "
+            "import autograder.hidden.torch_track; hidden_tests(torch_track=True); "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(ROOT))
+
+
+def test_the_reference_passes_everything_with_the_default_budget():
+    start = time.perf_counter()
+    assert failures(run_all(hidden_tests(), REFERENCE)) == {}
+    print(f"numpy track, 40 examples per test: {time.perf_counter() - start:.1f} s")
+
+
+def test_the_reference_passes_the_torch_track():
+    pytest.importorskip("torch")
+    namespace = {**REFERENCE, **{name: getattr(reference, name) for name in TORCH_FUNCTIONS}}
+    torch_tests = [t for t in hidden_tests(20, torch_track=True) if t.question.startswith("t")]
+    assert failures(run_all(torch_tests, namespace)) == {}
+
+
+def test_a_stub_fails_every_test_naming_the_function():
+    def stub(name):
+        def raises(*args, **kwargs):
+            raise NotImplementedError(f"{name}: write this function")
+        return raises
+
+    namespace = {name: stub(name) for name in NUMPY_FUNCTIONS + TORCH_FUNCTIONS}
+    tests = hidden_tests(examples_per_test=5, torch_track=True, shrink=False)
+    results = run_all(tests, namespace)
+    for test in tests:
+        message = results[test.name]
+        assert message is not None, test.name
+        assert "NotImplementedError" in message and any(f"`{f}" in message for f in test.functions)
+
+
+def test_a_missing_function_is_named():
+    results = run_all(hidden_tests(examples_per_test=5)[:6], {})
+    assert all("does not define the function `" in m for m in results.values())
+
+
+# ----------------------------------------------------------------------------- the bug catalogue
+BUGS = []
+
+
+def bug(question, function, description):
+    def register(fn):
+        BUGS.append(pytest.param(question, function, fn, id=f"{question}-{fn.__name__}"))
+        fn.description = description
+        return fn
+    return register
+
+
+@bug("q1_chunking", "chunk_tokens", "no eos after the last document")
+def chunk_no_last_eos(docs, block_size, eos_id=None):
+    stream = []
+    for i, doc in enumerate(docs):
+        stream.extend(doc)
+        if eos_id is not None and i < len(docs) - 1:
+            stream.append(eos_id)
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+
+
+@bug("q1_chunking", "chunk_tokens", "`if eos_id:` treats 0 as no eos")
+def chunk_eos_truthy(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        stream.extend(doc)
+        if eos_id:
+            stream.append(eos_id)
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+
+
+@bug("q1_chunking", "chunk_tokens", "pads the leftover to a full block")
+def chunk_pads(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        stream.extend(doc)
+        if eos_id is not None:
+            stream.append(eos_id)
+    n = -(-len(stream) // block_size)  # ceil
+    stream = stream + [0] * (n * block_size - len(stream))
+    return np.array(stream, dtype=np.int64).reshape(n, block_size)
+
+
+@bug("q1_chunking", "chunk_tokens", "float dtype when there are no full blocks")
+def chunk_float_when_empty(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        stream.extend(doc)
+        if eos_id is not None:
+            stream.append(eos_id)
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size]).reshape(n, block_size)
+
+
+@bug("q1_chunking", "chunk_tokens", "appends eos to the input documents")
+def chunk_mutates(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        if eos_id is not None:
+            doc.append(eos_id)
+        stream.extend(doc)
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+
+
+@bug("q1_chunking", "next_token_pairs", "shifted the wrong way")
+def pairs_reversed(blocks):
+    return blocks[:, 1:].copy(), blocks[:, :-1].copy()
+
+
+@bug("q1_chunking", "next_token_pairs", "shifted across blocks (axis 0)")
+def pairs_axis0(blocks):
+    return blocks[:-1].copy(), blocks[1:].copy()
+
+
+@bug("q2_causal_mask", "causal_mask", "diagonal excluded")
+def mask_no_diagonal(T):
+    return np.tril(np.ones((T, T), dtype=bool), k=-1)
+
+
+@bug("q2_causal_mask", "causal_mask", "upper triangle")
+def mask_upper(T):
+    return np.triu(np.ones((T, T), dtype=bool))
+
+
+@bug("q2_causal_mask", "causal_mask", "a float 0/1 mask")
+def mask_float(T):
+    return np.tril(np.ones((T, T)))
+
+
+def _softmax_rows(scores):
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@bug("q2_causal_mask", "causal_attention", "no 1/sqrt(d) scaling")
+def attention_no_scale(q, k, v):
+    T = q.shape[-2]
+    scores = q @ np.swapaxes(k, -1, -2)
+    weights = _softmax_rows(np.where(reference.causal_mask(T), scores, -np.inf))
+    return weights @ v, weights
+
+
+@bug("q2_causal_mask", "causal_attention", "masks after the softmax, without renormalizing")
+def attention_mask_after(q, k, v):
+    T, d = q.shape[-2], q.shape[-1]
+    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)
+    weights = _softmax_rows(scores) * reference.causal_mask(T)
+    return weights @ v, weights
+
+
+@bug("q2_causal_mask", "causal_attention", "no max subtraction in the softmax")
+def attention_overflow(q, k, v):
+    T, d = q.shape[-2], q.shape[-1]
+    scores = np.where(reference.causal_mask(T), q @ np.swapaxes(k, -1, -2) / math.sqrt(d), -np.inf)
+    e = np.exp(scores)
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+@bug("q2_causal_mask", "causal_attention", "k.T reverses the batch axes too")
+def attention_k_T(q, k, v):
+    T, d = q.shape[-2], q.shape[-1]
+    scores = q @ k.T / math.sqrt(d)
+    weights = _softmax_rows(np.where(reference.causal_mask(T), scores, -np.inf))
+    return weights @ v, weights
+
+
+@bug("q2_causal_mask", "causal_attention", "scales q in place")
+def attention_in_place(q, k, v):
+    T, d = q.shape[-2], q.shape[-1]
+    q /= math.sqrt(d)
+    weights = _softmax_rows(np.where(reference.causal_mask(T), q @ np.swapaxes(k, -1, -2), -np.inf))
+    return weights @ v, weights
+
+
+@bug("q3_cross_entropy", "log_softmax", "no max subtraction")
+def log_softmax_overflow(logits):
+    return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
+@bug("q3_cross_entropy", "log_softmax", "log of the softmax")
+def log_softmax_of_softmax(logits):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return np.log(e / e.sum(axis=-1, keepdims=True))
+
+
+@bug("q3_cross_entropy", "log_softmax", "normalizes over every entry, not each row")
+def log_softmax_all_axes(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+@bug("q3_cross_entropy", "log_softmax", "subtracts the max in place")
+def log_softmax_in_place(logits):
+    logits -= logits.max(axis=-1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
+def _per_position(logits, targets, ignore_index, *, log=np.log):
+    V = logits.shape[-1]
+    flat, t = logits.reshape(-1, V), targets.reshape(-1)
+    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
+    shifted = flat - flat.max(axis=-1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    if log is not np.log:
+        logp = logp / np.log(2)
+    losses = np.where(keep, -logp[np.arange(len(t)), np.where(keep, t, 0)], 0.0)
+    return losses, keep
+
+
+def _reduce(losses, keep, targets, reduction, n):
+    if reduction == "none":
+        return losses.reshape(targets.shape)
+    if reduction == "sum":
+        return losses.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return losses.sum() / n
+
+
+@bug("q3_cross_entropy", "cross_entropy", "ignored positions counted in N")
+def ce_n_counts_ignored(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index)
+    return _reduce(losses, keep, targets, reduction, len(keep))
+
+
+@bug("q3_cross_entropy", "cross_entropy", "`if ignore_index:` ignores nothing for class 0")
+def ce_ignore_truthy(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index if ignore_index else None)
+    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
+
+
+@bug("q3_cross_entropy", "cross_entropy", "base-2 log")
+def ce_log2(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index, log=np.log2)
+    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
+
+
+@bug("q3_cross_entropy", "cross_entropy", "'mean' returns the sum")
+def ce_sum_not_mean(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index)
+    return _reduce(losses, keep, targets, "sum" if reduction == "mean" else reduction, 1)
+
+
+@bug("q3_cross_entropy", "cross_entropy", "'none' returns a flat array")
+def ce_none_flat(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index)
+    if reduction == "none":
+        return losses
+    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
+
+
+@bug("q3_cross_entropy", "cross_entropy", "0 instead of nan when everything is ignored")
+def ce_zero_when_all_ignored(logits, targets, ignore_index=None, reduction="mean"):
+    losses, keep = _per_position(logits, targets, ignore_index)
+    return _reduce(losses, keep, targets, reduction, max(int(keep.sum()), 1))
+
+
+def _grad(logits, targets, ignore_index, *, sign=1, n=None, mask_rows=True):
+    V = logits.shape[-1]
+    flat, t = logits.reshape(-1, V), targets.reshape(-1)
+    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
+    probs = np.exp(reference.log_softmax(flat))
+    onehot = np.arange(V) == np.where(keep, t, 0)[:, None]
+    grad = sign * (probs - onehot)
+    if mask_rows:
+        grad = grad * keep[:, None]
+    n = max(int(keep.sum()), 1) if n is None else n
+    return (grad / n).reshape(logits.shape)
+
+
+@bug("q3_cross_entropy", "cross_entropy_grad", "sign flipped")
+def grad_sign(logits, targets, ignore_index=None):
+    return _grad(logits, targets, ignore_index, sign=-1)
+
+
+@bug("q3_cross_entropy", "cross_entropy_grad", "not divided by N")
+def grad_not_divided(logits, targets, ignore_index=None):
+    return _grad(logits, targets, ignore_index, n=1)
+
+
+@bug("q3_cross_entropy", "cross_entropy_grad", "N counts ignored positions")
+def grad_n_all(logits, targets, ignore_index=None):
+    return _grad(logits, targets, ignore_index, n=targets.size)
+
+
+@bug("q3_cross_entropy", "cross_entropy_grad", "nonzero rows at ignored positions")
+def grad_ignored_rows(logits, targets, ignore_index=None):
+    return _grad(logits, targets, ignore_index, mask_rows=False)
+
+
+@bug("q4_perplexity", "perplexity", "base 2: 2 ** loss")
+def ppl_base2(logits, targets, ignore_index=None):
+    return float(2 ** reference.cross_entropy(logits, targets, ignore_index=ignore_index))
+
+
+@bug("q4_perplexity", "perplexity", "ignore_index not passed on")
+def ppl_no_ignore(logits, targets, ignore_index=None):
+    safe = targets if ignore_index is None else np.where(targets == ignore_index, 0, targets)
+    return float(np.exp(reference.cross_entropy(logits, safe)))
+
+
+@bug("q4_perplexity", "perplexity", "exp of the summed loss")
+def ppl_sum(logits, targets, ignore_index=None):
+    return float(np.exp(reference.cross_entropy(logits, targets, ignore_index, reduction="sum")))
+
+
+@bug("q4_perplexity", "corpus_perplexity", "mean of the per-batch perplexities")
+def corpus_mean_of_ppl(losses, counts):
+    return float(np.mean(np.exp(np.asarray(losses, dtype=np.float64))))
+
+
+@bug("q4_perplexity", "corpus_perplexity", "exp of the unweighted mean loss")
+def corpus_unweighted(losses, counts):
+    return float(np.exp(np.mean(np.asarray(losses, dtype=np.float64))))
+
+
+@bug("q5_optimization", "global_grad_norm", "sum of per-array norms")
+def norm_sum_of_norms(grads):
+    return float(sum(np.sqrt(np.sum(g ** 2)) for g in grads.values()))
+
+
+@bug("q5_optimization", "clip_grad_norm", "scales small gradients up")
+def clip_scales_up(grads, max_norm):
+    total_norm = reference.global_grad_norm(grads)
+    coef = max_norm / (total_norm + 1e-6)
+    return {name: g * coef for name, g in grads.items()}, total_norm
+
+
+@bug("q5_optimization", "clip_grad_norm", "returns the norm after clipping")
+def clip_norm_after(grads, max_norm):
+    total_norm = reference.global_grad_norm(grads)
+    clipped = {name: g * min(1.0, max_norm / (total_norm + 1e-6)) for name, g in grads.items()}
+    return clipped, reference.global_grad_norm(clipped)
+
+
+@bug("q5_optimization", "clip_grad_norm", "clips each array on its own")
+def clip_per_array(grads, max_norm):
+    clipped = {name: g * min(1.0, max_norm / (float(np.sqrt(np.sum(g ** 2))) + 1e-6))
+               for name, g in grads.items()}
+    return clipped, reference.global_grad_norm(grads)
+
+
+@bug("q5_optimization", "clip_grad_norm", "no + 1e-6, only when the norm is larger")
+def clip_no_eps(grads, max_norm):
+    total_norm = reference.global_grad_norm(grads)
+    coef = max_norm / total_norm if total_norm > max_norm else 1.0
+    return {name: g * coef for name, g in grads.items()}, total_norm
+
+
+@bug("q5_optimization", "clip_grad_norm", "scales in place")
+def clip_in_place(grads, max_norm):
+    total_norm = reference.global_grad_norm(grads)
+    for g in grads.values():
+        g *= min(1.0, max_norm / (total_norm + 1e-6))
+    return dict(grads), total_norm
+
+
+@bug("q5_optimization", "init_adamw_state", "starts at step 1")
+def init_step_one(params):
+    return {"step": 1, "m": {n: np.zeros_like(p) for n, p in params.items()},
+            "v": {n: np.zeros_like(p) for n, p in params.items()}}
+
+
+def _adamw(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
+           max_grad_norm=None, *, t_offset=1, l2=False, decay_lr=True, correct=True,
+           eps_inside=False, store_hat=False, save_step=True, clip=True, in_place=False):
+    """The reference adamw_step with switches for one bug at a time."""
+    if max_grad_norm is not None and clip:
+        grads, _ = reference.clip_grad_norm(grads, max_grad_norm)
+    b1, b2 = betas
+    t = state["step"] + t_offset
+    new_params, m, v = {}, {}, {}
+    for name, p in params.items():
+        g = grads[name] + weight_decay * p if l2 else grads[name]
+        if not l2:
+            p = p * (1 - (lr if decay_lr else 1) * weight_decay)
+        m[name] = b1 * state["m"][name] + (1 - b1) * g
+        v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2
+        m_hat = m[name] / (1 - b1 ** t) if correct else m[name]
+        v_hat = v[name] / (1 - b2 ** t) if correct else v[name]
+        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        new_params[name] = p - lr * m_hat / denom
+        if store_hat:
+            m[name], v[name] = m_hat, v_hat
+        if in_place:
+            params[name][...] = new_params[name]
+            new_params[name] = params[name]
+    return new_params, {**state, "step": t if save_step else state["step"], "m": m, "v": v}
+
+
+def adam_bug(description, **switch):
+    def step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
+             max_grad_norm=None):
+        return _adamw(params, grads, state, lr, betas, eps, weight_decay, max_grad_norm, **switch)
+    step.__name__ = "adam_" + "_".join(switch)
+    return bug("q5_optimization", "adamw_step", description)(step)
+
+
+adam_bug("bias correction with t = step, not step + 1", t_offset=0)
+adam_bug("weight decay added to the gradient (L2, not decoupled)", l2=True)
+adam_bug("decay p * (1 - weight_decay), without lr", decay_lr=False)
+adam_bug("no bias correction", correct=False)
+adam_bug("eps inside the square root", eps_inside=True)
+adam_bug("stores m_hat and v_hat in the state", store_hat=True)
+adam_bug("does not save the new step", save_step=False)
+adam_bug("ignores max_grad_norm", clip=False)
+adam_bug("updates the parameters in place", in_place=True)
+
+
+@bug("q5_optimization", "warmup_cosine_lr", "nanoGPT's (step + 1) / (warmup + 1) warmup")
+def lr_nanogpt_warmup(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * (step + 1) / (warmup_steps + 1)
+    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
+
+
+@bug("q5_optimization", "warmup_cosine_lr", "decays to 0, ignoring min_lr")
+def lr_ignores_min_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, 0.0)
+
+
+@bug("q5_optimization", "warmup_cosine_lr", "cosine keeps going after total_steps")
+def lr_no_floor(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * step / warmup_steps
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+@bug("q5_optimization", "warmup_cosine_lr", "progress = step / total_steps")
+def lr_progress_from_zero(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * step / warmup_steps
+    progress = step / total_steps
+    if progress < 1:
+        return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
+    return min_lr
+
+
+@bug("q5_optimization", "warmup_cosine_lr", "`step <= warmup_steps` divides by 0 without warmup")
+def lr_divides_by_zero(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step <= warmup_steps:
+        return max_lr * step / warmup_steps
+    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
+
+
+class RecordingStudent(InProcessStudent):
+    """Records the names of the functions it is asked to call."""
+
+    def __init__(self, namespace):
+        super().__init__(namespace)
+        self.called = set()
+
+    def call_ex(self, function, *args, **kwargs):
+        self.called.add(function)
+        return super().call_ex(function, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    """The tests (verdicts only: no shrinking) and, for each, the functions it calls when run
+    against the reference."""
+    tests = hidden_tests(CATALOGUE_EXAMPLES, shrink=False)
+    calls = {}
+    for test in tests:
+        student = RecordingStudent(REFERENCE)
+        test.run(student)
+        calls[test.name] = student.called
+        assert student.called == set(test.functions), test.name  # `functions` is accurate
+    return tests, calls
+
+
+@pytest.mark.parametrize("question, function, buggy", BUGS)
+def test_each_bug_fails_its_own_question_only(question, function, buggy, catalogue):
+    # The namespace is the reference with one function swapped. A derandomized test that
+    # never called that function on the reference makes the very same calls and gets the very
+    # same answers with the swap, so it passes again: only the tests that called it can fail.
+    tests, calls = catalogue
+    affected = [t for t in tests if function in calls[t.name]]
+    failed = failures(run_all(affected, {**REFERENCE, function: buggy}))
+    assert failed, f"{buggy.description}: no test failed"
+    other = [name for name in failed if not name.startswith(question + " ")]
+    assert not other, f"{buggy.description}: failed tests of other questions: {other}"
+
+
+def test_a_bug_in_one_function_leaves_the_other_questions_at_full_marks():
+    # the same as the argument above, run in full for a few bugs
+    tests = hidden_tests(CATALOGUE_EXAMPLES, shrink=False)
+    for function, buggy in [("log_softmax", log_softmax_in_place)]:
+        failed = failures(run_all(tests, {**REFERENCE, function: buggy}))
+        question = next(q.id for q in NUMPY_QUESTIONS if function in q.functions)
+        assert failed and all(name.startswith(question + " ") for name in failed)
+
+
+def test_the_catalogue_covers_every_question_and_function():
+    assert len(BUGS) >= 15
+    questions = {p.values[0] for p in BUGS}
+    functions = {p.values[1] for p in BUGS}
+    assert questions == {q.id for q in NUMPY_QUESTIONS}
+    assert functions == set(NUMPY_FUNCTIONS)
+
+
+def test_failures_give_identical_messages_on_every_run():
+    tests = {t.name: t for t in hidden_tests()}  # the grading budget, with shrinking
+    for name, function, buggy in [
+            ("q3_cross_entropy log_softmax stays finite and accurate for logits of magnitude 1e4",
+             "log_softmax", log_softmax_of_softmax),
+            ("q1_chunking chunk_tokens matches the reference on random documents",
+             "chunk_tokens", chunk_no_last_eos),
+            ("q5_optimization clip_grad_norm never scales up and leaves the norm at most max_norm",
+             "clip_grad_norm", clip_scales_up)]:
+        first = run_all([tests[name]], {**REFERENCE, function: buggy})[name]
+        second = run_all([tests[name]], {**REFERENCE, function: buggy})[name]
+        assert first is not None and first == second
+        assert len(first) <= 2000 and "**Hint:**" in first and "**Checked:**" in first
+
+
+def test_a_student_giving_different_results_gets_a_clear_failure():
+    seen = set()
+
+    def wrong_the_first_time(logits):  # right only when called again with the same input
+        key = logits.tobytes() + str(logits.shape).encode()
+        first = key not in seen
+        seen.add(key)
+        return reference.log_softmax(logits) + (1.0 if first else 0.0)
+
+    test = hidden_tests()[[t.name for t in hidden_tests()].index(
+        "q3_cross_entropy log_softmax stays finite and accurate for logits of magnitude 1e4")]
+    with pytest.raises(TestFailure) as failure:
+        test.run(InProcessStudent({"log_softmax": wrong_the_first_time}))
+    assert "different results when it was called again" in failure.value.message
+
+
+def test_a_call_aborted_stops_the_test_at_once():
+    calls = []
+
+    def hangs(*args):
+        calls.append(1)
+        raise CallAborted("causal_mask", "timeout", "causal_mask took longer than 10 s")
+
+    class Aborting(InProcessStudent):
+        def call_ex(self, function, *args, **kwargs):
+            return hangs()
+
+    for test in hidden_tests()[6:9]:  # causal_mask (cases) and causal_attention (hypothesis)
+        calls.clear()
+        with pytest.raises(CallAborted):
+            test.run(Aborting(REFERENCE))
+        assert calls == [1]
+
+
+def test_a_failure_message_shows_the_smallest_input_expected_got_and_hint():
+    tests = {t.name: t for t in hidden_tests()}
+    test = tests["q3_cross_entropy cross_entropy skips positions equal to ignore_index "
+                 "(-100 or a class id)"]
+    with pytest.raises(TestFailure) as failure:
+        test.run(InProcessStudent({**REFERENCE, "cross_entropy": ce_n_counts_ignored}))
+    message = failure.value.message
+    print(message)
+    assert message.startswith("**Checked:** cross_entropy skips positions")
+    assert "The lecture's example" in message  # the worked example came first, unshrunk
+    assert "Called `cross_entropy(logits, targets, ignore_index=-100, reduction='mean')`" in message
+    assert "- `targets` = `np.array([2, -100])`" in message
+    assert "Expected the mean loss = 0.6931471805599453, got 0.34657359027997264" in message
+    assert "**Hint:**" in message and "0x" not in message
+
+
+def test_a_shrunk_failure_shows_the_smallest_input():
+    tests = {t.name: t for t in hidden_tests()}
+    test = tests["q2_causal_mask causal_attention stays finite and accurate for scores up to 1e4"]
+    with pytest.raises(TestFailure) as failure:
+        test.run(InProcessStudent({**REFERENCE, "causal_attention": attention_overflow}))
+    message = failure.value.message
+    print(message)
+    assert "- `q` = `np.array([[" in message and "shape (1, 1)" in message  # T = 1, d = 1
+    assert "Expected weights = `np.array([[1.0]])`" in message and "got nan" in message
+
+
+# ----------------------------------------------------------------------------- correct variants
+def chunk_tokens_loop(docs, block_size, eos_id=None):
+    blocks, block = [], []
+    for doc in docs:
+        for token in list(doc) + ([] if eos_id is None else [eos_id]):
+            block.append(token)
+            if len(block) == block_size:
+                blocks.append(block)
+                block = []
+    return np.array(blocks, dtype=np.int32).reshape(len(blocks), block_size)
+
+
+def next_token_pairs_loop(blocks):
+    inputs = np.array([[row[t] for t in range(len(row) - 1)] for row in blocks.tolist()],
+                      dtype=blocks.dtype).reshape(blocks.shape[0], blocks.shape[1] - 1)
+    return inputs, blocks[:, 1:] + 0
+
+
+def causal_mask_loop(T):
+    mask = np.zeros((T, T), dtype=bool)
+    for i in range(T):
+        for j in range(i + 1):
+            mask[i, j] = True
+    return mask
+
+
+def causal_attention_loop(q, k, v):
+    T, d = q.shape[-2], q.shape[-1]
+    scores = np.einsum("...id,...jd->...ij", q, k) / np.sqrt(d)
+    weights = np.zeros_like(scores)
+    for i in range(T):
+        row = scores[..., i, :i + 1]
+        e = np.exp(row - row.max(axis=-1, keepdims=True))
+        weights[..., i, :i + 1] = e / e.sum(axis=-1, keepdims=True)
+    return np.einsum("...ij,...jd->...id", weights, v), weights
+
+
+def log_softmax_logsumexp(logits):
+    m = np.max(logits, axis=-1, keepdims=True)
+    return logits - (m + np.log(np.sum(np.exp(logits - m), axis=-1, keepdims=True)))
+
+
+def cross_entropy_filtering(logits, targets, ignore_index=None, reduction="mean"):
+    V = logits.shape[-1]
+    logp = log_softmax_logsumexp(logits).reshape(-1, V)
+    t = targets.reshape(-1)
+    keep = t != ignore_index if ignore_index is not None else np.full(t.shape, True)
+    picked = np.take_along_axis(logp, np.where(keep, t, 0)[:, None], axis=1)[:, 0]
+    losses = np.zeros(t.shape, dtype=logp.dtype)
+    losses[keep] = -picked[keep]
+    if reduction == "none":
+        return losses.reshape(targets.shape)
+    if reduction == "sum":
+        return float(losses.sum())
+    if not keep.any():
+        return float("nan")
+    return float(np.mean(losses[keep]))
+
+
+def cross_entropy_grad_loop(logits, targets, ignore_index=None):
+    V = logits.shape[-1]
+    flat, t = logits.reshape(-1, V), targets.reshape(-1)
+    grad = np.zeros_like(flat)
+    rows = [i for i in range(len(t)) if ignore_index is None or t[i] != ignore_index]
+    for i in rows:
+        p = np.exp(log_softmax_logsumexp(flat[i]))
+        p[t[i]] -= 1.0
+        grad[i] = p / len(rows)
+    return grad.reshape(logits.shape)
+
+
+def perplexity_own(logits, targets, ignore_index=None):
+    return np.exp(cross_entropy_filtering(logits, targets, ignore_index))  # a numpy scalar
+
+
+def corpus_perplexity_average(losses, counts):
+    return np.asarray(np.exp(np.average(losses, weights=counts)))  # a 0-d array
+
+
+def global_grad_norm_concat(grads):
+    if not grads:
+        return 0.0
+    return np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()]))
+
+
+def clip_grad_norm_clamp(grads, max_norm):
+    total_norm = global_grad_norm_concat(grads)
+    coef = np.clip(max_norm / (total_norm + 1e-6), None, 1.0)
+    return {k: coef * g for k, g in grads.items()}, total_norm
+
+
+def init_adamw_state_extra(params):
+    return {"step": 0, "m": {k: np.zeros(p.shape) for k, p in params.items()},
+            "v": {k: np.zeros(np.shape(p)) for k, p in params.items()}, "history": []}
+
+
+def adamw_step_torch_style(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                           weight_decay=0.01, max_grad_norm=None):
+    if max_grad_norm is not None:
+        grads = clip_grad_norm_clamp(grads, max_grad_norm)[0]
+    step = int(state["step"]) + 1
+    b1, b2 = betas
+    new_params, new_m, new_v = {}, {}, {}
+    for k in params:
+        g = grads[k]
+        new_m[k] = state["m"][k] + (1 - b1) * (g - state["m"][k])  # lerp, as PyTorch
+        new_v[k] = state["v"][k] * b2 + (1 - b2) * g * g
+        step_size = lr / (1 - b1 ** step)
+        denom = np.sqrt(new_v[k]) / math.sqrt(1 - b2 ** step) + eps
+        new_params[k] = params[k] * (1 - lr * weight_decay) - step_size * new_m[k] / denom
+    history = state.get("history", []) + [lr]
+    return new_params, {"step": step, "m": new_m, "v": new_v, "history": history}
+
+
+def warmup_cosine_lr_branches(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if warmup_steps > 0 and step < warmup_steps:
+        return np.float64(max_lr) * step / warmup_steps
+    decay_steps = max(1, total_steps - warmup_steps)
+    progress = min(1.0, (step - warmup_steps) / decay_steps)
+    return min_lr + (max_lr - min_lr) * (1 + np.cos(np.pi * progress)) / 2
+
+
+CORRECT = {
+    "chunk_tokens": chunk_tokens_loop, "next_token_pairs": next_token_pairs_loop,
+    "causal_mask": causal_mask_loop, "causal_attention": causal_attention_loop,
+    "log_softmax": log_softmax_logsumexp, "cross_entropy": cross_entropy_filtering,
+    "cross_entropy_grad": cross_entropy_grad_loop, "perplexity": perplexity_own,
+    "corpus_perplexity": corpus_perplexity_average, "global_grad_norm": global_grad_norm_concat,
+    "clip_grad_norm": clip_grad_norm_clamp, "init_adamw_state": init_adamw_state_extra,
+    "adamw_step": adamw_step_torch_style, "warmup_cosine_lr": warmup_cosine_lr_branches,
+}
+
+
+def test_correct_but_different_solutions_pass_everything():
+    assert set(CORRECT) == set(NUMPY_FUNCTIONS)
+    assert failures(run_all(hidden_tests(), CORRECT)) == {}  # the grading budget
+
+
+# ----------------------------------------------------------------------------- torch-track bugs
+def test_torch_track_bugs_fail_their_own_question():
+    torch = pytest.importorskip("torch")
+    namespace = {name: getattr(reference, name) for name in TORCH_FUNCTIONS}
+
+    def ce_item(logits, targets, ignore_index=None):
+        return reference.cross_entropy_torch(logits, targets, ignore_index).item()
+
+    def attention_no_mask(q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+        return weights @ v, weights
+
+    def adamw_rebinds(params, grads, state, **hp):
+        reference.adamw_step_torch_([p.detach().clone() for p in params], grads, state, **hp)
+
+    tests = [t for t in hidden_tests(CATALOGUE_EXAMPLES, torch_track=True, shrink=False)
+             if t.question.startswith("t")]
+    for question, function, buggy in [("t1_cross_entropy", "cross_entropy_torch", ce_item),
+                                      ("t2_causal_attention", "causal_attention_torch",
+                                       attention_no_mask),
+                                      ("t3_optimization", "adamw_step_torch_", adamw_rebinds)]:
+        failed = failures(run_all(tests, {**namespace, function: buggy}))
+        assert failed and all(name.startswith(question + " ") for name in failed), function
+
+
+# ----------------------------------------------------------------------------- in-process student
+def test_in_process_student_follows_the_engine_semantics():
+    import collections
+
+    def returns(value):
+        return lambda *args: value
+
+    def raises(*args):
+        raise ValueError("x" * 1000)
+
+    def exits(*args):
+        raise SystemExit(3)
+
+    def mutates(a):
+        a[0] = 99.0
+
+    student = InProcessStudent({
+        "array_view": returns(np.arange(6.0).reshape(2, 3)[:, 1]),
+        "matrix": returns(np.asmatrix(np.eye(2))), "scalar": returns(np.float32(1.5)),
+        "nested": returns(({"a": [1, 2.0, None, "s"]}, (True,))),
+        "named": returns(collections.OrderedDict(x=np.int64(3))),
+        "objects": returns(np.array([object()])), "generator": returns(i for i in range(2)),
+        "int_keys": returns({1: 2}), "raises": raises, "exits": exits, "mutates": mutates,
+        "not_callable": 3,
+    })
+    view = student.call("array_view")
+    assert type(view) is np.ndarray and view.flags.owndata and view.tolist() == [1.0, 4.0]
+    assert type(student.call("matrix")) is np.ndarray
+    assert student.call("scalar") == np.float32(1.5) and type(student.call("scalar")) is np.float32
+    assert student.call("nested") == ({"a": [1, 2.0, None, "s"]}, (True,))
+    assert student.call("named") == {"x": 3}
+    for name in ("objects", "generator", "int_keys"):
+        with pytest.raises(Exception) as e:
+            student.call(name)
+        assert type(e.value).__name__ == "BadReturn"
+    with pytest.raises(StudentRaised) as e:
+        student.call("raises")
+    assert e.value.exc_type == "ValueError" and len(e.value.detail) <= 300
+    with pytest.raises(CallAborted):
+        student.call("exits")
+    for name in ("missing", "not_callable"):
+        with pytest.raises(MissingFunction):
+            student.call(name)
+        assert not student.has(name)
+    a = np.zeros(3)
+    result = student.call_ex("mutates", (a,), return_args=True)
+    assert isinstance(result, CallResult) and result.args[0].tolist() == [99.0, 0, 0]
+    assert a.tolist() == [0, 0, 0]  # the caller's array was copied in
+
+
+def test_show_is_short_and_deterministic():
+    big = np.arange(10_000.0).reshape(100, 100)
+    assert show(big) == "<float64 array of shape (100, 100), values from 0.0 to 9999.0>"
+    assert show(np.array([[1.0, 2.5], [-1e-05, np.nan]])) == \
+        "np.array([[1.0, 2.5], [-1e-05, nan]])"
+    assert show(np.array([0.1], dtype=np.float32)) == "np.array([0.1], dtype=np.float32)"
+    assert show(np.array([True, False])) == "np.array([True, False])"
+    assert show(np.zeros((0, 3), dtype=np.int64)) == "np.zeros((0, 3), dtype=np.int64)"
+    assert len(show(list(range(10_000)))) <= 300
+
+
+
+NONSENSE = [None, "text", np.float32(1.5), True, [1, 2], np.zeros((2, 2)), np.array(1 + 2j),
+            {"step": np.nan, "m": 1, "v": None},
+            ({"wte": None, "w1": "x"}, {"step": "x", "m": {}, "v": {}}),
+            (np.zeros((1, 0)), np.zeros(1)), [[[[[[[[1]]]]]]]], lambda: None]
+
+
+NONSENSE_TESTS = hidden_tests(examples_per_test=1, torch_track=True, shrink=False)
+
+
+@pytest.mark.parametrize("value", NONSENSE, ids=lambda v: type(v).__name__)
+def test_nonsense_returns_fail_cleanly_never_crash_the_grader(value):
+    def returns_it(*args, **kwargs):
+        return value
+
+    namespace = {name: returns_it for name in NUMPY_FUNCTIONS + TORCH_FUNCTIONS}
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    for test in NONSENSE_TESTS:
+        try:
+            test.run(InProcessStudent(namespace))
+        except TestFailure as failure:  # anything else would be a grader bug
+            assert 0 < len(failure.message) <= 2000
+        else:  # a number has the form of a perplexity: only the "unchanged" point is earned
+            assert number and test.name.startswith("q4_perplexity perplexity and corpus"), \
+                test.name
