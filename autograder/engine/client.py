@@ -5,9 +5,18 @@ It loads the submission's cells into a worker, sends calls and waits for each re
 limit. A call that times out, or a worker that dies, costs that call (:class:`CallAborted`) and
 disables the function for the rest of the run; the next call of another function starts a fresh
 worker, which loads the submission again (skipping any cell that hung or killed the worker).
+
+Time is bounded three ways: each call (``call_timeout_s``), each function's calls together
+(``function_budget_s``: a function just under the per-call limit cannot make every hypothesis
+example slow), and the whole grading (``deadline``, a ``time.monotonic()`` value; loading counts
+too). A load gets ``load_timeout_s`` in all, each cell ``cell_timeout_s``.
+
+Everything the worker sends is untrusted data: replies are capped in size, parsed as JSON only,
+and anything unexpected counts as a crash of the worker, never as an error of the grader.
 """
 from __future__ import annotations
 
+import math
 import os
 import select
 import time
@@ -19,8 +28,11 @@ from autograder.engine.api import (BadReturn, CallAborted, CallResult, MissingFu
                                    StudentRaised, TensorValue, TorchTensor)
 from autograder.engine.loader import Cell
 from autograder.engine.sandbox import Sandbox
+from autograder.engine.scrub import scrub
 
 START_TIMEOUT_S = 60.0  # python + numpy (+ torch) start-up, on a loaded machine
+CELL_GRACE_S = 2.0  # past a cell's limit, for the worker to report the timeout itself
+MAX_REPLY = 4 * 2 ** 20  # bytes; the largest real reply is a few KB, and the grader must parse it
 
 
 class WorkerDied(Exception):
@@ -52,34 +64,63 @@ def _encode_arg(value: Any) -> Any:
 
 
 def _decode(obj: Any) -> Any:
-    return wire.decode(obj, tensor_value=lambda a, device, dtype, rg: TensorValue(a, device, dtype, rg))
+    """A value from the worker: plain data, every string in it scrubbed (see scrub.py)."""
+    return _scrubbed(wire.decode(obj, tensor_value=lambda a, device, dtype, rg: TensorValue(
+        a, _text(device, 100), _text(dtype, 100), rg)))
+
+
+def _text(value: Any, limit: int = 2000) -> str:
+    return scrub(str(value)[:limit])
+
+
+def _scrubbed(value: Any) -> Any:
+    """Strings cut to 2000 characters (no answer is text) and scrubbed, at any depth."""
+    if type(value) is str:
+        return _text(value)
+    if type(value) in (list, tuple):
+        items = [_scrubbed(v) for v in value]
+        return items if type(value) is list else tuple(items)
+    if type(value) is dict:
+        return {_text(k): _scrubbed(v) for k, v in value.items()}
+    return value
 
 
 class WorkerClient:
     """A running worker with the submission loaded. Implements the Student protocol."""
 
     def __init__(self, sandbox: Sandbox, cells: list[Cell], functions: Sequence[str], *,
-                 as_main: bool, call_timeout_s: float, cell_timeout_s: float):
+                 as_main: bool, call_timeout_s: float, cell_timeout_s: float,
+                 load_timeout_s: float | None = None, function_budget_s: float = math.inf,
+                 deadline: float = math.inf):
         self.sandbox = sandbox
         self.cells = cells
         self.functions = list(functions)
         self.as_main = as_main
         self.call_timeout_s = call_timeout_s
         self.cell_timeout_s = cell_timeout_s
+        self.load_timeout_s = 3 * cell_timeout_s if load_timeout_s is None else load_timeout_s
+        self.function_budget_s = function_budget_s
+        self.deadline = deadline
         self.skip: set[int] = set()
         self.crashed_cells: dict[int, tuple[str, str]] = {}  # cell index -> (status, message)
         self.disabled: dict[str, str] = {}  # function -> why
+        self.spent: dict[str, float] = {}  # function -> seconds its calls took
         self.proc = None
         self.report = LoadReport()
         self.load_time_s = 0.0
 
     # ------------------------------------------------------------------------- pipes
     def _send(self, message: dict) -> None:
+        """Write a request; a worker that stops reading cannot block the grader."""
         data = wire.dumps(message)
+        deadline = time.monotonic() + min(START_TIMEOUT_S, max(self.time_left(), 0.0) + 5.0)
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(self.to_worker, view):]
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [self.to_worker], [], left)[1]:
+                    raise WorkerDied("the worker stopped reading its requests")
+                view = view[os.write(self.to_worker, view[:65536]):]
         except OSError as e:
             raise WorkerDied(f"could not write to the worker: {e}") from e
 
@@ -100,12 +141,14 @@ class WorkerClient:
                 got += len(chunk)
             return b"".join(chunks)
 
+        if timeout <= 0:
+            return None
         try:
-            message = wire.read_message(read_exactly)
+            message = wire.read_message(read_exactly, MAX_REPLY)
         except TimeoutError:
             return None
-        except (wire.WireError, ValueError, UnicodeDecodeError) as e:
-            raise WorkerDied(f"the worker sent an unreadable message ({e})") from e
+        except (wire.WireError, ValueError, RecursionError, MemoryError) as e:
+            raise WorkerDied(f"the worker sent an unreadable message ({_text(e, 100)})") from e
         if message is None:
             raise WorkerDied("the worker process ended")
         if not isinstance(message, dict):
@@ -113,12 +156,17 @@ class WorkerClient:
         return message
 
     # ------------------------------------------------------------------------- life cycle
+    def time_left(self) -> float:
+        """Seconds until the grading deadline."""
+        return self.deadline - time.monotonic()
+
     def start(self) -> LoadReport:
         """Start a worker and load the submission, restarting past cells that hang or crash it."""
         started = time.monotonic()
         while True:
             self.stop()
             self.proc, self.to_worker, self.from_worker = self.sandbox.start()
+            load_ends = min(time.monotonic() + self.load_timeout_s, self.deadline)
             current = None
             try:
                 self._send({"op": "load", "cells": [{"label": c.label, "source": c.source}
@@ -127,15 +175,22 @@ class WorkerClient:
                             "as_main": self.as_main, "functions": self.functions,
                             "block_torch": not self.sandbox.torch})
                 while True:
-                    wait = START_TIMEOUT_S if current is None else self.cell_timeout_s + 10
-                    message = self._receive(wait)
+                    wait = (START_TIMEOUT_S if current is None
+                            else self.cell_timeout_s + CELL_GRACE_S)
+                    message = self._receive(min(wait, load_ends - time.monotonic()))
                     if message is None:
                         raise WorkerDied(f"ran longer than {self.cell_timeout_s:g} s "
-                                         "and did not stop")
+                                         "and did not stop" if current is not None
+                                         and time.monotonic() < load_ends else
+                                         f"ran longer than the {self.load_timeout_s:g} s that "
+                                         "loading the whole submission may take")
                     if "cell" in message:
-                        current = int(message["cell"])
+                        current = self._cell_index(message["cell"], current)
                     elif "loaded" in message:
+                        report = self._load_report(message)
                         break
+                    else:
+                        raise WorkerDied("the worker sent an unexpected message")
             except WorkerDied as e:
                 if current is None:  # not even numpy imported: nothing to skip, give up
                     self.report = LoadReport(cells=[CellReport(c.label, "crashed", str(e))
@@ -146,17 +201,33 @@ class WorkerClient:
                 self.crashed_cells[current] = ("timeout" if "longer" in str(e) else "crashed",
                                                str(e))
                 continue
-            statuses = message["loaded"]
-            cells = []
-            for i, (cell, status) in enumerate(zip(self.cells, statuses)):
-                kind, text = status.get("status", "error"), str(status.get("message", ""))
-                if i in self.crashed_cells:
-                    kind, text = self.crashed_cells[i]
-                cells.append(CellReport(cell.label, kind, text))
-            self.report = LoadReport(cells=cells, defined=set(message.get("defined", [])))
+            self.report = report
             break
         self.load_time_s = time.monotonic() - started
         return self.report
+
+    def _cell_index(self, value: Any, current: int | None) -> int:
+        """The cell the worker starts next: a later cell than the last one, not a skipped one."""
+        if type(value) is not int or not (-1 if current is None else current) < value < len(
+                self.cells) or value in self.skip:
+            raise WorkerDied("the worker sent an unexpected message")
+        return value
+
+    def _load_report(self, message: dict) -> LoadReport:
+        statuses, defined = message.get("loaded"), message.get("defined", [])
+        if (type(statuses) is not list or len(statuses) != len(self.cells)
+                or not all(type(s) is dict for s in statuses)
+                or type(defined) is not list or not all(type(d) is str for d in defined)):
+            raise WorkerDied("the worker sent an unexpected message")
+        cells = []
+        for i, (cell, status) in enumerate(zip(self.cells, statuses)):
+            kind, text = status.get("status"), _text(status.get("message", ""))
+            if kind not in ("ok", "error", "timeout", "skipped"):
+                kind = "error"
+            if i in self.crashed_cells:
+                kind, text = self.crashed_cells[i]
+            cells.append(CellReport(cell.label, kind, text))
+        return LoadReport(cells=cells, defined=set(defined) & set(self.functions))
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -189,42 +260,75 @@ class WorkerClient:
             raise CallAborted(function, "disabled", self.disabled[function])
         if function not in self.report.defined:
             raise MissingFunction(function, f"your submission does not define {function}")
+        self._check_time(function)
         if self.proc is None:
             self.start()
             if function not in self.report.defined:
                 raise MissingFunction(function, f"your submission does not define {function}")
+            self._check_time(function)
         request = {"op": "call", "function": function, "args": _encode_arg(tuple(args)),
                    "kwargs": _encode_arg(dict(kwargs or {})), "return_args": return_args,
                    "backward": backward}
+        budget_left = self.function_budget_s - self.spent.get(function, 0.0)
+        limit = min(self.call_timeout_s, budget_left, self.time_left())
+        started = time.monotonic()
         try:
             self._send(request)
-            reply = self._receive(self.call_timeout_s)
+            reply = self._receive(limit)
         except WorkerDied as e:
             self._abort(function, "crash", f"{function} stopped the process that runs your code "
                         f"(it exited, crashed or ran out of memory): {e}")
+        finally:
+            self.spent[function] = self.spent.get(function, 0.0) + time.monotonic() - started
         if reply is None:
-            self._abort(function, "timeout", f"{function} did not return within "
-                        f"{self.call_timeout_s:g} s (an endless loop, or far too slow)")
+            if limit == self.call_timeout_s:
+                self._abort(function, "timeout", f"{function} did not return within "
+                            f"{self.call_timeout_s:g} s (an endless loop, or far too slow)")
+            self._abort(function, "timeout", self._over_time(function))
         try:
-            return self._result(function, reply)
-        except (wire.WireError, KeyError, TypeError, ValueError) as e:
-            self._abort(function, "crash", f"{function}'s reply could not be read: {e}")
+            outcome = self._result(reply)
+        except Exception as e:  # whatever the worker sent, it is the worker's fault
+            self._abort(function, "crash", f"{function}'s reply could not be read: "
+                        f"{type(e).__name__}")
+        if isinstance(outcome, CallResult):
+            return outcome
+        kind, exc_type, message = outcome
+        if kind == "missing":
+            raise MissingFunction(function, message)
+        if kind == "bad_return":
+            raise BadReturn(function, f"{function} {message}")
+        raise StudentRaised(function, exc_type, message)
 
-    def _result(self, function: str, reply: dict) -> CallResult:
+    def _over_time(self, function: str) -> str:
+        if self.time_left() <= 0:
+            return ("grading stopped: the submission used up the time that grading may take "
+                    "(far too slow, or stuck, in several places)")
+        return (f"{function} used up its {self.function_budget_s:g} s of running time "
+                f"for all its calls together ({self.spent.get(function, 0.0):.1f} s): "
+                f"it is far too slow")
+
+    def _check_time(self, function: str) -> None:
+        if self.time_left() <= 0:
+            raise CallAborted(function, "timeout", self._over_time(function))
+        if self.spent.get(function, 0.0) >= self.function_budget_s:
+            self.disabled[function] = (f"not run: {function} used up its "
+                                       f"{self.function_budget_s:g} s of running time earlier")
+            raise CallAborted(function, "timeout", self._over_time(function))
+
+    def _result(self, reply: dict) -> CallResult | tuple[str, str, str]:
+        """The decoded value, or (kind, exception type, message) of a student-side error."""
         error = reply.get("error")
         if error is not None:
-            kind, exc_type, message = error["kind"], str(error["type"]), str(error["message"])
-            if kind == "missing":
-                raise MissingFunction(function, message)
-            if kind == "bad_return":
-                raise BadReturn(function, f"{function} {message}")
-            raise StudentRaised(function, exc_type, message)
+            kind, exc_type, message = error["kind"], error["type"], error["message"]
+            if not all(type(x) is str for x in (kind, exc_type, message)):
+                raise TypeError("an error that is not text")
+            return kind, _text(exc_type, 200), _text(message)
         return CallResult(value=_decode(reply["value"]),
                           args=_decode(reply["args"]) if "args" in reply else (),
                           grads=tuple(_decode(reply["grads"])) if "grads" in reply else ())
 
     def _abort(self, function: str, kind: str, message: str):
-        self.disabled[function] = (f"not run: an earlier test of {function} stopped "
-                                   f"({message.split(':')[0]})")
+        what = "took too long" if kind == "timeout" else "stopped the process that runs your code"
+        self.disabled[function] = f"not run: an earlier call of {function} {what}"
         self.stop()  # the next call starts a fresh worker
         raise CallAborted(function, kind, message)

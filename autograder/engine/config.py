@@ -26,10 +26,23 @@ class GradingConfig:
     """extra credit for the whole torch track, split evenly over its questions"""
     examples_per_test: int = 40
     """hypothesis examples per hidden test"""
+    seed: int | None = None
+    """hypothesis seed for the hidden tests' examples (verify's flakiness sweep); None: the
+    derandomized grading profile"""
+    shrink: bool = True
+    """let hypothesis shrink a failing input to the smallest one (for the feedback); False gives
+    the same verdicts faster (verify only)"""
     call_timeout_s: float = 5.0
     """wall-clock limit for one call of a student function"""
     cell_timeout_s: float = 20.0
-    """wall-clock limit for one notebook cell (or top-level statement) while loading"""
+    """wall-clock limit for one notebook cell (or top-level statement) while loading; loading
+    the whole submission may take three times this"""
+    function_budget_s: float = 30.0
+    """wall-clock limit for all the calls of one student function together (the reference
+    needs well under a second)"""
+    grading_timeout_s: float = 360.0
+    """wall-clock limit for grading one submission, loading and restarts included: tests not
+    run by then fail with a message (Gradescope stops everything at 10 minutes by default)"""
 
 
 def load_config(path: Path = OTTER_CONFIG) -> GradingConfig:
@@ -46,7 +59,9 @@ def load_config(path: Path = OTTER_CONFIG) -> GradingConfig:
     for name in ("public_visibility", "hidden_visibility"):
         if getattr(config, name) not in VISIBILITIES:
             raise ConfigError(f"expected {name} in {VISIBILITIES}, got {getattr(config, name)!r}")
-    if config.examples_per_test < 1 or config.call_timeout_s <= 0 or config.cell_timeout_s <= 0:
+    if config.examples_per_test < 1 or min(config.call_timeout_s, config.cell_timeout_s,
+                                           config.function_budget_s,
+                                           config.grading_timeout_s) <= 0:
         raise ConfigError("expected examples_per_test >= 1 and positive timeouts in "
                           f"{path}, got {raw}")
     return config

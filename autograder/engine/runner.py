@@ -19,6 +19,8 @@ from autograder.engine.results import GradingResult
 from autograder.engine.sandbox import Sandbox
 from autograder.questions import ALL_FUNCTIONS, BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
+OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
+               "grading may take (see the message at the top).")
 GRADER_BUG = ("This test could not be run because of a problem in the autograder, not in your "
               "code. Your instructors can see the details; please tell them.")
 
@@ -31,7 +33,8 @@ def hidden_tests(config: GradingConfig) -> list[HiddenTest]:
     """The hidden tests, torch-track points scaled to the configured extra credit."""
     from autograder.hidden import hidden_tests as declared
 
-    tests = declared(examples_per_test=config.examples_per_test, torch_track=config.torch_track)
+    tests = declared(examples_per_test=config.examples_per_test, torch_track=config.torch_track,
+                     shrink=config.shrink, seed=config.seed)
     per_torch_question = config.torch_track_points / max(1, len(TORCH_QUESTIONS))
     scaled = []
     for test in tests:
@@ -56,6 +59,8 @@ def _failure_text(test: HiddenTest, message: str) -> str:
 def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str) -> TestOutcome:
     missing = [f for f in test.functions if not student.has(f)]
     disabled = [f for f in test.functions if f in student.disabled]
+    if student.time_left() <= 0:
+        return _outcome(test.name, test.question, test.points, False, OUT_OF_TIME, visibility)
     if missing:
         text = (f"Not run: your submission does not define {', '.join(missing)} (check the "
                 "name, and that its cell runs without an error).")
@@ -93,7 +98,7 @@ def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig, text:
             for t in tests if t.question in {q.id for q in questions}]
 
 
-def _grade(path: Path, config: GradingConfig, result: GradingResult) -> None:
+def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float) -> None:
     questions = graded_questions(config)
     tests = hidden_tests(config)
     try:
@@ -106,13 +111,20 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult) -> None:
     with Sandbox(torch=config.torch_track) as sandbox:
         student = WorkerClient(sandbox, list(submission.cells), functions,
                                as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
-                               cell_timeout_s=config.cell_timeout_s)
+                               cell_timeout_s=config.cell_timeout_s,
+                               function_budget_s=config.function_budget_s, deadline=deadline)
         try:
             student.start()
             result.messages += _load_messages(submission, student)
             result.tests += run_public_checks(student, questions, config.public_visibility)
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility))
+            if student.time_left() <= 0:
+                result.messages.append(
+                    f"**Grading stopped after {config.grading_timeout_s:g} s**, the most that "
+                    "grading one submission may take: your code was far too slow or got stuck "
+                    "in several places (loading, or functions near their time limits). The "
+                    "tests that had not run by then count as failed.")
         finally:
             student.close()
 
@@ -123,7 +135,7 @@ def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
     result = GradingResult(submission=Path(path).name)
     try:
         config = config or load_config()
-        _grade(Path(path), config, result)
+        _grade(Path(path), config, result, started + config.grading_timeout_s)
     except Exception:
         detail = traceback.format_exc()
         config = config if isinstance(config, GradingConfig) else GradingConfig()

@@ -3,12 +3,19 @@
 The restrictions (see the README's security model):
 
 * its own session and process group, its own scratch folder as working directory and home, a
-  minimal environment, stdin/stdout/stderr on /dev/null (set by the worker itself);
+  minimal environment, stdin/stdout/stderr on /dev/null (set by the worker itself); the worker's
+  scripts in a separate folder that it can read but not change;
 * when the grader is root: an unprivileged user (``ag-student`` if it exists, else ``nobody``)
   that owns only the scratch folder, so it cannot read the hidden tests, the reference or the
   results folder (Gradescope's ``setup.sh`` makes ``/autograder/source`` root-only);
-* resource limits: CPU seconds, data memory, file size, no core files, and (as that user) a
-  number of processes;
+* Landlock where the kernel has it (:mod:`autograder.engine.landlock`), whoever the user: reads
+  only in the Python installation and system folders, writes only in the scratch folder, no TCP,
+  no signals to the grader; a seccomp filter against what Landlock leaves open (``chmod``,
+  ``chown``, ``utime``, xattrs: :mod:`autograder.engine.seccomp`); and ``no_new_privs`` (no
+  set-user-id programs);
+* resource limits: CPU seconds, data memory and address space (shared mappings included), file
+  size, open files, no core files, and a number of processes (as that user, or under a grader
+  that is not root; root is exempt from that limit);
 * the grader is a child subreaper (Linux ``prctl``), so processes that the submission detaches
   (double fork, new session) are re-parented to the grader and are found and killed at cleanup,
   along with every process that carries this sandbox's token or runs as the sandbox user.
@@ -30,6 +37,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.engine import landlock, seccomp
+
 ENGINE = Path(__file__).resolve().parent
 PR_SET_CHILD_SUBREAPER = 36
 TOKEN_VARIABLE = "AUTOGRADER_SANDBOX"
@@ -41,9 +50,14 @@ class Limits:
     """CPU seconds for one worker's life (a backstop: the grader enforces wall-clock limits)"""
     memory_bytes: int = 1536 * 2 ** 20
     """RLIMIT_DATA: the worker's heap and private mappings"""
+    address_space_bytes: int = 2560 * 2 ** 20
+    """RLIMIT_AS: everything mapped, shared memory included (RLIMIT_DATA does not count
+    ``mmap(MAP_SHARED | MAP_ANONYMOUS)``)"""
     file_bytes: int = 64 * 2 ** 20
+    open_files: int = 256
     processes: int = 64
-    """RLIMIT_NPROC, applied only when the worker runs as its own user (it counts per user)"""
+    """RLIMIT_NPROC: processes and threads of the worker's user, as its own user; as the
+    grader's (non-root) user, this many more than that user has when the worker starts"""
 
 
 def become_subreaper() -> bool:
@@ -78,13 +92,79 @@ def _drop_to(user: pwd.struct_passwd) -> None:
 
 
 def _can_run_python(user: pwd.struct_passwd) -> bool:
+    return _starts(lambda: _drop_to(user))
+
+
+def _starts(preexec, torch: bool = False, home: str = "/") -> bool:
+    """Whether this Python can import numpy (and torch) with ``preexec`` applied."""
+    code = "import numpy" + ("; import torch" if torch else "")
+    if torch and os.path.exists("/dev/nvidiactl"):  # a GPU: CUDA must work in there too
+        code += "; assert torch.cuda.is_available(); torch.ones(1, device='cuda').sum().item()"
     try:
-        done = subprocess.run([sys.executable, "-I", "-c", "import numpy"], cwd="/",
-                              env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60,
-                              preexec_fn=lambda: _drop_to(user))
+        done = subprocess.run([sys.executable, "-I", "-c", code], cwd=home,
+                              env={"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home},
+                              capture_output=True, timeout=120, preexec_fn=preexec)
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
+
+
+def _python_folders() -> list[str]:
+    """What the worker must read: the Python installation, its packages, the system folders."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+               os.path.dirname(os.path.realpath(sys.executable)),
+               "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys"}
+    folders |= {p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")}
+    return sorted(f for f in folders if f and os.path.isdir(f))
+
+
+def _ruleset(read: list[str], write: list[str]) -> landlock.Ruleset:
+    return landlock.Ruleset(read=_python_folders() + read, write=write, devices=["/dev"])
+
+
+def _scratch_for(user: pwd.struct_passwd | None) -> Path:
+    scratch = Path(tempfile.mkdtemp(prefix="ag-worker-"))
+    if user is not None:
+        os.chown(scratch, user.pw_uid, user.pw_gid)
+    scratch.chmod(0o700)
+    return scratch
+
+
+@functools.lru_cache(maxsize=2)
+def seccomp_usable(torch: bool) -> bool:
+    """Whether the worker starts under the seccomp filter here (checked once)."""
+    return seccomp.SUPPORTED and _starts(seccomp.install, torch)
+
+
+def landlock_wanted() -> bool:
+    """Landlock is on unless ``AUTOGRADER_LANDLOCK=off`` (for a machine where it gets in the way;
+    the tests use it to check the other protections alone)."""
+    return os.environ.get("AUTOGRADER_LANDLOCK", "on").strip().lower() not in ("off", "0", "no")
+
+
+@functools.lru_cache(maxsize=4)
+def landlock_usable(user: pwd.struct_passwd | None, torch: bool) -> bool:
+    """Whether the worker starts under Landlock here (checked once: a kernel or container that
+    lacks it, or a Python installation outside the folders we allow, means no Landlock)."""
+    if landlock.abi() < 1:
+        return False
+    home = _scratch_for(user)
+    try:
+        rules = _ruleset([], [str(home)])
+    except OSError:
+        shutil.rmtree(home, ignore_errors=True)
+        return False
+
+    def preexec():
+        rules.restrict_self()
+        if user is not None:
+            _drop_to(user)
+
+    try:
+        return _starts(preexec, torch, str(home))
+    finally:
+        rules.close()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _proc_ids() -> list[int]:
@@ -97,6 +177,16 @@ def _status(pid: int) -> dict[str, str]:
     except OSError:
         return {}
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def _tasks_of(uid: int) -> int:
+    """How many processes and threads run as ``uid`` (what RLIMIT_NPROC counts)."""
+    total = 0
+    for pid in _proc_ids():
+        status = _status(pid)
+        if status.get("Uid", "").split("\t")[0] == str(uid):
+            total += int(status.get("Threads", "1").strip() or 1)
+    return total
 
 
 def _has_token(pid: int, token: str) -> bool:
@@ -114,22 +204,36 @@ class Sandbox:
         self.torch = torch
         self.user = sandbox_user()
         self.token = secrets.token_hex(8)
-        self.scratch = Path(tempfile.mkdtemp(prefix="ag-worker-"))
         become_subreaper()
         self.children_before = self._my_children()
+        # the worker's scripts: readable by the worker, never writable (a changed worker.py
+        # would be what the next restart runs)
+        self.engine = Path(tempfile.mkdtemp(prefix="ag-engine-"))
         for name in ("worker.py", "wire.py"):
-            shutil.copy(ENGINE / name, self.scratch / name)
-        if self.user is not None:
-            os.chown(self.scratch, self.user.pw_uid, self.user.pw_gid)
-            for path in self.scratch.iterdir():
-                os.chown(path, self.user.pw_uid, self.user.pw_gid)
-        self.scratch.chmod(0o700)
+            shutil.copy(ENGINE / name, self.engine / name)
+            (self.engine / name).chmod(0o644)
+        self.engine.chmod(0o755)
+        self.scratch = _scratch_for(self.user)
+        self.landlock = None
+        if landlock_wanted() and landlock_usable(self.user, torch):
+            self.landlock = _ruleset([str(self.engine)], [str(self.scratch)])
+        self.seccomp = landlock_wanted() and seccomp_usable(torch)
 
     def __enter__(self) -> "Sandbox":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def protections(self) -> list[str]:
+        """What confines the worker, in words (for the instructor's log and the tests)."""
+        found = [f"user {self.user.pw_name}"] if self.user is not None else []
+        if self.landlock is not None:
+            found.append(f"landlock ABI {self.landlock.version}")
+        if self.seccomp:
+            found.append("seccomp")
+        return found
 
     # ------------------------------------------------------------------------- starting
     def _environment(self) -> dict[str, str]:
@@ -146,19 +250,33 @@ class Sandbox:
     def _restrict(self) -> None:  # runs in the child, between fork and exec
         limits = self.limits
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
-        if not self.torch:  # torch maps far more than it uses; its worker gets no data limit
+        if not self.torch:  # torch maps far more than it uses; its worker gets no memory limit
             resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_bytes,
+                                                    limits.address_space_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.landlock is not None:
+            self.landlock.restrict_self()  # sets no_new_privs too
+        else:
+            ctypes.CDLL(None).prctl(landlock.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        if self.seccomp:
+            seccomp.install()
         if self.user is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
             _drop_to(self.user)
+        elif self.nproc is not None:  # root is exempt from RLIMIT_NPROC: nothing to set
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
 
     def start(self) -> tuple[subprocess.Popen, int, int]:
         """The worker process, the fd the grader writes requests to, the fd it reads replies from."""
+        self.nproc = None
+        if self.user is None and os.geteuid() != 0:
+            self.nproc = _tasks_of(os.getuid()) + self.limits.processes
         req_read, req_write = os.pipe()
         resp_read, resp_write = os.pipe()
-        cmd = [sys.executable, "-I", str(self.scratch / "worker.py"), str(req_read), str(resp_write)]
+        cmd = [sys.executable, "-I", str(self.engine / "worker.py"), str(req_read), str(resp_write)]
         proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, pass_fds=(req_read, resp_write),
@@ -216,7 +334,11 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill_all()
+        if self.landlock is not None:
+            self.landlock.close()
+            self.landlock = None
         shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.engine, ignore_errors=True)
 
 
 def _reap(pid: int) -> None:

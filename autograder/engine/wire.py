@@ -134,14 +134,15 @@ def loads(body):
     return json.loads(body.decode("utf-8"))
 
 
-def read_message(read_exactly):
-    """One framed message, with ``read_exactly(n) -> bytes``; None at end of stream."""
+def read_message(read_exactly, limit=MAX_MESSAGE):
+    """One framed message of at most ``limit`` bytes, with ``read_exactly(n) -> bytes``; None
+    at end of stream."""
     header = read_exactly(HEADER.size)
     if header is None:
         return None
     (size,) = HEADER.unpack(header)
-    if size > MAX_MESSAGE:
-        raise WireError(f"a message of {size} bytes (at most {MAX_MESSAGE})")
+    if size > limit:
+        raise WireError(f"a message of {size} bytes (at most {limit})")
     body = read_exactly(size)
     if body is None:
         return None

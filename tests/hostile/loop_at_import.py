@@ -1,0 +1,3 @@
+# Placed before the solution: an endless loop at import.
+while True:
+    pass
