@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from autograder.engine.results import GradingResult
-from autograder.questions import BY_ID
+from autograder.questions import BY_ID, NUMPY_QUESTIONS
 
 
 def score_table(result: GradingResult) -> str:
@@ -16,16 +16,26 @@ def score_table(result: GradingResult) -> str:
     return "\n".join([head, *rows, *notes])
 
 
-def batch_summary(rows: list[dict], question_ids: list[str]) -> str:
-    if not rows:
-        return "no submissions graded"
-    n = len(rows)
-    lines = [f"{n} submission(s); mean total {sum(float(r['total']) for r in rows) / n:.2f} "
-             f"/ {rows[0]['max_total']}"]
-    for qid in question_ids:
-        mean = sum(float(r[qid]) for r in rows) / n
-        lines.append(f"  {qid:<22} mean {mean:6.2f} / {BY_ID[qid].points:g}")
-    unreadable = [r["submission"] for r in rows if r.get("note")]
-    if unreadable:
-        lines.append("not graded normally: " + ", ".join(unreadable))
+def batch_summary(records) -> str:
+    """Means over the graded submissions, then every entry that was not graded (or was graded
+    with a note), by name, with the reason. ``records``: :class:`autograder.batchgrade.Graded`."""
+    if not records:
+        return "no submissions found"
+    graded = [r for r in records if r.graded]
+    skipped = [r for r in records if not r.graded]
+    lines = [f"{len(records)} submission(s): {len(graded)} graded, {len(skipped)} not graded"]
+    if graded:
+        n = len(graded)
+        lines.append(f"  mean total {sum(r.total for r in graded) / n:.2f} / "
+                     f"{graded[0].max_total:g}")
+        for q in NUMPY_QUESTIONS:
+            mean = sum(r.by_question.get(q.id, 0.0) for r in graded) / n
+            lines.append(f"  {q.id:<22} mean {mean:6.2f} / {BY_ID[q.id].points:g}")
+    if skipped:
+        lines.append("not graded:")
+        lines += [f"  {r.submission}: {r.note or 'no results'}" for r in skipped]
+    noted = [r for r in graded if r.note]
+    if noted:
+        lines.append("graded, with a note:")
+        lines += [f"  {r.submission}: {r.note}" for r in noted]
     return "\n".join(lines)

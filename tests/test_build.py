@@ -8,6 +8,7 @@ from autograder.build import leaks
 from autograder.build.execute import errors, execute_notebook
 from autograder.build.release import build
 from autograder.cli import main
+from autograder.paths import ROOT
 from autograder.questions import BY_ID, QUESTIONS
 
 
@@ -87,5 +88,98 @@ def test_autograder_zip_has_gradescope_layout_and_no_build_code(dist):
 
 def test_build_is_reproducible(dist, tmp_path):
     assert main(["build", "--out", str(tmp_path), "--no-execute"]) == 0
-    for rel in ("student/lecture16.ipynb", "student/lm_training.py", "autograder.zip"):
+    for rel in ("student/lecture16.ipynb", "student/lm_training.py", "autograder.zip",
+                "classroom/.github/workflows/classroom.yml", "classroom/README.md",
+                "classroom/run_checks.py", "classroom/lecture16.ipynb"):
         assert (tmp_path / rel).read_bytes() == (dist / rel).read_bytes(), rel
+
+
+# ----------------------------------------------------------------------------- the notebook alone
+def _run_alone(notebook, tmp_path):
+    """Copy just ``notebook`` into an empty folder and run it top to bottom in a fresh kernel."""
+    import shutil
+
+    work = tmp_path / "alone"
+    work.mkdir()
+    shutil.copy(notebook, work / "lecture16.ipynb")
+    execute_notebook(work / "lecture16.ipynb", allow_errors=True)
+    return work, nbformat.read(str(work / "lecture16.ipynb"), as_version=4)
+
+
+def test_solutions_notebook_alone_passes_every_check(dist, tmp_path):
+    work, nb = _run_alone(dist / "solutions" / "lecture16.ipynb", tmp_path)
+    assert errors(work / "lecture16.ipynb") == []
+    for qid, cell in _check_cells(nb).items():
+        text = _outputs_text(cell)
+        assert "passed" in text.lower() and "failed" not in text.lower(), (qid, text)
+    assert sorted(p.name for p in (work / "tests").iterdir()) == sorted(
+        p.name for p in (dist / "student" / "tests").iterdir())
+    assert (work / "corpus.txt").read_bytes() == (dist / "student" / "corpus.txt").read_bytes()
+
+
+def test_untouched_notebook_alone_fails_every_check_and_reaches_the_end(dist, tmp_path):
+    work, nb = _run_alone(dist / "student" / "lecture16.ipynb", tmp_path)
+    has_torch = importlib.util.find_spec("torch") is not None
+    checks = _check_cells(nb)
+    assert sorted(checks) == sorted(q.id for q in QUESTIONS)
+    for qid, cell in checks.items():
+        text = _outputs_text(cell)
+        expected = ("PyTorch is not installed" if BY_ID[qid].track == "torch" and not has_torch
+                    else "is not implemented yet")
+        assert expected in text and "failed" in text.lower(), (qid, text)
+    for i, _ in errors(work / "lecture16.ipynb"):
+        assert "skip-grading" in nb.cells[i].metadata.get("tags", []), nb.cells[i].source[:200]
+    assert nb.cells[-1].source.startswith("grader.export")
+    assert nb.cells[-1].get("execution_count") is not None  # it ran: the end was reached
+
+
+def test_first_cell_installs_otter_if_missing_and_carries_the_checks(dist):
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from autograder.build.bundle import find_bundles
+
+    nb = nbformat.read(str(dist / "student" / "lecture16.ipynb"), as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert "skip-grading" in first.metadata["tags"]  # the autograder never runs it
+    assert "%pip install -q otter-grader==7.0.0" in first.source
+    assert "otter-grader==7.0.0" in (ROOT / "requirements" / "dev.txt").read_text()
+    compile(TransformerManager().transform_cell(first.source), "cell", "exec")  # valid IPython
+    (bundle,) = find_bundles(first.source)
+    shipped = {f"tests/{p.name}": p.read_text() for p in (dist / "student" / "tests").glob("*.py")}
+    assert bundle["files"] == shipped
+    assert (dist / "student" / "lecture16.ipynb").stat().st_size < 150_000
+
+
+def test_leak_check_looks_inside_bundles_and_metadata(dist, tmp_path):
+    from autograder.build.bundle import encode
+
+    secret = next(line for line, origin in leaks.secret_lines().items() if "hidden" in origin)
+    nb = nbformat.read(str(dist / "student" / "lecture16.ipynb"), as_version=4)
+    nb.cells[1].source += f'\n_unpack("""\n{encode({"x.py": secret})}\n""")'
+    (tmp_path / "a").mkdir()
+    nbformat.write(nb, str(tmp_path / "a" / "lecture16.ipynb"))
+    assert any("hidden test" in p for p in leaks.find_leaks(tmp_path / "a"))
+    nb = nbformat.read(str(dist / "student" / "lecture16.ipynb"), as_version=4)
+    nb.metadata["otter"] = {"OK_FORMAT": False, "tests": {"q1_chunking": secret}}
+    (tmp_path / "b").mkdir()
+    nbformat.write(nb, str(tmp_path / "b" / "lecture16.ipynb"))
+    assert any("hidden test" in p for p in leaks.find_leaks(tmp_path / "b"))
+
+
+# ----------------------------------------------------------------------------- GitHub Classroom
+def test_classroom_template_repository_has_the_release_and_no_hidden_test(dist):
+    classroom = dist / "classroom"
+    for rel in ("lecture16.ipynb", "lm_training.py", "corpus.txt", "README.md", "run_checks.py",
+                ".github/workflows/classroom.yml", ".gitignore"):
+        assert (classroom / rel).is_file(), rel
+    assert sorted(p.name for p in (classroom / "tests").iterdir()) == sorted(
+        p.name for p in (dist / "student" / "tests").iterdir())
+    assert leaks.find_leaks(classroom) == []
+    (classroom / "autograder").mkdir()
+    try:
+        (classroom / "autograder" / "q1_chunking.py").write_text("x = 1\n")
+        assert leaks.find_leaks(classroom)  # a hidden-test folder is flagged by its place
+    finally:
+        import shutil
+
+        shutil.rmtree(classroom / "autograder")

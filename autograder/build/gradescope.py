@@ -17,7 +17,9 @@ FILES = Path(__file__).parent / "files"
 PACKAGES = ("autograder", "reference")
 EXTRA = ("assignments/__init__.py", "assignments/lecture16/__init__.py",
          "assignments/lecture16/public_cases.py")
-INSTRUCTOR_ONLY = (("autograder", "build"), ("autograder", "verify"))  # not needed to grade
+# not needed to grade on Gradescope (instructor tools)
+INSTRUCTOR_ONLY = tuple(("autograder", name) for name in (
+    "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py"))
 FIXED_TIME = (2025, 1, 1, 0, 0, 0)  # a reproducible zip: same sources, same bytes
 
 

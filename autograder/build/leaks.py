@@ -1,4 +1,6 @@
-"""Look through a student release for reference code and hidden-test content."""
+"""Look through a student release (or a Classroom template repository) for reference code and
+hidden-test content: in every text file, in notebook cells, the bundles they carry and notebook
+metadata."""
 from __future__ import annotations
 
 import ast
@@ -41,10 +43,32 @@ def secret_lines() -> dict[str, str]:
 
 
 def _release_text(path: Path) -> str:
+    """The text to search: for a notebook, its cells, the bundles they carry (decoded) and its
+    metadata (where otter keeps tests stored in a notebook)."""
     if path.suffix == ".ipynb":
+        from autograder.build.bundle import find_bundles
+
         nb = json.loads(path.read_text(encoding="utf-8"))
-        return "\n".join("".join(cell.get("source", "")) for cell in nb["cells"])
+        parts = []
+        for cell in nb["cells"]:
+            source = "".join(cell.get("source", ""))
+            parts.append(source)
+            for bundle in find_bundles(source):
+                parts += [*bundle["files"].values(), bundle["corpus_generator"]]
+        parts += _strings(nb.get("metadata", {}))
+        return "\n".join(parts)
     return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _strings(value) -> list[str]:
+    """Every string inside a JSON value (metadata may hold test files as strings)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def find_leaks(release: Path) -> list[str]:
@@ -53,11 +77,11 @@ def find_leaks(release: Path) -> list[str]:
     files = sorted(p for p in release.rglob("*") if p.is_file())
     for path in files:
         rel = path.relative_to(release)
-        if rel.parts[0] in ("reference", "hidden", "autograder") or path.suffix == ".zip":
+        if set(rel.parts[:-1]) & {"reference", "hidden", "autograder"} or path.suffix == ".zip":
             problems.append(f"{rel} should not be in the student release")
     secrets = secret_lines()
     for path in files:
-        if path.suffix not in (".py", ".ipynb", ".md", ".txt", ".json"):
+        if path.suffix not in (".py", ".ipynb", ".md", ".txt", ".json", ".yml", ".yaml"):
             continue
         text = _release_text(path)
         for line, origin in secrets.items():

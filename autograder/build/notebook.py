@@ -1,9 +1,10 @@
 """The student and solutions notebooks, built from small nbformat cell factories.
 
-Layout: intro, setup cell, then per question its explanation, one cell per function (a stub, or
-the reference in the solutions) and a locked ``grader.check`` cell; then "Put it together"
-(tagged ``skip-grading``: the autograder does not run it), the optional torch track, and the
-final ``check_all`` / ``export`` cells.
+Layout: intro, the unpack cell (otter, the public checks and the corpus travel inside the
+notebook: see ``bundle.py``), the setup cell, then per question its explanation, one cell per
+function (a stub, or the reference in the solutions) and a locked ``grader.check`` cell; then
+"Put it together" (tagged ``skip-grading``: the autograder does not run it), the optional torch
+track, and the final ``check_all`` / ``export`` cells.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.build.bundle import unpack_cell_source
 from autograder.build.source import FunctionSource, module_imports, read_functions, with_helpers
 from autograder.build.template import stub
 from autograder.paths import ASSIGNMENT
@@ -39,9 +41,16 @@ def check(question: Question) -> list[NotebookNode]:
     return code(f'grader.check("{question.id}")', locked=True)
 
 
+def unpack_cell(tests: dict[str, str]) -> list[NotebookNode]:
+    """Installs otter if missing, writes tests/ and corpus.txt if missing (see bundle.py)."""
+    cell = code(unpack_cell_source(tests), tags=(SKIP_GRADING,), locked=True)[0]
+    cell.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab
+    return [cell]
+
+
 def setup_cell(imports: list[str]) -> list[NotebookNode]:
-    lines = ["# Run this cell first: it loads numpy and the public checks.", *imports, "",
-             "import otter", 'grader = otter.Notebook(tests_dir="tests")']
+    lines = ["# Run this cell next: it imports numpy and loads the public checks (grader.check).",
+             *imports, "", "import otter", 'grader = otter.Notebook(tests_dir="tests")']
     return code("\n".join(lines), locked=True)
 
 
@@ -84,18 +93,27 @@ def final_cells() -> list[NotebookNode]:
         *markdown("## Submit\n\nRun every public check once more, then export your notebook. "
                   "Upload the `.zip` that `grader.export` writes (or the `.ipynb` itself) to "
                   "Gradescope. Save the notebook first (File > Save): the export takes the "
-                  "notebook as it is on disk."),
+                  "notebook as it is on disk.\n\n"
+                  "On Colab, `grader.export` does not work: download the notebook instead "
+                  "(File > Download > Download .ipynb) and upload that file. With GitHub "
+                  "Classroom, commit and push the notebook to your assignment repository (from "
+                  "Colab: File > Save a copy in GitHub)."),
         *code("grader.check_all()", locked=True),
         *code(f'grader.export("{NOTEBOOK_NAME}", pdf=False)', locked=True),
     ]
 
 
-def build_notebook(solutions: bool = False) -> NotebookNode:
+def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None) -> NotebookNode:
+    """The notebook; ``tests`` (``{"q1_chunking.py": text}``, default: the public checks) travel
+    inside it."""
+    from autograder.build.public_tests import otter_test_texts
+
     functions = read_functions()
     numpy_modules = sorted({functions[f].module for q in NUMPY_QUESTIONS for f in q.functions})
     torch_modules = sorted({functions[f].module for q in TORCH_QUESTIONS for f in q.functions})
     defined: set[str] = set()
     cells = [*markdown((ASSIGNMENT / "intro.md").read_text(encoding="utf-8")),
+             *unpack_cell(otter_test_texts() if tests is None else tests),
              *setup_cell(module_imports(numpy_modules))]
     for question in NUMPY_QUESTIONS:
         cells += question_cells(question, functions, solutions, defined)

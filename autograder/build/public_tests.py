@@ -246,12 +246,17 @@ def render_test_file(question: Question, cases: list[PublicCase]) -> str:
     return text
 
 
+def otter_test_texts() -> dict[str, str]:
+    """``{"<question id>.py": text}`` for every question, in the spec's order."""
+    cases = public_cases.cases_with_expected()
+    return {f"{q.id}.py": render_test_file(q, [c for c in cases if c.question == q.id])
+            for q in QUESTIONS}
+
+
 def write_otter_tests(folder: Path) -> None:
     """Write ``folder/<question id>.py`` for every question (the folder is created if needed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    cases = public_cases.cases_with_expected()
-    for question in QUESTIONS:
-        text = render_test_file(question, [c for c in cases if c.question == question.id])
-        with open(folder / f"{question.id}.py", "w", encoding="ascii", newline="\n") as f:
+    for name, text in otter_test_texts().items():
+        with open(folder / name, "w", encoding="ascii", newline="\n") as f:
             f.write(text)

@@ -1,6 +1,8 @@
 """``python -m autograder build``: the student release, the solutions, and both autograder zips.
 
     dist/student/        lecture16.ipynb, lm_training.py, tests/ (public checks), corpus.txt
+    dist/classroom/      the same as a GitHub Classroom template repository: a README for
+                         students, run_checks.py, .github/workflows/classroom.yml
     dist/solutions/      lecture16.ipynb executed top to bottom (plots, passing checks),
                          lm_training.py with the reference filled in, the otter export zip
     dist/autograder.zip  for Gradescope (this project's engine and hidden tests)
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.build import leaks
+from autograder.build.classroom import write_classroom
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
 from autograder.build.template import HEADER, write_template
@@ -78,7 +81,8 @@ def build(out: Path, *, execute: bool = True, zips: bool = True) -> BuildReport:
     student = _release_dir(out, "student", report, build_notebook(solutions=False), template)
     solutions = _release_dir(out, "solutions", report, build_notebook(solutions=True),
                              solutions_module())
-    problems = leaks.find_leaks(student)
+    report.files += write_classroom(out / "classroom", student)
+    problems = leaks.find_leaks(student) + leaks.find_leaks(out / "classroom")
     if problems:
         raise BuildError("the student release would leak: " + "; ".join(problems[:5]))
     if execute:

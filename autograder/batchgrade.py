@@ -1,0 +1,134 @@
+"""Grade every entry of a folder, each in its own ``python -m autograder grade`` process, and keep
+what the class report needs: points per question and the outcome of every test.
+
+Each file or folder directly in the folder is one submission (names starting with ``.`` or
+``__``, and Gradescope's ``submission_metadata.yml``, are skipped);
+:func:`autograder.submissions.find_submission` says which file of a folder is graded, or why
+none is.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.paths import ROOT
+from autograder.questions import NUMPY_QUESTIONS
+from autograder.submissions import find_submission
+
+ENTRY_TIMEOUT_S = 900  # one submission; the engine's own limits end far sooner
+UNREADABLE = "**Your submission could not be read:**"
+
+
+@dataclass
+class Graded:
+    """One entry of the batch."""
+
+    submission: str
+    """the entry's name (a file, or a folder such as a cloned repository)"""
+    entry: Path
+    file: str = ""
+    """the graded file, relative to the entry's folder ("" when nothing was graded)"""
+    note: str = ""
+    graded: bool = False
+    """the submission was read and tested (it may still have scored 0)"""
+    total: float = 0.0
+    max_total: float = float(sum(q.points for q in NUMPY_QUESTIONS))
+    by_question: dict[str, float] = field(default_factory=dict)
+    tests: list[dict] = field(default_factory=list)
+    """results.json's tests: name, score, max_score, status, output"""
+
+    def row(self) -> dict:
+        row = {"submission": self.submission, "total": round(self.total, 6),
+               "max_total": round(self.max_total, 6)}
+        row.update({q.id: round(self.by_question.get(q.id, 0.0), 6) for q in NUMPY_QUESTIONS})
+        row.update({k: round(v, 6) for k, v in self.by_question.items() if k not in row})
+        row.update({"file": self.file, "note": self.note})
+        return row
+
+
+METADATA_FILES = {"submission_metadata.yml", "submission_metadata.json"}  # Gradescope's export
+
+
+def entries(folder: Path) -> list[Path]:
+    """Each file or folder directly in ``folder`` is one submission (hidden names and
+    Gradescope's submission_metadata files skipped)."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if not p.name.startswith((".", "__")) and p.name not in METADATA_FILES)
+
+
+def _read_results(record: Graded, data: dict) -> None:
+    by_q: dict[str, float] = {}
+    max_total = 0.0
+    for test in data["tests"]:
+        qid = test["name"].split(" ", 1)[0]
+        by_q[qid] = by_q.get(qid, 0.0) + test["score"]
+        max_total += test["max_score"]
+    record.tests, record.by_question = list(data["tests"]), by_q
+    record.total, record.max_total = data["score"], max_total
+    record.graded = not data.get("output", "").startswith(UNREADABLE)
+    if not record.graded:
+        record.note = data["output"].split("**", 2)[-1].strip().split("\n")[0]
+
+
+def grade_entry(entry: Path, results: Path) -> Graded:
+    """Find the submission in ``entry`` and grade it in a separate process. Never raises: what
+    goes wrong is the record's note."""
+    try:
+        return _grade_entry(entry, results)
+    except Exception as e:  # one unreadable entry must not stop the batch
+        return Graded(submission=entry.name, entry=entry,
+                      note=f"could not be graded: {type(e).__name__}: {e}")
+
+
+def _grade_entry(entry: Path, results: Path) -> Graded:
+    record = Graded(submission=entry.name, entry=entry)
+    found = find_submission(entry)
+    record.note = found.note
+    if found.path is None:
+        return record
+    record.file = found.path.relative_to(entry).as_posix() if entry.is_dir() else entry.name
+    cmd = [sys.executable, "-m", "autograder", "grade", str(found.path), "--results", str(results),
+           "--quiet"]
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                              timeout=ENTRY_TIMEOUT_S)
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError, subprocess.TimeoutExpired) as e:
+        record.note = f"grading did not finish: {e}"
+        return record
+    _read_results(record, data)
+    if done.returncode != 0:
+        record.note = (done.stderr.strip().splitlines() or ["grading failed"])[-1]
+    return record
+
+
+def grade_entries(items: list[Path], results_dir: Path, jobs: int = 1, progress=None) -> list[Graded]:
+    """Grade ``items`` (``jobs`` at a time), keeping each results.json in ``results_dir``;
+    returns the records in the order of ``items``. ``progress(iterable, total)`` wraps the
+    futures as they finish (a progress bar)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(grade_entry, e, results_dir / f"{e.name}.json") for e in items]
+        finished = as_completed(futures)
+        for future in (progress(finished, len(futures)) if progress else finished):
+            future.result()
+        return [f.result() for f in futures]
+
+
+def write_csv(records: list[Graded], path: Path) -> Path:
+    """One row per entry: submission, total, max_total, one column per question id, then any
+    other question graded (the torch track), the graded file and the note."""
+    rows = [r.row() for r in records]
+    columns = ["submission", "total", "max_total", *(q.id for q in NUMPY_QUESTIONS)]
+    extra = sorted({k for r in rows for k in r} - set(columns) - {"file", "note"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=[*columns, *extra, "file", "note"], restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -1,0 +1,82 @@
+"""``report.md``: the class report as Markdown (the plots are PNG files beside it)."""
+from __future__ import annotations
+
+import statistics
+
+from autograder.classreport.stats import ClassStats
+
+MAX_NAMES = 6  # students named in a row of the common-mistakes table
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    return shown + (f", ... ({len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def common_mistakes(stats: ClassStats) -> list[str]:
+    """The table: per hidden test that someone got wrong, its misconception and who made it."""
+    n = len(stats.graded)
+    rows = [[t.misconception, f"`{t.question}`", t.description, len(t.wrong),
+             f"{100 * len(t.wrong) / n:.0f}%" if n else "-", _names(t.wrong)]
+            for t in stats.mistakes()]
+    if not rows:
+        return ["No graded submission failed a hidden test with a wrong answer."]
+    return _table(["misconception", "question", "hidden test", "students", "share", "who"], rows)
+
+
+def _totals(stats: ClassStats) -> list[str]:
+    totals = stats.totals
+    if not totals:
+        return ["No submission could be graded."]
+    summary = (f"Mean **{statistics.fmean(totals):.1f}** / {stats.max_total:g}, median "
+               f"{statistics.median(totals):.1f}, lowest {min(totals):g}, highest {max(totals):g}"
+               + (f", standard deviation {statistics.stdev(totals):.1f}." if len(totals) > 1 else "."))
+    rows = [[f"`{q}`", f"{stats.question_mean(q):.2f} / {stats.points(q):g}",
+             f"{stats.full_marks(q)} of {len(totals)}"] for q in stats.questions]
+    return [summary, "", *_table(["question", "mean", "full marks"], rows)]
+
+
+def _hidden_tests(stats: ClassStats) -> list[str]:
+    rows = [[f"`{t.question}`", t.description, f"{100 * t.failure_rate:.0f}%", len(t.wrong),
+             len(t.not_attempted)] for t in stats.tests]
+    return _table(["question", "hidden test", "failed", "wrong", "not attempted"], rows)
+
+
+def _image(plots: dict[str, str], key: str, alt: str) -> list[str]:
+    return [f"![{alt}]({plots[key]})", ""] if key in plots else []
+
+
+def render(stats: ClassStats, title: str, plots: dict[str, str]) -> str:
+    """The report; ``plots`` maps totals, questions and hidden_tests to their PNG's file name
+    (those missing are left out)."""
+    graded, skipped = stats.graded, stats.not_graded
+    lines = [f"# Class report: {title}", "",
+             f"{len(graded) + len(skipped)} submissions: {len(graded)} graded, "
+             f"{len(skipped)} not graded" + (" (listed at the end)." if skipped else "."), "",
+             "## Totals", "", *_image(plots, "totals", "Distribution of totals"),
+             *_totals(stats), "", *_image(plots, "questions", "Mean per question"),
+             "## Common mistakes", "",
+             "Each hidden test checks one idea of the lecture; a student who fails it with a "
+             "wrong answer (the function ran: not a stub, not missing) most likely holds its "
+             "misconception. Most common first.", "",
+             *common_mistakes(stats), "",
+             "## Hidden tests", "",
+             *_image(plots, "hidden_tests", "Failure rate of every hidden test"),
+             *_hidden_tests(stats), ""]
+    noted = [r for r in graded if r.note]
+    if skipped or noted:
+        lines += ["## Not graded, or graded with a note", ""]
+        lines += [f"- **{r.submission}**: not graded: {r.note or 'no results'}" for r in skipped]
+        lines += [f"- **{r.submission}**: {r.note}" for r in noted]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""``grade DIR --csv`` over a small class of mock cloned GitHub Classroom repositories: every valid
+one graded, the others reported by name, then report.md, its plots and the gradebook."""
+import contextlib
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder.batchgrade import Graded
+from autograder.build.release import solutions_module
+from autograder.classreport.render import common_mistakes
+from autograder.classreport.stats import class_stats, not_attempted
+from autograder.cli import main
+from autograder.paths import TEMPLATE
+from autograder.questions import NUMPY_QUESTIONS
+
+FULL = sum(q.points for q in NUMPY_QUESTIONS)
+PER_BATCH_MEAN = '''
+
+def corpus_perplexity(losses, counts):
+    return float(np.mean(np.exp(np.asarray(losses, dtype=float))))
+'''
+EOS_ZERO = '''
+
+def chunk_tokens(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        stream += list(doc) + ([eos_id] if eos_id else [])
+    n = len(stream) // block_size
+    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+'''
+ONLY_Q1 = '''
+
+def next_token_pairs(blocks):
+    return blocks[:, :-1], blocks[:, 1:]
+'''
+
+
+def _clone(root: Path, name: str, classroom: Path, files: dict) -> Path:
+    repo = root / name
+    if classroom is not None:
+        shutil.copytree(classroom, repo)
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for rel, source in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, Path):
+            shutil.copy(source, repo / rel)
+        else:
+            (repo / rel).write_text(source)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def graded_class(dist, tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    repos, classroom = root / "lecture16-submissions", dist / "classroom"
+    reference_nb = dist / "solutions" / "lecture16.ipynb"
+    _clone(repos, "lecture16-alice", classroom, {
+        "lecture16.ipynb": reference_nb,
+        ".ipynb_checkpoints/lecture16-checkpoint.ipynb": classroom / "lecture16.ipynb"})
+    _clone(repos, "lecture16-bob", classroom, {})  # never started
+    _clone(repos, "lecture16-carol", None, {})  # an empty repository
+    _clone(repos, "lecture16-dave", classroom, {"lecture16.ipynb": reference_nb,
+                                                "lecture16-v2.ipynb": reference_nb})
+    _clone(repos, "lecture16-erin", classroom, {  # worked in the .py, a stray copy beside it
+        "lm_training.py": solutions_module() + PER_BATCH_MEAN,
+        "lecture16-Copy1.ipynb": classroom / "lecture16.ipynb"})
+    _clone(repos, "lecture16-frank", classroom, {
+        "lm_training.py": solutions_module() + EOS_ZERO,
+        "submission_metadata.json": json.dumps({"users": [
+            {"name": "Frank Example", "email": "frank@example.edu", "id": 7}]})})
+    _clone(repos, "lecture16-gus", classroom, {
+        "lm_training.py": TEMPLATE.read_text() + EOS_ZERO.replace("if eos_id", "if eos_id is not None")
+        + ONLY_Q1})
+    out = root / "out"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["grade", str(repos), "--csv", str(out / "grades.csv"), "--jobs", "2",
+                     "--results-dir", str(out / "results")]) == 0
+    (out / "printed.txt").write_text(printed.getvalue())
+    return out
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    return {r["submission"]: r for r in csv.DictReader(path.open())}
+
+
+def test_batch_grades_every_valid_repository(graded_class):
+    rows = _rows(graded_class / "grades.csv")
+    assert float(rows["lecture16-alice"]["total"]) == pytest.approx(FULL)
+    assert rows["lecture16-alice"]["file"] == "lecture16.ipynb"
+    assert rows["lecture16-erin"]["file"] == "lm_training.py"
+    assert float(rows["lecture16-erin"]["q4_perplexity"]) < 10
+    assert float(rows["lecture16-erin"]["q1_chunking"]) == 15
+    assert float(rows["lecture16-frank"]["q1_chunking"]) < 15
+    assert float(rows["lecture16-gus"]["q1_chunking"]) == 15
+    assert float(rows["lecture16-gus"]["total"]) == 15
+    assert all(rows[n]["note"] == "" for n in ("lecture16-alice", "lecture16-erin"))
+
+
+def test_batch_reports_the_others_by_name(graded_class):
+    rows = _rows(graded_class / "grades.csv")
+    assert "untouched template" in rows["lecture16-bob"]["note"]
+    assert "empty" in rows["lecture16-carol"]["note"]
+    assert "lecture16-v2.ipynb" in rows["lecture16-dave"]["note"]
+    for name in ("lecture16-bob", "lecture16-carol", "lecture16-dave"):
+        assert float(rows[name]["total"]) == 0 and rows[name]["file"] == ""
+    summary = (graded_class / "printed.txt").read_text().split("not graded:\n")[1]
+    for name in ("lecture16-bob", "lecture16-carol", "lecture16-dave"):
+        assert f"  {name}: {rows[name]['note']}" in summary
+    assert "7 submission(s): 4 graded, 3 not graded" in (graded_class / "printed.txt").read_text()
+
+
+def test_report_and_plots_name_the_common_mistakes(graded_class):
+    report = (graded_class / "report.md").read_text()
+    for png in ("report_totals.png", "report_questions.png", "report_hidden_tests.png"):
+        assert (graded_class / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png})" in report
+    assert "7 submissions: 4 graded, 3 not graded" in report
+    mistakes = report.split("## Common mistakes")[1].split("## Hidden tests")[0]
+    assert "averaged per-batch perplexities instead of weighting by tokens" in mistakes
+    assert "lecture16-erin" in mistakes
+    assert "eos_id=0" in mistakes and "lecture16-frank" in mistakes
+    assert "lecture16-gus" not in mistakes  # stubs are "not attempted", not mistakes
+    for name in ("lecture16-bob", "lecture16-carol", "lecture16-dave"):
+        assert f"**{name}**: not graded" in report
+
+
+def test_gradebook_is_keyed_by_student(graded_class):
+    rows = list(csv.DictReader((graded_class / "gradebook.csv").open()))
+    students = {r["student"]: r for r in rows}
+    assert "Frank Example" in students and students["Frank Example"]["email"] == "frank@example.edu"
+    assert {"alice", "bob", "carol", "dave", "erin", "gus"} <= set(students)
+    assert float(students["alice"]["total"]) == pytest.approx(FULL)
+
+
+def test_stats_count_stubs_as_not_attempted():
+    assert not_attempted("`chunk_tokens` is not written yet: it raises `NotImplementedError: x`.")
+    assert not_attempted("Not run: your submission does not define chunk_tokens (check ...)")
+    assert not not_attempted("**Checked:** chunk_tokens ... expected 3, got 4")
+    name = "q4_perplexity corpus_perplexity weights every token equally, not every batch"
+    wrong = Graded("x", Path("."), graded=True, tests=[
+        {"name": name, "score": 0, "max_score": 2, "status": "failed", "output": "got 3"}])
+    stub = Graded("y", Path("."), graded=True, tests=[
+        {"name": name, "score": 0, "max_score": 2, "status": "failed",
+         "output": "raises `NotImplementedError`"}])
+    stats = class_stats([wrong, stub, Graded("z", Path("."), note="empty")])
+    (test,) = stats.tests
+    assert test.wrong == ["x"] and test.not_attempted == ["y"] and test.taken == 2
+    assert [r.submission for r in stats.not_graded] == ["z"]
+    assert "| averaged per-batch perplexities" in "\n".join(common_mistakes(stats))

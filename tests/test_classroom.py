@@ -1,0 +1,170 @@
+"""GitHub Classroom: the workflow's commands run on a copy of the template repository, and which
+file of a cloned repository the batch grades."""
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.build.classroom import COMMAND_GRADER, REPORTER
+from autograder.paths import TEMPLATE
+from autograder.questions import NUMPY_QUESTIONS
+from autograder.submissions import find_submission
+
+
+# ----------------------------------------------------------------------------- the workflow
+def _workflow(dist) -> dict:
+    return yaml.safe_load((dist / "classroom" / ".github" / "workflows" / "classroom.yml").read_text())
+
+
+def _grader_steps(dist) -> list[dict]:
+    steps = _workflow(dist)["jobs"]["run-autograding-tests"]["steps"]
+    return [s for s in steps if s.get("uses") == COMMAND_GRADER]
+
+
+def _run(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    argv = shlex.split(command)
+    assert argv[0] == "python"
+    return subprocess.run([sys.executable, *argv[1:]], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_workflow_has_one_step_per_question_and_reports_them(dist):
+    workflow = _workflow(dist)
+    assert workflow["on"] == ["push", "repository_dispatch"]
+    steps = _grader_steps(dist)
+    assert [(s["with"]["test-name"], s["with"]["max-score"]) for s in steps] == [
+        (q.id, q.points) for q in NUMPY_QUESTIONS]
+    reporter = workflow["jobs"]["run-autograding-tests"]["steps"][-1]
+    assert reporter["uses"] == REPORTER
+    ids = [s["id"] for s in steps]
+    assert reporter["with"]["runners"].split(",") == ids
+    assert set(reporter["env"]) == {f"{i.upper()}_RESULTS" for i in ids}
+
+
+@pytest.fixture(scope="module")
+def repo_copies(dist, tmp_path_factory):
+    """Two copies of the template repository: one with the reference filled in, one untouched."""
+    root = tmp_path_factory.mktemp("classroom")
+    shutil.copytree(dist / "classroom", root / "reference")
+    shutil.copy(dist / "solutions" / "lecture16.ipynb", root / "reference" / "lecture16.ipynb")
+    shutil.copytree(dist / "classroom", root / "template")
+    return root
+
+
+def test_workflow_commands_give_the_reference_full_points(dist, repo_copies):
+    for step in _grader_steps(dist):
+        done = _run(step["with"]["command"], repo_copies / "reference")
+        assert done.returncode == 0, done.stdout + done.stderr  # exit 0: the step's points
+        points = step["with"]["max-score"]
+        assert f"{step['with']['test-name']}" in done.stdout
+        assert f"{points:g} / {points:g}" in done.stdout, done.stdout
+
+
+def test_workflow_commands_give_the_template_zero_with_the_checks_messages(dist, repo_copies):
+    for step in _grader_steps(dist):
+        done = _run(step["with"]["command"], repo_copies / "template")
+        assert done.returncode == 1
+        # Classroom's command grader shows a failing command's stderr: the feedback goes there
+        assert f"0 / {step['with']['max-score']:g}" in done.stderr
+        assert "is not implemented yet" in done.stderr
+
+
+def test_runner_prints_points_per_question(repo_copies):
+    done = _run("python run_checks.py", repo_copies / "reference")
+    assert done.returncode == 0, done.stderr
+    for q in NUMPY_QUESTIONS:
+        assert any(line.split()[:4] == [q.id, f"{q.points:g}", "/", f"{q.points:g}"]
+                   for line in done.stdout.splitlines()), (q.id, done.stdout)
+    assert "total" in done.stdout and "100 / 100" in done.stdout
+    done = _run("python run_checks.py", repo_copies / "template")
+    assert done.returncode == 1 and "0 / 100" in done.stdout
+
+
+def test_runner_checks_the_file_that_holds_the_work(dist, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(dist / "classroom", repo)
+    shutil.copy(dist / "solutions" / "lm_training.py", repo / "lm_training.py")  # notebook untouched
+    done = _run("python run_checks.py --question q4_perplexity", repo)
+    assert done.returncode == 0 and done.stdout.startswith("lm_training.py"), done.stdout
+
+
+# ----------------------------------------------------------------------------- finding the submission
+def _template_notebook(dist) -> str:
+    return (dist / "classroom" / "lecture16.ipynb").read_text()
+
+
+def _worked_notebook(dist) -> str:
+    return (dist / "solutions" / "lecture16.ipynb").read_text()
+
+
+def _clone(root: Path, name: str, dist, files: dict[str, str]) -> Path:
+    """A mock cloned repository: .git, the template repository's files, then ``files``."""
+    repo = root / name
+    shutil.copytree(dist / "classroom", repo)
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    return repo
+
+
+def test_finder_grades_the_worked_notebook_and_ignores_checkpoints_git_and_tests(dist, tmp_path):
+    repo = _clone(tmp_path, "a", dist, {
+        "lecture16.ipynb": _worked_notebook(dist),
+        ".ipynb_checkpoints/lecture16-checkpoint.ipynb": _worked_notebook(dist),
+        ".git/stray.py": "def chunk_tokens(docs, block_size): pass\n",
+        "tests/extra.py": "def chunk_tokens(docs, block_size): pass\n"})
+    assert find_submission(repo) == find_submission(repo).__class__(repo / "lecture16.ipynb", "")
+
+
+def test_finder_prefers_the_py_the_student_worked_in(dist, tmp_path):
+    repo = _clone(tmp_path, "b", dist, {"lm_training.py": (dist / "solutions" / "lm_training.py").read_text()})
+    assert find_submission(repo).path == repo / "lm_training.py"
+
+
+def test_finder_drops_stray_copies_but_grades_a_copy_that_holds_the_only_work(dist, tmp_path):
+    repo = _clone(tmp_path, "c", dist, {"lecture16.ipynb": _worked_notebook(dist),
+                                        "lecture16-Copy1.ipynb": _worked_notebook(dist),
+                                        "Copy of lecture16.ipynb": _worked_notebook(dist)})
+    assert find_submission(repo).path == repo / "lecture16.ipynb"
+    repo = _clone(tmp_path, "d", dist, {"lecture16 (1).ipynb": _worked_notebook(dist)})
+    found = find_submission(repo)
+    assert found.path == repo / "lecture16 (1).ipynb" and "copy" in found.note
+
+
+def test_finder_names_what_it_cannot_choose_between(dist, tmp_path):
+    repo = _clone(tmp_path, "e", dist, {"lecture16.ipynb": _worked_notebook(dist),
+                                        "mine.ipynb": _worked_notebook(dist)})
+    found = find_submission(repo)
+    assert found.path is None and "lecture16.ipynb" in found.note and "mine.ipynb" in found.note
+    untouched = find_submission(_clone(tmp_path, "f", dist, {}))
+    assert untouched.path is None and "untouched template" in untouched.note
+    empty = tmp_path / "g"
+    (empty / ".git").mkdir(parents=True)
+    assert find_submission(empty).path is None and "empty" in find_submission(empty).note
+    notes = tmp_path / "h"
+    notes.mkdir()
+    (notes / "README.md").write_text("I did not do it\n")
+    assert "no notebook" in find_submission(notes).note
+
+
+def test_finder_redefined_stubs_are_work_and_helpers_are_not_submissions(dist, tmp_path):
+    nb = nbformat.reads(_template_notebook(dist), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("def chunk_tokens(docs, block_size, eos_id=None):\n"
+                                              "    return 42\n"))
+    repo = _clone(tmp_path, "i", dist, {"lecture16.ipynb": nbformat.writes(nb),
+                                        "plot_helpers.py": "import numpy as np\n"})
+    assert find_submission(repo).path == repo / "lecture16.ipynb"
+    zipped = tmp_path / "j"
+    zipped.mkdir()
+    (zipped / "lecture16_2025_01_01.zip").write_bytes(b"PK")
+    assert find_submission(zipped).path == zipped / "lecture16_2025_01_01.zip"
+    assert find_submission(TEMPLATE).path == TEMPLATE  # a file is its own submission
+    assert json.loads(_template_notebook(dist))["cells"]
