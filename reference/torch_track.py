@@ -41,9 +41,13 @@ def cross_entropy_torch(logits, targets, ignore_index=None):
         keep = targets != ignore_index  # (N,)
     # 1) log-probabilities, stably: subtract each row's logsumexp
     logp = logits - torch.logsumexp(logits, dim=-1, keepdim=True)  # (N, V)
-    # 2) the true token's log-probability at the positions that count
-    logp_target = logp[keep].gather(1, targets[keep].unsqueeze(1)).squeeze(1)  # (n_kept,)
-    # 3) mean over those positions (0 / 0 = nan when none count)
+    # 2) the true token's log-probability at every position (ignored ones read token 0), then
+    #    0 where ignored (torch.where, not logp[keep]: no copy of the kept rows and no wait for
+    #    the GPU to count them)
+    safe_targets = torch.where(keep, targets, 0)  # (N,)
+    logp_target = logp.gather(1, safe_targets.unsqueeze(1)).squeeze(1)  # (N,)
+    logp_target = torch.where(keep, logp_target, 0.0)  # (N,)
+    # 3) mean over the positions that count (0 / 0 = nan when none count)
     return -logp_target.sum() / keep.sum()
 
 

@@ -29,6 +29,8 @@ def _flatten(logits, targets, ignore_index):
     # positions that count; ignored targets become 0 so that they can still index a row
     V = logits.shape[-1]
     logits = logits.reshape(-1, V)  # (N, V)
+    if logits.dtype.kind not in "fc":  # integer logits: compute in float64, as np.exp would
+        logits = logits.astype(np.float64)
     targets = targets.reshape(-1)  # (N,)
     if ignore_index is None:
         keep = np.ones(targets.shape, dtype=bool)  # (N,)
@@ -71,9 +73,12 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
     """
     flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)
     N = flat_logits.shape[0]
-    # 1) log-probability of every position's true token
-    logp = log_softmax(flat_logits)  # (N, V)
-    logp_target = logp[np.arange(N), flat_targets]  # (N,)
+    # 1) log-probability of every position's true token, log_softmax(logits)[target], that is
+    #    shifted[target] - log(sum(exp(shifted))) with shifted = logits - max (stable)
+    shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)  # (N, V)
+    shifted_target = shifted[np.arange(N), flat_targets]  # (N,)
+    np.exp(shifted, out=shifted)  # (N, V), in place: the shifted logits are no longer needed
+    logp_target = shifted_target - np.log(shifted.sum(axis=-1))  # (N,)
     # 2) per-position loss, 0 where ignored
     losses = np.where(keep, -logp_target, 0.0)  # (N,)
     # 3) reduce
@@ -110,12 +115,17 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
         >>> cross_entropy_grad(logits, np.array([2])).round(2)
         array([[ 0.1 ,  0.2 , -0.5 ,  0.15,  0.05]])
     """
-    V = logits.shape[-1]
     flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)
-    # 1) predicted distribution and the true one
-    probs = np.exp(log_softmax(flat_logits))  # (N, V)
-    onehot = np.arange(V) == flat_targets[:, None]  # (N, V), bool
-    # 2) mean over the positions that count (max(.., 1): all ignored gives zeros, not nan)
+    N = flat_logits.shape[0]
+    # 1) predicted distribution: softmax = exp(logits - max) / sum(exp(logits - max))
+    probs = flat_logits - flat_logits.max(axis=-1, keepdims=True)  # (N, V)
+    np.exp(probs, out=probs)  # (N, V), in place: one (N, V) array for the whole gradient
+    probs /= probs.sum(axis=-1, keepdims=True)  # (N, V), each row sums to 1
+    # 2) softmax - onehot(targets): subtract 1 at each position's true token
+    grad = probs
+    grad[np.arange(N), flat_targets] -= 1  # (N, V)
+    # 3) mean over the positions that count (max(.., 1): all ignored gives zeros, not nan)
     n_kept = max(int(keep.sum()), 1)
-    grad = (probs - onehot) * keep[:, None] / n_kept  # (N, V)
+    grad /= n_kept
+    grad[~keep] = 0  # ignored positions: rows of zeros
     return grad.reshape(logits.shape)  # (..., V)

@@ -1,0 +1,101 @@
+"""Grading latency of one correct submission: this project's ``python -m autograder grade``
+against stock ``otter run`` on ``otter-autograder.zip``, on all cores and pinned to one.
+
+The same solutions notebook goes through both (otter grades notebooks); the solutions ``.py``
+through ``grade`` too (the issue's ``grade file.py``). Each command runs ``repeats`` times, the
+commands taking turns; the figure is the median wall time of the whole command (interpreter
+start-up included) and the memory of its process tree (see :mod:`.procs`).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from autograder.bench import procs
+from autograder.bench.workspace import Release
+from autograder.paths import ROOT
+
+
+def _ours(submission: Path, results: Path) -> list[str]:
+    return [sys.executable, "-m", "autograder", "grade", str(submission), "--results",
+            str(results), "--quiet"]
+
+
+def _otter(release: Release, out: Path) -> list[str]:
+    otter = str(Path(sys.executable).with_name("otter"))
+    return [otter, "run", "-a", str(release.otter_zip), "-o", str(out), "--no-logo",
+            str(release.solutions_ipynb)]
+
+
+def _score(results: Path) -> float | None:
+    try:
+        data = json.loads(results.read_text())
+    except (OSError, ValueError):
+        return None
+    if "score" in data:
+        return float(data["score"])
+    return float(sum(t.get("score") or 0 for t in data.get("tests", [])))
+
+
+def _case(label: str, engine: str, submission: str, cores: str, runs: list[procs.Run],
+          scores: list) -> dict:
+    return {
+        "label": label, "engine": engine, "submission": submission, "cores": cores,
+        "runs": [r.as_dict() for r in runs],
+        "median_s": procs.median([r.wall_s for r in runs]),
+        "peak_sum_mb": max(r.peak_sum_mb for r in runs),
+        "largest_mb": max(r.largest_mb for r in runs),
+        "scores": scores,
+        "ok": all(r.returncode == 0 for r in runs) and all(s == 100 for s in scores),
+    }
+
+
+def measure(release: Release, work: Path, *, repeats: int = 3, pinned_repeats: int = 3,
+            otter_pinned_repeats: int = 1, otter: bool = True, root: Path = ROOT) -> dict:
+    """``root``: where ``python -m autograder`` runs (a copy with another budget, for tests)."""
+    work.mkdir(parents=True, exist_ok=True)
+    commands = {
+        ("grade", ".py"): lambda out: _ours(release.solutions_py, out / "results.json"),
+        ("grade", ".ipynb"): lambda out: _ours(release.solutions_ipynb, out / "results.json"),
+    }
+    if otter:
+        commands[("otter run", ".ipynb")] = lambda out: _otter(release, out)
+
+    def once(key, core) -> tuple[procs.Run, float | None]:
+        out = work / f"out-{len(list(work.iterdir()))}"
+        out.mkdir()
+        run = procs.run(commands[key](out), cwd=root, core=core, log=out / "log.txt")
+        score = _score(out / "results.json")
+        if score is not None:
+            shutil.rmtree(out, ignore_errors=True)  # keep the folders of failed runs only
+        return run, score
+
+    runs: dict[tuple, list] = {}
+    for _ in range(repeats):  # taking turns: a slow spell of a shared machine hits all alike
+        for key in commands:
+            runs.setdefault((*key, "all"), []).append(once(key, None))
+    core = procs.first_core()
+    plan = [(("grade", ".py"), pinned_repeats)]
+    if otter:
+        plan.append((("otter run", ".ipynb"), otter_pinned_repeats))
+    for _ in range(max(n for _, n in plan)):
+        for key, n in plan:
+            if len(runs.get((*key, "one"), [])) < n:
+                runs.setdefault((*key, "one"), []).append(once(key, core))
+    cases = []
+    for (engine, suffix, cores), pairs in runs.items():
+        label = f"`{'python -m autograder grade' if engine == 'grade' else 'otter run'}` " \
+                f"solutions {suffix}"
+        cases.append(_case(label, engine, suffix, "1 core (taskset)" if cores == "one" else
+                           "all cores", [r for r, _ in pairs], [s for _, s in pairs]))
+    return {"cases": cases, "pinned_core": core}
+
+
+def find(result: dict, engine: str, submission: str, one_core: bool = False) -> dict | None:
+    for case in result.get("cases", []):
+        if (case["engine"], case["submission"]) == (engine, submission) and \
+                case["cores"].startswith("1") == one_core:
+            return case
+    return None

@@ -1,0 +1,98 @@
+"""Smoke tests of `make bench` (autograder/bench) at tiny sizes: every code path runs and the
+report is written. No timing is asserted: these sizes measure nothing."""
+import importlib.util
+import math
+import sys
+
+import numpy as np
+import pytest
+
+from autograder.bench import procs
+from autograder.bench.power import recommend
+from autograder.bench.scale import gpt2_shapes, plain_python_chunks
+
+needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                 reason="torch is not installed")
+
+
+def test_a_command_tree_is_timed_and_its_memory_summed_over_its_processes():
+    child = "x = bytearray(60_000_000); import time; time.sleep(0.4)"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    run = procs.run([sys.executable, "-c", parent])
+    assert run.returncode == 0 and run.wall_s > 0.4
+    assert run.largest_mb > 55  # the child's bytearray, through wait4's ru_maxrss
+    assert run.peak_sum_mb >= run.largest_mb and run.processes >= 2
+
+
+def test_a_pinned_command_runs_on_one_core():
+    code = "import os; assert len(os.sched_getaffinity(0)) == 1"
+    assert procs.run([sys.executable, "-c", code], core=procs.first_core()).returncode == 0
+
+
+def test_the_recommended_budget_is_the_next_one_up_from_where_every_bug_is_caught():
+    budgets = (10, 25, 50, 100, 200)
+    share = dict(zip(budgets, (0.9, 1.0, 1.0, 1.0, 1.0)))
+    assert recommend(share, budgets)["recommended"] == 50
+    share = dict(zip(budgets, (1.0, 0.99, 1.0, 1.0, 1.0)))  # not monotone: from 50 on
+    assert recommend(share, budgets)["full_from"] == 50
+    assert recommend(share, budgets)["recommended"] == 100
+    assert recommend(dict(zip(budgets, (1.0,) * 5)), budgets)["recommended"] == 25
+    assert recommend(dict(zip(budgets, (0.9,) * 5)), budgets)["recommended"] is None
+
+
+def test_gpt2_small_has_124m_parameters():
+    assert sum(math.prod(s) for s in gpt2_shapes().values()) == 124_439_808
+
+
+def test_the_plain_python_baseline_chunks_as_the_reference():
+    import reference
+
+    docs = [np.arange(n, dtype=np.int64) + 10 * n for n in (3, 0, 5, 7)]
+    for eos in (None, 0):
+        assert np.array_equal(plain_python_chunks(docs, 4, eos), reference.chunk_tokens(docs, 4, eos))
+
+
+@needs_torch
+def test_the_gpu_code_path_runs_on_the_cpu_at_tiny_sizes():
+    from autograder.bench import gpu
+
+    result = gpu.measure(device="cpu", size="tiny", repeats=1)
+    assert [row["case"] for row in result["rows"]] == [
+        "cross-entropy fwd+bwd", "causal attention fwd+bwd", "clip + AdamW step"]
+    assert all(row["ref_s"] > 0 and row["builtin_s"] > 0 for row in result["rows"])
+
+
+@needs_torch
+def test_without_cuda_the_gpu_part_skips_with_a_reason():
+    import torch
+
+    from autograder.bench import gpu
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    assert "no CUDA device" in gpu.measure()["skipped"]
+
+
+def test_make_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
+    from autograder.bench.__main__ import main
+
+    out, plot = tmp_path / "BENCHMARKS.md", tmp_path / "power.png"
+    argv = ["--tiny", "--repeats", "1", "--budgets", "1,2", "--batch-size", "3",
+            "--batch-examples", "1", "--no-otter", "--out", str(out), "--plot", str(plot)]
+    assert main(argv) == 0
+    text = out.read_text()
+    for heading in ("## Goals", "## The machine", "## 1. Grading latency",
+                    "## 2. Power against time", "## 3. Batch throughput",
+                    "## 4. The reference at GPT-2 scale", "## 5. The torch track on a GPU"):
+        assert heading in text
+    assert "Not measured" not in text, text
+    assert "load average at start" in text
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![Power against time](power.png)" in text
+
+
+def test_the_bench_is_not_shipped_to_gradescope():
+    from autograder.build.gradescope import source_files
+
+    files = source_files()
+    assert files and not any(f.startswith("autograder/bench/") for f in files)
