@@ -1,0 +1,55 @@
+"""The catalogs that ``verify`` grades: realistic bugs, and correct solutions written differently.
+
+A :class:`Bug` is the reference solution with one or more functions replaced by a buggy version
+(``source``: complete ``def``s; a new helper must start with ``_``); it must lose points in
+``question``. A :class:`Correct` entry is right but written differently: either functions that
+replace the reference's (``source``), or a whole submission rendered from the reference solution
+(``render``: a .py text, a notebook, a zip); it must get full marks.
+
+One module per question for the bugs, ``correct.py`` for the function-level correct variants and
+``submissions.py`` for the whole-file ones (notebooks as students leave them, a zip export).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Bug:
+    name: str
+    question: str
+    description: str
+    source: str
+    gap: str = ""
+    """set when the hidden tests are known to miss this bug: why, and the test that would
+    catch it (verify lists it and then requires it *not* to be caught, until the test exists)"""
+
+
+@dataclass(frozen=True)
+class Correct:
+    name: str
+    description: str
+    source: str = ""
+    """replacement functions (like a Bug's), or '' when ``render`` makes the whole submission"""
+    render: Callable[[str], bytes] | None = None
+    """the reference solution's text -> the submission's bytes"""
+    suffix: str = ".py"
+
+
+def _bugs() -> list[Bug]:
+    from . import bugs_q1, bugs_q2, bugs_q3, bugs_q4, bugs_q5
+
+    return [*bugs_q1.BUGS, *bugs_q2.BUGS, *bugs_q3.BUGS, *bugs_q4.BUGS, *bugs_q5.BUGS]
+
+
+def _correct() -> list[Correct]:
+    from . import correct, submissions
+
+    return [*correct.CORRECT, *submissions.CORRECT]
+
+
+BUGS: list[Bug] = _bugs()
+CORRECT: list[Correct] = _correct()
+
+__all__ = ["BUGS", "CORRECT", "Bug", "Correct"]

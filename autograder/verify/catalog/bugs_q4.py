@@ -1,0 +1,80 @@
+"""q4_perplexity: the base and the averaging of perplexity, per batch and over a corpus."""
+from . import Bug
+
+Q = "q4_perplexity"
+
+BUGS = [
+    Bug("ppl-base-2", Q, "2 ** (mean loss): the loss is in nats, so the base must be e", '''
+def perplexity(logits, targets, ignore_index=None):
+    return float(2 ** cross_entropy(logits, targets, ignore_index=ignore_index))
+'''),
+    Bug("ppl-mean-of-sequence-ppls", Q, "the mean of per-sequence perplexities, not exp of the "
+        "mean over all tokens", '''
+def perplexity(logits, targets, ignore_index=None):
+    losses = cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")
+    if losses.ndim == 1:
+        losses = losses[None, :]
+    losses = losses.reshape(-1, losses.shape[-1])
+    return float(np.mean(np.exp(losses.mean(axis=-1))))
+'''),
+    Bug("ppl-exp-of-sum", Q, "exp of the summed loss (reduction='sum'), not of the mean", '''
+def perplexity(logits, targets, ignore_index=None):
+    return float(np.exp(cross_entropy(logits, targets, ignore_index=ignore_index,
+                                      reduction="sum")))
+'''),
+    Bug("ppl-drops-ignore-index", Q, "does not pass ignore_index on: padding is scored", '''
+def perplexity(logits, targets, ignore_index=None):
+    return float(np.exp(cross_entropy(logits, targets)))
+'''),
+    Bug("ppl-padding-in-n", Q, "exp of the mean of the 'none' losses: ignored positions count "
+        "in N (as zeros)", '''
+def perplexity(logits, targets, ignore_index=None):
+    losses = cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")
+    return float(np.exp(losses.mean()))
+'''),
+    Bug("ppl-nonzero-losses-as-kept", Q, "finds the kept positions as the nonzero 'none' losses "
+        "(a loss can be 0, e.g. when V = 1)", '''
+def perplexity(logits, targets, ignore_index=None):
+    losses = cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")
+    return float(np.exp(losses[losses != 0].mean()))
+'''),
+    Bug("ppl-product-of-probs", Q, "the textbook P(w_1..w_N) ** (-1/N): the product of the "
+        "probabilities underflows to 0 on a long text (inf)", '''
+def perplexity(logits, targets, ignore_index=None):
+    V = logits.shape[-1]
+    t = targets.reshape(-1)
+    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
+    probs = np.exp(log_softmax(logits.reshape(-1, V)))
+    p = probs[np.arange(len(t))[keep], t[keep]]
+    return float(np.prod(p) ** (-1 / len(p)))
+''', gap="The hidden tests score at most 9 positions (6 in the (2, 3, 50) example), where the "
+            "product stays above 1e-300; it underflows from a few hundred tokens on. Proposed: a "
+            "second example for ppl_uniform (q4_perplexity.py), (np.zeros((4, 256, 50)), "
+            "np.arange(1024).reshape(4, 256) % 50): 1024 positions, perplexity 50; this bug "
+            "gives inf."),
+    Bug("corpus-geometric-overflow", Q, "exp(sum(losses * counts)) ** (1 / sum(counts)): the "
+        "exp of the total loss overflows", '''
+def corpus_perplexity(losses, counts):
+    losses, counts = np.asarray(losses, dtype=np.float64), np.asarray(counts)
+    return float(np.exp(np.sum(losses * counts)) ** (1 / np.sum(counts)))
+'''),
+    Bug("corpus-mean-of-ppls", Q, "the mean of the per-batch perplexities", '''
+def corpus_perplexity(losses, counts):
+    return float(np.mean(np.exp(np.asarray(losses, dtype=np.float64))))
+'''),
+    Bug("corpus-unweighted", Q, "exp of the plain mean of the batch losses (every batch counts "
+        "the same)", '''
+def corpus_perplexity(losses, counts):
+    return float(np.exp(np.mean(np.asarray(losses, dtype=np.float64))))
+'''),
+    Bug("corpus-weighted-mean-of-ppls", Q, "weights the per-batch perplexities by tokens (the mean "
+        "of exps, not the exp of the mean)", '''
+def corpus_perplexity(losses, counts):
+    return float(np.average(np.exp(np.asarray(losses, dtype=np.float64)), weights=counts))
+'''),
+    Bug("corpus-losses-as-sums", Q, "treats the per-batch mean losses as summed losses: "
+        "exp(sum(losses) / sum(counts))", '''
+def corpus_perplexity(losses, counts):
+    return float(np.exp(np.sum(losses) / np.sum(counts)))
+'''),
+]

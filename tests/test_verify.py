@@ -1,0 +1,231 @@
+"""``python -m autograder verify``: the whole catalog through the engine, the verdict rules
+(judge), the way entries are written (replace_function, which tests an entry is graded on), the
+catalog's own shape, and, marked slow, the seed sweep."""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.build.release import solutions_module
+from autograder.cli import main
+from autograder.engine.api import TestOutcome
+from autograder.engine.config import load_config
+from autograder.engine.results import GradingResult
+from autograder.engine.runner import hidden_tests
+from autograder.questions import NUMPY_QUESTIONS
+from autograder.verify import Entry, judge
+from autograder.verify.catalog import BUGS, CORRECT
+from autograder.verify.entries import (affected_tests, call_graph, keep_functions,
+                                       replace_function, undefined_names)
+
+MIN_BUGS, MIN_PER_QUESTION, MIN_CORRECT = 40, 5, 10
+NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
+
+
+# ----------------------------------------------------------------------------- the whole catalog
+@pytest.mark.slow
+def test_verify_passes_on_the_whole_catalog(capsys):
+    """About 15 minutes on 2 idle cores, too long for CI's budget: run it with
+    ``python -m pytest -m slow tests/test_verify.py -k whole`` or ``python -m autograder verify``."""
+    code = main(["verify", "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert code == 0, out[-6000:]
+    assert "verify PASSED" in out
+    caught, total = map(int, re.search(r"bugs caught in their own question: (\d+) / (\d+)",
+                                       out).groups())
+    gaps = sum(1 for b in BUGS if b.gap)
+    assert total == len(BUGS) >= MIN_BUGS and caught == total - gaps
+    full, correct = map(int, re.search(r"correct entries with full marks: (\d+) / (\d+)",
+                                       out).groups())
+    assert full == correct == len(CORRECT) >= MIN_CORRECT
+    assert "reference 100/100; reference-notebook 100/100; template 0/100" in out
+    for q in NUMPY_QUESTIONS:  # every bug of a question is caught (or a listed gap)
+        mine = [b for b in BUGS if b.question == q.id]
+        short = q.id.split("_")[0]
+        assert f"{short} {len(mine) - sum(1 for b in mine if b.gap)}/{len(mine)}" in out
+    assert "== Kill matrix" in out and "== Hidden tests that catch no catalogued bug" in out
+
+
+def test_only_selects_entries_and_unknown_names_are_an_error(capsys):
+    assert main(["verify", "--only", "bug-pairs-", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "bug-pairs-reversed" in out and "bugs caught in their own question: 3 / 3" in out
+    assert main(["verify", "--only", "no-such-entry"]) == 2
+    assert "ERROR expected catalog entries" in capsys.readouterr().err
+    assert main(["verify", "--seed", "3", "--seeds", "2"]) == 2
+
+
+@pytest.mark.slow
+def test_seed_sweep_changes_no_verdict(capsys):
+    """Every entry under the grading profile and 20 hypothesis seeds (about an hour on 2 cores;
+    out of the default run): ``python -m pytest -m slow tests/test_verify.py``."""
+    code = main(["verify", "--seeds", "20", "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert code == 0, out[-6000:]
+    assert "verdicts that changed between runs: 0" in out and "sweep PASSED" in out
+
+
+# ----------------------------------------------------------------------------- judge
+def outcome(question, description, points, passed, output=None):
+    if output is None:
+        output = "Passed." if passed else "Expected 1, got 2."
+    return TestOutcome(name=f"{question} {description}", question=question,
+                       score=points if passed else 0.0, max_score=points, passed=passed,
+                       output=output, visibility="after_due_date")
+
+
+def result(*tests):
+    return GradingResult(submission="x.py", tests=list(tests))
+
+
+def entry(kind, question="", graded=(), gap=""):
+    return Entry(name=f"{kind}-x", kind=kind, path=Path("x.py"), question=question,
+                 graded=graded, gap=gap)
+
+
+Q1, Q3, Q4 = "q1_chunking", "q3_cross_entropy", "q4_perplexity"
+
+
+def test_judge_a_bug_must_lose_points_in_its_own_question():
+    caught = result(outcome(Q3, "a", 3, False), outcome(Q4, "b", 2, False))
+    assert judge(entry("bug", Q3), caught).problem == ""
+    elsewhere = result(outcome(Q3, "a", 3, True), outcome(Q4, "b", 2, False))
+    verdict = judge(entry("bug", Q3), elsewhere)
+    assert verdict.problem.startswith("not caught: full marks in q3_cross_entropy")
+    assert "q4_perplexity" in verdict.problem
+    assert judge(entry("bug", Q3), result(outcome(Q4, "b", 2, False))).problem.startswith(
+        "no test of q3_cross_entropy")
+
+
+def test_judge_a_correct_entry_or_the_reference_loses_nothing():
+    half = TestOutcome(name=f"{Q1} a", question=Q1, score=1.5, max_score=2.0, passed=False,
+                       output="Expected 1, got 2.", visibility="hidden")
+    for kind in ("correct", "reference"):
+        verdict = judge(entry(kind), result(outcome(Q1, "b", 3, True), half))
+        assert verdict.problem == "lost 0.5 points in q1_chunking"
+        assert "Expected 1, got 2." in verdict.detail
+        assert judge(entry(kind), result(outcome(Q1, "b", 3, True))).problem == ""
+
+
+def test_judge_the_template_earns_nothing():
+    assert judge(entry("template"), result(outcome(Q1, "a", 3, False))).problem == ""
+    assert "earned 3" in judge(entry("template"), result(outcome(Q1, "a", 3, True))).problem
+
+
+def test_judge_counts_only_the_graded_tests():
+    graded = (f"{Q3} a",)
+    other_failed = result(outcome(Q3, "a", 3, True), outcome(Q3, "b", 2, False))
+    verdict = judge(entry("correct", graded=graded), other_failed)
+    assert verdict.problem == "" and (verdict.score, verdict.max_score) == (3, 3)
+    verdict = judge(entry("bug", Q3, graded=graded), other_failed)
+    assert verdict.problem.startswith("not caught")
+
+
+def test_judge_unrun_tests_and_grader_failures_are_problems():
+    unrun = result(outcome(Q3, "a", 3, False, "Not run: your submission does not define x."))
+    assert "not run" in judge(entry("bug", Q3), unrun).problem
+    assert "not run" in judge(entry("correct"), unrun).problem
+    assert judge(entry("template"), unrun).problem == ""
+    broken = result(outcome(Q3, "a", 3, False), outcome(Q1, "autograder error (instructors only)",
+                                                         0.0, False, "Traceback ..."))
+    assert judge(entry("bug", Q3), broken).problem == "the autograder itself failed"
+
+
+def test_judge_a_known_gap_must_stay_missed_until_its_test_exists():
+    missed = result(outcome(Q3, "a", 3, True))
+    assert judge(entry("bug", Q3, gap="why"), missed).problem == ""
+    caught = result(outcome(Q3, "a", 3, False))
+    assert "remove its gap note" in judge(entry("bug", Q3, gap="why"), caught).problem
+
+
+# ----------------------------------------------------------------------------- writing entries
+MODULE = '''"""doc"""
+import numpy as np
+
+
+def a(x):
+    return b(x) + 1
+
+
+def b(x):
+    return x
+
+
+def c(x):
+    return 2 * x
+'''
+
+
+def test_replace_function_swaps_a_function_where_it_stood():
+    out = replace_function(MODULE, "def b(x):\n    return -x\n")
+    assert "return -x" in out and "return x\n" not in out
+    assert [n.name for n in ast.parse(out).body if isinstance(n, ast.FunctionDef)] == \
+        ["a", "b", "c"]
+    assert out.startswith('"""doc"""\nimport numpy as np')
+
+
+def test_replace_function_several_functions_and_a_new_helper():
+    out = replace_function(MODULE, "def _h(x):\n    return x\n\n\ndef c(x):\n    return _h(x)\n"
+                                   "\n\ndef a(x):\n    return 0\n")
+    names = [n.name for n in ast.parse(out).body if isinstance(n, ast.FunctionDef)]
+    assert names == ["_h", "c", "a", "b"]  # the new text stands where the first one (a) stood
+    assert "return 2 * x" not in out and "b(x) + 1" not in out
+
+
+def test_replace_function_rejects_unknown_names_and_non_functions():
+    with pytest.raises(ValueError, match="expected"):
+        replace_function(MODULE, "def d(x):\n    return x\n")  # a typo, not a helper
+    with pytest.raises(ValueError, match="expected a function"):
+        replace_function(MODULE, "x = 1\n")
+
+
+def test_undefined_names_finds_helpers_the_module_lacks():
+    fn = "def a(x):\n    y = [b(i) for i in x]\n    return _gone(y) + np.sum(y) + len(y)\n"
+    assert undefined_names(MODULE, fn) == {"_gone"}
+    assert undefined_names(MODULE, "def a(x):\n    return b(x)\n") == set()
+
+
+def test_call_graph_and_keep_functions():
+    assert call_graph(MODULE) == {"a": {"b"}, "b": set(), "c": set()}
+    kept = keep_functions(MODULE, ["a"])
+    assert "def a" in kept and "def b" in kept and "def c" not in kept
+    assert "import numpy as np" in kept
+
+
+def test_an_entry_is_graded_on_the_tests_that_reach_its_change():
+    tests = hidden_tests(load_config())
+    reference = solutions_module()
+    reached = affected_tests(reference, ["cross_entropy"], tests)
+    functions = {f for t in tests if t.name in reached for f in t.functions}
+    assert {"cross_entropy", "perplexity"} <= functions  # perplexity calls cross_entropy
+    assert "chunk_tokens" not in functions and "corpus_perplexity" in functions  # same test
+    reached = affected_tests(reference, ["clip_grad_norm"], tests)
+    assert any(t.name in reached for t in tests if t.functions == ("adamw_step",))
+    assert not any(t.name in reached for t in tests if t.functions == ("warmup_cosine_lr",))
+
+
+# ----------------------------------------------------------------------------- the catalog
+def test_the_catalog_covers_every_question_and_function():
+    assert len(BUGS) >= MIN_BUGS and len(CORRECT) >= MIN_CORRECT
+    assert len({b.name for b in BUGS}) == len(BUGS)
+    assert len({c.name for c in CORRECT}) == len(CORRECT)
+    for q in NUMPY_QUESTIONS:
+        assert sum(b.question == q.id for b in BUGS) >= MIN_PER_QUESTION, q.id
+    reference = solutions_module()
+    touched = set()
+    for bug in BUGS:
+        assert bug.question in {q.id for q in NUMPY_QUESTIONS} and bug.description
+        module = replace_function(reference, bug.source)  # parses, names known functions
+        assert not undefined_names(module, bug.source), bug.name  # no NameError instead of a bug
+        names = {n.name for n in ast.parse(bug.source).body if isinstance(n, ast.FunctionDef)}
+        touched |= names
+        question = next(q for q in NUMPY_QUESTIONS if q.id == bug.question)
+        assert names & set(question.functions), bug.name  # the bug is in its own question
+    assert set(NUMPY_FUNCTIONS) <= touched  # every function has a bug
+    for correct in CORRECT:
+        assert (correct.render is None) != (not correct.source), correct.name
+        if correct.source:
+            module = replace_function(reference, correct.source)
+            assert not undefined_names(module, correct.source), correct.name
+    assert sum(1 for b in BUGS if b.gap) <= 3  # gaps are exceptions, each with a proposal
