@@ -64,7 +64,7 @@ from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig
 from autograder.engine.loader import from_bytes
 from autograder.engine.results import GradingResult, to_gradescope
-from autograder.engine.sandbox import Limits, Sandbox
+from autograder.engine.sandbox import Limits, Sandbox, fitted
 from autograder.paths import ROOT
 from autograder.questions import NUMPY_QUESTIONS
 
@@ -357,8 +357,33 @@ def test_memory_is_bounded_at_a_few_gigabytes():
                               call_timeout_s=30, cell_timeout_s=5)
         client.start()
         heap = client.call("f")
-        assert 0 < heap <= Limits().memory_bytes
+        assert 0 < heap <= box.limits.memory_bytes <= Limits().memory_bytes
         assert client.call("g") == "refused"
+        client.close()
+
+
+def test_memory_limits_fit_a_small_container():
+    """On Gradescope's default 768 MB container the worker must hit its own limit before the
+    container's memory is gone (else the whole container is killed, results.json unwritten)."""
+    MB = 2 ** 20
+    assert fitted(Limits(), available=24 * 2 ** 30) == Limits()
+    small = fitted(Limits(), available=768 * MB)
+    assert small.memory_bytes == 512 * MB and small.address_space_bytes == 768 * MB
+    assert fitted(Limits(), available=300 * MB).memory_bytes == 256 * MB  # never below that
+    source = ("def f():\n"
+              "    hog = []\n"
+              "    try:\n"
+              "        while True:\n"
+              "            hog.append(bytearray(16 * 2 ** 20))\n"
+              "    except MemoryError:\n"
+              "        return len(hog) * 16 * 2 ** 20\n")
+    submission = from_bytes(source.encode(), "m.py")
+    with Sandbox(limits=small) as box:
+        client = WorkerClient(box, list(submission.cells), ["f"], as_main=False,
+                              call_timeout_s=30, cell_timeout_s=5)
+        client.start()
+        heap = client.call("f")
+        assert 256 * MB < heap <= 512 * MB
         client.close()
 
 

@@ -13,9 +13,10 @@ The restrictions (see the README's security model):
   no signals to the grader; a seccomp filter against what Landlock leaves open (``chmod``,
   ``chown``, ``utime``, xattrs: :mod:`autograder.engine.seccomp`); and ``no_new_privs`` (no
   set-user-id programs);
-* resource limits: CPU seconds, data memory and address space (shared mappings included), file
-  size, open files, no core files, and a number of processes (as that user, or under a grader
-  that is not root; root is exempt from that limit);
+* resource limits: CPU seconds, data memory and address space (shared mappings included;
+  lowered to fit a container with less memory, as Gradescope's: :func:`fitted`), file size,
+  open files, no core files, and a number of processes (as that user, or under a grader that is
+  not root; root is exempt from that limit);
 * the grader is a child subreaper (Linux ``prctl``), so processes that the submission detaches
   (double fork, new session) are re-parented to the grader and are found and killed at cleanup,
   along with every process that carries this sandbox's token or runs as the sandbox user.
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.engine import landlock, seccomp
@@ -58,6 +59,49 @@ class Limits:
     processes: int = 64
     """RLIMIT_NPROC: processes and threads of the worker's user, as its own user; as the
     grader's (non-root) user, this many more than that user has when the worker starts"""
+
+
+GRADER_RESERVE_BYTES = 256 * 2 ** 20
+"""memory left to the grader (and the container's own processes) when the limits are fitted"""
+FITTED_SLACK_BYTES = 256 * 2 ** 20
+"""address space beyond the data limit when the limits are fitted: the interpreter's code and
+libraries (numpy with one thread maps under 100 MB)"""
+MIN_DATA_BYTES = 256 * 2 ** 20
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None  # cgroup v2 writes "max" for no limit
+
+
+def available_memory_bytes() -> int | None:
+    """The memory this machine or container can give: the smallest of the cgroup's limit (v2
+    ``memory.max``, or v1 ``memory.limit_in_bytes``) and the physical memory; None if unknown."""
+    found = [_read_int("/sys/fs/cgroup/memory.max"),
+             _read_int("/sys/fs/cgroup/memory/memory.limit_in_bytes")]
+    try:
+        found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError):
+        pass
+    found = [n for n in found if n]
+    return min(found) if found else None
+
+
+def fitted(limits: Limits, available: int | None = None) -> Limits:
+    """``limits`` with the worker's memory limits lowered to fit ``available`` bytes (by default
+    :func:`available_memory_bytes`), leaving the grader its reserve: on Gradescope's default
+    768 MB container the worker gets 512 MB of data memory, so a submission that allocates too
+    much fails its own call (MemoryError, or a crash the grader reports) instead of the whole
+    container being killed, results.json unwritten."""
+    available = available_memory_bytes() if available is None else available
+    if available is None or available - GRADER_RESERVE_BYTES >= limits.memory_bytes:
+        return limits
+    data = max(MIN_DATA_BYTES, available - GRADER_RESERVE_BYTES)
+    return replace(limits, memory_bytes=data,
+                   address_space_bytes=min(limits.address_space_bytes, data + FITTED_SLACK_BYTES))
 
 
 def become_subreaper() -> bool:
@@ -199,8 +243,8 @@ def _has_token(pid: int, token: str) -> bool:
 class Sandbox:
     """One scratch folder and the processes started in it. Use as a context manager."""
 
-    def __init__(self, limits: Limits = Limits(), torch: bool = False):
-        self.limits = limits
+    def __init__(self, limits: Limits | None = None, torch: bool = False):
+        self.limits = fitted(Limits()) if limits is None else limits
         self.torch = torch
         self.user = sandbox_user()
         self.token = secrets.token_hex(8)

@@ -7,12 +7,13 @@ from hypothesis.extra import numpy as nps
 
 import reference
 
-from .framework import arrays, big_or_small, floats, hidden_test, magnitude, rtol_for, show
+from .framework import (Worked, arrays, big_or_small, floats, hidden_test, magnitude, rtol_for,
+                        show)
 
 Q = "q2_causal_mask"
 ATTENTION_HINT = ("`scores = q @ k^T / sqrt(d)` with d the size of the last axis of q and k "
                   "(transpose only the last two axes, `np.swapaxes(k, -1, -2)`, so batch and "
-                  "head axes stay), set the future (`j > i`) to `-inf` *before* the softmax, "
+                  "head axes stay), set the future (`j > i`) to `-inf` *before* the softmax (not a big negative number: scores can reach 1e4), "
                   "softmax over the last axis (subtract each row's max first), then "
                   "`output = weights @ v`.")
 
@@ -40,6 +41,12 @@ EXAMPLES = [  # equal scores: running means of v; then scores that need the 1/sq
                                                                 [2.0, 0.0]]),
      np.array([[1.0], [2.0], [6.0]])),
 ]
+
+
+HUGE_FUTURE = Worked(  # scores [[-1e4, 1e4], [0, 0]]: adding -1e4 to the future is not enough
+    (np.array([[100.0], [0.0]]), np.array([[-100.0], [100.0]]), np.array([[1.0], [2.0]])),
+    "Scores of magnitude 1e4 (allowed by the spec): query 0 scores -1e4 on its own key and "
+    "+1e4 on the future key, so a mask that only adds -1e4 to the future lets it win.")
 
 
 def check_attention(s, q, k, v, *, rtol=None):
@@ -93,7 +100,7 @@ def attention_random(s, case):
              "every row of weights then sums to 1. Zeroing weights after the softmax leaves "
              "rows that do not sum to 1.",
              "masked after the softmax, or took the softmax over the wrong axis",
-             given=qkv(elements=floats(10.0)))
+             given=qkv(elements=floats(10.0)), examples=[HUGE_FUTURE])
 def attention_weights(s, case):
     q, k, v = case
     got = s.expect_sequence(s("causal_attention", q, k, v), 2, "(output, weights)")

@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as nps
 
 import reference
 
-from .framework import arrays, floats, hidden_test
+from .framework import Worked, arrays, floats, hidden_test
 from .q3_cross_entropy import LEAD_SHAPES, LECTURE, SAT, lecture, logits_and_targets
 
 Q = "q4_perplexity"
@@ -46,7 +46,12 @@ def uniform_model(draw):
              "'as confused as choosing among V tokens'. " + PPL_HINT,
              "used the wrong base or averaging: a uniform model over V tokens has perplexity V",
              given=uniform_model(),
-             examples=[(np.zeros((2, 3, 50)), np.array([[1, 2, 3], [4, 5, 6]]))])
+             examples=[(np.zeros((2, 3, 50)), np.array([[1, 2, 3], [4, 5, 6]])),
+                       Worked((np.zeros((4, 256, 50)), np.arange(1024).reshape(4, 256) % 50),
+                              "A long text: 1024 positions, each of probability 1/50. The "
+                              "product of 1024 probabilities underflows to 0 in floating "
+                              "point, so average the log-probabilities (the cross-entropy) "
+                              "instead of multiplying probabilities.")])
 def ppl_uniform(s, case):
     logits, targets = case
     V = logits.shape[-1]

@@ -288,7 +288,7 @@ def schedules(draw):
 @hidden_test(Q, "warmup_cosine_lr matches the schedule on random steps", 3,
              ["warmup_cosine_lr"],
              "Warmup: `max_lr * step / warmup_steps` (0 at step 0, max_lr at step "
-             "warmup_steps). Then `progress = (step - warmup_steps) / (total_steps - "
+             "warmup_steps). Then `progress = (step - warmup_steps) / max(1, total_steps - "
              "warmup_steps)` and `lr = min_lr + 0.5 * (max_lr - min_lr) * (1 + cos(pi * "
              "progress))`, and min_lr once progress reaches 1.",
              "got the warmup or the cosine decay of the learning-rate schedule wrong",
@@ -309,14 +309,17 @@ LR_CASES = [  # (label, step, max_lr, warmup_steps, total_steps, min_lr)
     ("after the end (step > total_steps)", 27, 1.0, 10, 20, 0.1),
     ("warmup_steps = 0, step 0", 0, 1.0, 0, 10, 0.0),
     ("warmup_steps = 0, the middle", 5, 2.0, 0, 10, 0.5),
+    ("no decay phase (total_steps == warmup_steps), the peak", 10, 1.0, 10, 10, 0.1),
+    ("after a schedule with no decay phase", 12, 1.0, 10, 10, 0.1),
 ]
 
 
 @hidden_test(Q, "warmup_cosine_lr at warmup, peak, middle, end, after the end, min_lr, no warmup",
              2, ["warmup_cosine_lr"],
              "The decay goes from max_lr down to `min_lr` (not to 0) and stays at min_lr after "
-             "total_steps; with `warmup_steps = 0` there is no warmup (do not divide by 0).",
-             "ignored min_lr, kept decaying after total_steps, or divided by warmup_steps = 0",
+             "total_steps; with `warmup_steps = 0` there is no warmup, and with `total_steps == "
+             "warmup_steps` no decay: divide by `max(1, total_steps - warmup_steps)`, never by 0.",
+             "ignored min_lr, kept decaying after total_steps, or divided by zero at an edge",
              cases=LR_CASES)
 def lr_edges(s, case):
     label, step, max_lr, warmup, total, min_lr = case

@@ -47,11 +47,7 @@ def perplexity(logits, targets, ignore_index=None):
     probs = np.exp(log_softmax(logits.reshape(-1, V)))
     p = probs[np.arange(len(t))[keep], t[keep]]
     return float(np.prod(p) ** (-1 / len(p)))
-''', gap="The hidden tests score at most 9 positions (6 in the (2, 3, 50) example), where the "
-            "product stays above 1e-300; it underflows from a few hundred tokens on. Proposed: a "
-            "second example for ppl_uniform (q4_perplexity.py), (np.zeros((4, 256, 50)), "
-            "np.arange(1024).reshape(4, 256) % 50): 1024 positions, perplexity 50; this bug "
-            "gives inf."),
+'''),
     Bug("corpus-geometric-overflow", Q, "exp(sum(losses * counts)) ** (1 / sum(counts)): the "
         "exp of the total loss overflows", '''
 def corpus_perplexity(losses, counts):
