@@ -153,3 +153,43 @@ def test_stats_count_stubs_as_not_attempted():
     assert test.wrong == ["x"] and test.not_attempted == ["y"] and test.taken == 2
     assert [r.submission for r in stats.not_graded] == ["z"]
     assert "| averaged per-batch perplexities" in "\n".join(common_mistakes(stats))
+
+
+EXPORT_YML = """submission_101:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '0042'
+    :email: ada@example.edu
+  - :name: Charles Babbage
+    :sid: '0043'
+    :email: cb@example.edu
+  :created_at: 2026-11-20 10:00:00.000000000 -08:00
+  :score: !ruby/object:BigDecimal 18:0.1e2
+submission_102:
+  :submitters:
+  - :name: Grace Hopper
+    :sid: '0044'
+    :email: grace@example.edu
+"""
+
+
+def test_gradebook_reads_a_gradescope_export(tmp_path):
+    """An "Export Submissions" download: submission folders and submission_metadata.yml (Ruby
+    keys, a Ruby tag); a group submission gives one row per member."""
+    (tmp_path / "submission_metadata.yml").write_text(EXPORT_YML)
+    records = [Graded(submission=name, entry=tmp_path / name, total=total, graded=True)
+               for name, total in (("submission_101", 80.0), ("submission_102", 55.0),
+                                   ("submission_103", 10.0))]
+    for record in records:
+        record.entry.mkdir()
+    from autograder.classreport.gradebook import gradebook_rows
+
+    rows = {r["student"]: r for r in gradebook_rows(records, [q.id for q in NUMPY_QUESTIONS])}
+    assert set(rows) == {"Ada Lovelace", "Charles Babbage", "Grace Hopper", "submission_103"}
+    assert rows["Ada Lovelace"]["email"] == "ada@example.edu" and rows["Ada Lovelace"]["id"] == "0042"
+    assert rows["Charles Babbage"]["total"] == rows["Ada Lovelace"]["total"] == 80.0
+    assert rows["Grace Hopper"]["submission"] == "submission_102"
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "submission_metadata.yml").write_text(": : [unclosed")
+    lone = Graded(submission="submission_101", entry=tmp_path / "broken" / "submission_101")
+    assert gradebook_rows([lone], [])[0]["student"] == "submission_101"

@@ -1,10 +1,13 @@
-"""``gradebook.csv``: one row per student. Who a submission belongs to comes from Gradescope's
-``submission_metadata.json`` in the entry's folder when there is one (every user of a group
-submission gets a row), else from the entry's name, without the prefix that GitHub Classroom
-puts in front of every student's repository (``lecture16-alice`` -> ``alice``)."""
+"""``gradebook.csv``: one row per student. Who a submission belongs to comes from Gradescope:
+the ``submission_metadata.yml`` beside the entries of an "Export Submissions" download
+(``submission_123: {:submitters: [{:name, :email, :sid}]}``), or the ``submission_metadata.json``
+in the entry's own folder (as in the autograder); every member of a group submission gets a
+row. Else from the entry's name, without the prefix that GitHub Classroom puts in front of every
+student's repository (``lecture16-alice`` -> ``alice``)."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 from pathlib import Path
@@ -12,6 +15,7 @@ from pathlib import Path
 from autograder.batchgrade import Graded
 
 METADATA = "submission_metadata.json"
+EXPORT_METADATA = "submission_metadata.yml"
 
 
 def _prefix(names: list[str]) -> str:
@@ -23,14 +27,51 @@ def _prefix(names: list[str]) -> str:
     return prefix if all(len(n) > len(prefix) for n in names) else ""
 
 
+def _user(name="", email="", id="") -> dict:
+    return {"student": name or email or str(id), "email": email or "", "id": id or ""}
+
+
+@functools.lru_cache(maxsize=16)
+def export_users(folder: Path) -> dict[str, list[dict]]:
+    """Entry name -> its submitters, from an export's ``submission_metadata.yml`` in ``folder``
+    ({} when there is none or it cannot be read). Gradescope writes Ruby-style keys
+    (``:submitters:``) and may tag values (``!ruby/object:BigDecimal``): tagged values are
+    read as None (only names, emails and SIDs are used)."""
+    path = folder / EXPORT_METADATA
+    if not path.is_file():
+        return {}
+    try:
+        import yaml
+    except ImportError:  # otter-grader brings PyYAML; without it, names come from the entries
+        return {}
+    try:
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+        found = {}
+        for entry, info in data.items():
+            info = {str(k).lstrip(":"): v for k, v in (info or {}).items()}
+            people = [{str(k).lstrip(":"): v for k, v in (u or {}).items()}
+                      for u in info.get("submitters") or []]
+            found[str(entry)] = [_user(u.get("name"), u.get("email"), u.get("sid") or "")
+                                 for u in people]
+        return found
+    except (OSError, ValueError, AttributeError, TypeError, yaml.YAMLError):
+        return {}
+
+
 def _users(record: Graded) -> list[dict]:
+    exported = export_users(record.entry.parent.resolve()).get(record.submission)
+    if exported:
+        return exported
     path = record.entry / METADATA
     if not record.entry.is_dir() or not path.is_file():
         return []
     try:
         users = json.loads(path.read_text(encoding="utf-8")).get("users") or []
-        return [{"student": u.get("name") or u.get("email") or str(u.get("id", "")),
-                 "email": u.get("email", ""), "id": u.get("id", "")} for u in users]
+        return [_user(u.get("name"), u.get("email"), u.get("id", "")) for u in users]
     except (OSError, ValueError, AttributeError):
         return []
 
