@@ -25,8 +25,8 @@ def parse(argv):
     p.add_argument("--repeats", type=int, default=3, help="runs per timed figure")
     p.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
                    help="examples per hidden test, for the power measurement")
-    p.add_argument("--batch-size", type=int, default=40, help="submissions in the batch")
-    p.add_argument("--batch-examples", type=int, default=10,
+    p.add_argument("--batch-size", type=int, default=100, help="submissions in the batch")
+    p.add_argument("--batch-examples", type=int, default=0,
                    help="examples per hidden test for the batch (0: otter_config.json's)")
     p.add_argument("--no-otter", action="store_true", help="leave otter run out of the latency")
     p.add_argument("--tiny", action="store_true",
