@@ -309,8 +309,10 @@ LR_CASES = [  # (label, step, max_lr, warmup_steps, total_steps, min_lr)
     ("after the end (step > total_steps)", 27, 1.0, 10, 20, 0.1),
     ("warmup_steps = 0, step 0", 0, 1.0, 0, 10, 0.0),
     ("warmup_steps = 0, the middle", 5, 2.0, 0, 10, 0.5),
-    ("no decay phase (total_steps == warmup_steps), the peak", 10, 1.0, 10, 10, 0.1),
-    ("after a schedule with no decay phase", 12, 1.0, 10, 10, 0.1),
+    ("the peak of a schedule with no decay phase (total_steps == warmup_steps)",
+     10, 1.0, 10, 10, 0.1),
+    ("after a schedule with no decay phase (step > total_steps == warmup_steps)",
+     12, 1.0, 10, 10, 0.1),
 ]
 
 
