@@ -40,6 +40,17 @@ def test_the_recommended_budget_is_the_next_one_up_from_where_every_bug_is_caugh
     assert recommend(dict(zip(budgets, (0.9,) * 5)), budgets)["recommended"] is None
 
 
+def test_the_recommended_budget_spends_the_latency_goal_on_a_wider_margin():
+    budgets = (5, 10, 20, 40, 50, 100)
+    every = dict.fromkeys(budgets, 1.0)
+    seconds = {5: 3.0, 10: 4.0, 20: 5.5, 40: 8.5, 50: 10.4, 100: 18.0}
+    got = recommend(every, budgets, seconds, latency_goal_s=10.0)
+    assert (got["full_from"], got["recommended"]) == (5, 40) and "8.5 s" in got["reason"]
+    late = dict(zip(budgets, (0.9, 0.9, 0.9, 0.9, 1.0, 1.0)))  # x2 margin beyond the goal
+    got = recommend(late, budgets, seconds, latency_goal_s=10.0)
+    assert got["recommended"] == 100 and "over the 10 s latency goal" in got["reason"]
+
+
 def test_gpt2_small_has_124m_parameters():
     assert sum(math.prod(s) for s in gpt2_shapes().values()) == 124_439_808
 

@@ -96,7 +96,9 @@ def run(args, log=print) -> dict:
             timeout = load_config().call_timeout_s
             catalog = power.judge_catalog(bugs, budgets, jobs=2, call_timeout_s=timeout)
             times = power.grading_times(release().solutions_py, budgets, work / "power")
-            summary = power.summarize(catalog, budgets)
+            from autograder.bench.report import GOAL_LATENCY_S
+
+            summary = power.summarize(catalog, budgets, times, GOAL_LATENCY_S)
             plot = power.plot(summary, times, budgets, args.plot, configured=configured)
             return {"budgets": budgets, "catalog": catalog, "times": times, "summary": summary,
                     "configured": configured, "call_timeout_s": timeout, "plot": str(plot)}

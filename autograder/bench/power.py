@@ -32,7 +32,7 @@ from typing import Sequence
 from autograder.bench import procs
 from autograder.bench.workspace import root_with_budget
 
-BUDGETS = (10, 25, 50, 100, 200)
+BUDGETS = (5, 10, 20, 25, 40, 50, 100, 200)
 COLOURS = {"green": "#00693e", "blue": "#267aba", "orange": "#ffa00f", "red": "#9d162e",
            "purple": "#8a6996"}
 
@@ -141,9 +141,11 @@ def grading_times(submission: Path, budgets: Sequence[int], work: Path,
     return times
 
 
-def summarize(catalog: dict, budgets: Sequence[int]) -> dict:
+def summarize(catalog: dict, budgets: Sequence[int], times: dict | None = None,
+              latency_goal_s: float | None = None) -> dict:
     """Share caught per budget (of every bug, and of the bugs not marked as known gaps of the
-    hidden tests), the bugs missed, and the recommended budget (from the latter)."""
+    hidden tests), the bugs missed, and the recommended budget (from the latter and, when given,
+    the grading ``times`` against ``latency_goal_s``)."""
     bugs = [b for b in catalog["bugs"] if "error" not in b["verdicts"]]
     known = [b for b in bugs if not b.get("gap")]
     shares, shares_known, missed, catalog_s = {}, {}, {}, {}
@@ -154,17 +156,23 @@ def summarize(catalog: dict, budgets: Sequence[int]) -> dict:
                                 if known else float("nan"))
         missed[budget] = [b["name"] for b in bugs if b["name"] not in caught]
         catalog_s[budget] = sum(b["verdicts"][budget]["seconds"] for b in bugs)
+    seconds = {b: t["median_s"] for b, t in (times or {}).items() if t.get("median_s")}
     return {"n_bugs": len(bugs), "n_gaps": len(bugs) - len(known),
             "gaps": [b["name"] for b in bugs if b.get("gap")],
             "not_loaded": [b["name"] for b in catalog["bugs"] if "error" in b["verdicts"]],
             "share": shares, "share_not_gaps": shares_known, "missed": missed,
-            "catalog_cpu_s": catalog_s, **recommend(shares_known, budgets)}
+            "catalog_cpu_s": catalog_s,
+            **recommend(shares_known, budgets, seconds, latency_goal_s)}
 
 
-def recommend(shares: dict, budgets: Sequence[int]) -> dict:
-    """The smallest budget from which every larger one catches the whole catalog, and with a
-    margin: the next budget up (at least twice it), so that a bug a little harder to reach than
-    the catalog's hardest is still caught."""
+def recommend(shares: dict, budgets: Sequence[int], seconds: dict | None = None,
+              latency_goal_s: float | None = None) -> dict:
+    """The smallest budget from which every larger one catches the whole catalog (``full_from``),
+    and the budget to recommend: at least twice that (a margin, so that a bug a little harder to
+    reach than the catalog's hardest is still caught), and then the largest budget whose grading
+    time (``seconds``: budget -> time to grade a correct submission) stays within
+    ``latency_goal_s``: more examples find bugs outside the catalog too, and the latency goal is
+    what they cost."""
     budgets = sorted(budgets)
     full_from = None
     for i, budget in enumerate(budgets):
@@ -175,10 +183,21 @@ def recommend(shares: dict, budgets: Sequence[int]) -> dict:
         return {"full_from": None, "recommended": None,
                 "reason": "no budget measured catches the whole catalog"}
     above = [b for b in budgets if b >= 2 * full_from]
-    recommended = above[0] if above else 2 * full_from
-    return {"full_from": full_from, "recommended": recommended,
-            "reason": f"{full_from} is the smallest budget catching every bug (and so does every "
-                      f"larger one); {recommended} leaves a margin of x{recommended / full_from:g}"}
+    floor = above[0] if above else 2 * full_from
+    reason = (f"{full_from} is the smallest budget catching every bug (and so does every larger "
+              f"one); x2 for a margin gives {floor}")
+    recommended = floor
+    if seconds and latency_goal_s:
+        fast = [b for b in budgets if b >= floor and b in seconds and seconds[b] <= latency_goal_s]
+        if fast and fast[-1] > floor:
+            recommended = fast[-1]
+            reason += (f"; {recommended} is the largest budget above that whose grading time "
+                       f"({seconds[recommended]:.1f} s) stays within the {latency_goal_s:g} s "
+                       "latency goal, a wider margin for bugs outside the catalog")
+        elif floor in seconds and seconds[floor] > latency_goal_s:
+            reason += (f", though grading at {floor} took {seconds[floor]:.1f} s, over the "
+                       f"{latency_goal_s:g} s latency goal")
+    return {"full_from": full_from, "recommended": recommended, "reason": reason}
 
 
 def plot(summary: dict, times: dict[int, dict], budgets: Sequence[int], path: Path,

@@ -145,7 +145,11 @@ def ce_reductions(s, case):
              "counted ignored positions in the loss or in N",
              given=st.tuples(logits_and_targets(ignore=True),
                              st.sampled_from(["mean", "sum", "none"])),
-             examples=[lecture(((LECTURE_BATCH, np.array([2, -100]), -100), "mean"))])
+             examples=[lecture(((LECTURE_BATCH, np.array([2, -100]), -100), "mean")),
+                       Worked(((LECTURE_BATCH, np.array([2, 0]), 0), "none"),
+                              "The lecture's two positions, with `ignore_index=0`: the second "
+                              "target is 0, so that position is ignored and `reduction='none'` "
+                              "gives it a loss of 0.0: [0.69, 0.0].")])
 def ce_ignore(s, case):
     (logits, targets, ignore_index), reduction = case
     got = s("cross_entropy", logits, targets, ignore_index=ignore_index, reduction=reduction)
