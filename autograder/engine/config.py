@@ -24,7 +24,7 @@ class GradingConfig:
     """grade the optional torch track (its worker imports torch)"""
     torch_track_points: float = 0.0
     """extra credit for the whole torch track, split evenly over its questions"""
-    examples_per_test: int = 40
+    examples_per_test: int = 50
     """hypothesis examples per hidden test"""
     seed: int | None = None
     """hypothesis seed for the hidden tests' examples (verify's flakiness sweep); None: the

@@ -14,7 +14,7 @@ from . import q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_o
 NUMPY_MODULES = (q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_optimization)
 
 
-def hidden_tests(examples_per_test: int = 40, torch_track: bool = False, *,
+def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
                  shrink: bool = True, seed: int | None = None) -> list[HiddenTest]:
     """Every graded test, in a stable order, each running ``examples_per_test`` hypothesis
     examples. The torch-track tests never import torch in this process.
