@@ -211,7 +211,8 @@ def plot(summary: dict, times: dict[int, dict], budgets: Sequence[int], path: Pa
     fig, left = plt.subplots(figsize=(7.5, 4.2), dpi=110)
     share = [100 * summary["share_not_gaps"][b] for b in budgets]
     left.plot(budgets, share, marker="o", color=COLOURS["green"], linewidth=2,
-              label="bugs caught (%), known gaps left out")
+              label="bugs caught (%)" + (", known gaps left out" if summary.get("n_gaps")
+                                         else ""))
     if summary.get("n_gaps"):
         every = [100 * summary["share"][b] for b in budgets]
         left.plot(budgets, every, marker="o", color=COLOURS["red"], linewidth=1.5,
