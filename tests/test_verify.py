@@ -56,7 +56,7 @@ def test_only_selects_entries_and_unknown_names_are_an_error(capsys):
 
 @pytest.mark.slow
 def test_seed_sweep_changes_no_verdict(capsys):
-    """Every entry under the grading profile and 20 hypothesis seeds (about an hour on 2 cores;
+    """Every entry under the grading profile and 20 hypothesis seeds (40-50 minutes on 2 cores;
     out of the default run): ``python -m pytest -m slow tests/test_verify.py``."""
     code = main(["verify", "--seeds", "20", "--jobs", "2"])
     out = capsys.readouterr().out
