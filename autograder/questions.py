@@ -1,7 +1,8 @@
 """The assignment's questions: ids, points and functions, as in the spec (assignment-api.md).
 
 This table is the one place the build, the notebook, the public checks and the hidden tests
-read question ids and points from.
+read question ids and points from: change a question's points here and everything follows (the
+hidden tests' points are weights, scaled to add up to these).
 """
 from __future__ import annotations
 
@@ -28,19 +29,25 @@ QUESTIONS: tuple[Question, ...] = (
     Question("q1_chunking", "Raw text to training examples", 15,
              ("chunk_tokens", "next_token_pairs"),
              "Training data: tokenize, concatenate with EOS, chunk"),
-    Question("q2_causal_mask", "The causal attention mask", 20,
+    Question("q2_causal_mask", "The causal attention mask", 15,
              ("causal_mask", "causal_attention"),
              "The causal attention mask"),
-    Question("q3_cross_entropy", "Cross-entropy loss and its gradient", 25,
+    Question("q3_cross_entropy", "Cross-entropy loss and its gradient", 20,
              ("log_softmax", "cross_entropy", "cross_entropy_grad"),
              "Cross-entropy loss"),
     Question("q4_perplexity", "Perplexity", 10,
              ("perplexity", "corpus_perplexity"),
              "Perplexity"),
-    Question("q5_optimization", "The training loop's update", 30,
+    Question("q5_optimization", "The training loop's update", 25,
              ("global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_step",
               "warmup_cosine_lr"),
              "The training loop: AdamW, warmup + cosine schedule, gradient clipping"),
+    Question("q6_finetuning", "From a foundation model to an instruct model", 10,
+             ("sft_example", "pad_batch"),
+             "From foundation model to instruct model: instruction tuning learns from responses"),
+    Question("q7_scaling", "Scaling laws: predict before you train", 5,
+             ("training_flops", "chinchilla_optimal", "fit_power_law"),
+             "Scaling laws: Kaplan and Chinchilla"),
     Question("t1_cross_entropy", "Cross-entropy in PyTorch", 0,
              ("cross_entropy_torch",),
              "Cross-entropy loss", track="torch"),

@@ -6,8 +6,9 @@ A :class:`Bug` is the reference solution with one or more functions replaced by 
 replace the reference's (``source``), or a whole submission rendered from the reference solution
 (``render``: a .py text, a notebook, a zip); it must get full marks.
 
-One module per question for the bugs, ``correct.py`` for the function-level correct variants and
-``submissions.py`` for the whole-file ones (notebooks as students leave them, a zip export).
+One module per question for the bugs, ``correct.py`` and ``correct_q6_q7.py`` for the
+function-level correct variants and ``submissions.py`` for the whole-file ones (notebooks as
+students leave them, a zip export).
 """
 from __future__ import annotations
 
@@ -38,15 +39,16 @@ class Correct:
 
 
 def _bugs() -> list[Bug]:
-    from . import bugs_q1, bugs_q2, bugs_q3, bugs_q4, bugs_q5
+    from . import bugs_q1, bugs_q2, bugs_q3, bugs_q4, bugs_q5, bugs_q6, bugs_q7
 
-    return [*bugs_q1.BUGS, *bugs_q2.BUGS, *bugs_q3.BUGS, *bugs_q4.BUGS, *bugs_q5.BUGS]
+    return [*bugs_q1.BUGS, *bugs_q2.BUGS, *bugs_q3.BUGS, *bugs_q4.BUGS, *bugs_q5.BUGS,
+            *bugs_q6.BUGS, *bugs_q7.BUGS]
 
 
 def _correct() -> list[Correct]:
-    from . import correct, submissions
+    from . import correct, correct_q6_q7, submissions
 
-    return [*correct.CORRECT, *submissions.CORRECT]
+    return [*correct.CORRECT, *correct_q6_q7.CORRECT, *submissions.CORRECT]
 
 
 BUGS: list[Bug] = _bugs()
