@@ -410,6 +410,152 @@ def warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
 
 
 # ======================================================================
+# q6_finetuning: From a foundation model to an instruct model
+# ======================================================================
+def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    """One instruction-tuning example: (inputs, targets) with the prompt's targets ignored.
+
+    The sequence is ``prompt + response (+ [eos])``; as in pre-training, position t predicts
+    token t+1: ``inputs = seq[:-1]`` and ``targets = seq[1:]``. The model should learn to write
+    the response, not to predict the prompt, so every target that is a prompt token (positions
+    ``t < len(prompt) - 1``) becomes ``ignore_index`` and the loss skips it. The last prompt
+    token's position predicts the first response token, and that one counts.
+
+    Args:
+        prompt_ids: the prompt's token ids, a list or 1-D integer array (not empty).
+        response_ids: the response's token ids, a list or 1-D integer array (not empty).
+        eos_id: appended after the response when not None (0 is a valid id), so the model
+            learns to stop.
+        ignore_index: the target value that the loss skips (PyTorch's default is -100).
+
+    Returns:
+        (inputs, targets): two new int64 arrays of shape (len(seq) - 1,).
+
+    Raises:
+        ValueError: if the prompt or the response is empty.
+
+    Example: prompt [5, 6, 7], response [8, 9], eos 0:
+
+        >>> x, y = sft_example([5, 6, 7], [8, 9], eos_id=0)
+        >>> x
+        array([5, 6, 7, 8, 9])
+        >>> y
+        array([-100, -100,    8,    9,    0])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("sft_example is not implemented yet: see the lecture section 'From foundation model to instruct model: instruction tuning learns from responses' (q6_finetuning)")
+
+
+def pad_batch(examples, pad_id, ignore_index=-100):
+    """Stack examples of different lengths into one batch, right-padded.
+
+    Each row of ``inputs`` is padded with ``pad_id`` and each row of ``targets`` with
+    ``ignore_index``, so the loss never learns to predict padding.
+
+    Args:
+        examples: a list of ``(inputs, targets)`` pairs of 1-D integer arrays, each pair of one
+            length (as ``sft_example`` returns).
+        pad_id: the token id that fills the inputs after an example ends.
+        ignore_index: the target value that fills the targets after an example ends.
+
+    Returns:
+        (inputs, targets): two new int64 arrays of shape (n, L), L the longest example's length;
+        shape (0, 0) for an empty list.
+
+    Example:
+        >>> x, y = pad_batch([(np.array([5, 6]), np.array([6, 7])), (np.array([8]), np.array([9]))],
+        ...                  pad_id=0)
+        >>> x
+        array([[5, 6],
+               [8, 0]])
+        >>> y
+        array([[   6,    7],
+               [   9, -100]])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("pad_batch is not implemented yet: see the lecture section 'From foundation model to instruct model: instruction tuning learns from responses' (q6_finetuning)")
+
+
+# ======================================================================
+# q7_scaling: Scaling laws: predict before you train
+# ======================================================================
+def training_flops(n_params, n_tokens):
+    """The compute of one training run: ``C = 6 * N * D`` floating-point operations.
+
+    About 2 FLOPs per parameter per token in the forward pass and 4 in the backward pass.
+
+    Args:
+        n_params: N, the number of parameters.
+        n_tokens: D, the number of training tokens.
+
+    Returns:
+        C as a Python float.
+
+    Example: GPT-3, 175e9 parameters trained on 300e9 tokens:
+
+        >>> f"{training_flops(175e9, 300e9):.3g}"
+        '3.15e+23'
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("training_flops is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+
+
+def chinchilla_optimal(flops, tokens_per_param=20.0):
+    """The compute-optimal model size and data size for a budget C (Chinchilla).
+
+    Under ``C = 6 N D`` with ``D = tokens_per_param * N``:
+    ``N = sqrt(C / (6 * tokens_per_param))`` and ``D = tokens_per_param * N``.
+
+    Args:
+        flops: the budget C (positive).
+        tokens_per_param: training tokens per parameter (Chinchilla: about 20).
+
+    Returns:
+        (n_params, n_tokens) as Python floats.
+
+    Raises:
+        ValueError: if the budget is not positive.
+
+    Example: GPT-3's budget is best spent on a smaller model trained on more tokens:
+
+        >>> n, d = chinchilla_optimal(3.15e23)
+        >>> f"{n:.2g} parameters, {d:.2g} tokens"
+        '5.1e+10 parameters, 1e+12 tokens'
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("chinchilla_optimal is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+
+
+def fit_power_law(x, y):
+    """Fit ``y ~ a * x ** (-alpha)`` by least squares on a log-log scale.
+
+    Taking logs turns the power law into a line, ``log y = log a - alpha * log x``, so the fit
+    is the least-squares line through ``(log x, log y)`` (the same as
+    ``np.polyfit(np.log(x), np.log(y), 1)``: slope ``-alpha``, intercept ``log a``).
+
+    Args:
+        x: 1-D sequence or array of positive sizes (parameters, tokens or FLOPs), at least two
+            distinct values.
+        y: 1-D sequence or array of positive losses, of the same length.
+
+    Returns:
+        (a, alpha) as Python floats; alpha > 0 when the loss falls as x grows.
+
+    Raises:
+        ValueError: if the lengths differ, fewer than two distinct x are given, or a value is
+            not positive.
+
+    Example: losses that halve each time the model grows 16-fold:
+
+        >>> a, alpha = fit_power_law([1e6, 16e6, 256e6], [4.0, 2.0, 1.0])
+        >>> round(alpha, 3), round(a, 1)
+        (0.25, 126.5)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("fit_power_law is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+
+
+# ======================================================================
 # t1_cross_entropy: Cross-entropy in PyTorch (optional torch track)
 # ======================================================================
 def cross_entropy_torch(logits, targets, ignore_index=None):

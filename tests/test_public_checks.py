@@ -259,6 +259,25 @@ def _lr_warmup_from_min(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
     return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
 
 
+def _sft_mask_whole_prompt(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    inputs, targets = reference.sft_example(prompt_ids, response_ids, eos_id, ignore_index)
+    targets[:len(prompt_ids)] = ignore_index  # one too many: the first response token is lost
+    return inputs, targets
+
+
+def _pad_targets_with_pad_id(examples, pad_id, ignore_index=-100):
+    return reference.pad_batch(examples, pad_id, ignore_index=pad_id)
+
+
+def _flops_forward_only(n_params, n_tokens):
+    return 2.0 * n_params * n_tokens
+
+
+def _fit_slope_as_alpha(x, y):
+    a, alpha = reference.fit_power_law(x, y)
+    return a, -alpha
+
+
 BUGS = [
     ("q1_chunking", "chunk_tokens", _chunk_padding, "should have shape (2, 3)"),
     ("q1_chunking", "chunk_tokens", _chunk_eos_zero_ignored,
@@ -281,6 +300,12 @@ BUGS = [
     ("q5_optimization", "adamw_step", _adamw_no_bias_correction, "the result[0]"),
     ("q5_optimization", "adamw_step", _adamw_in_place, "after the call"),
     ("q5_optimization", "warmup_cosine_lr", _lr_warmup_from_min, "the result should be 0.00015"),
+    ("q6_finetuning", "sft_example", _sft_mask_whole_prompt,
+     "the result[1] has wrong values: at index [2] expected 8, got -100"),
+    ("q6_finetuning", "pad_batch", _pad_targets_with_pad_id,
+     "the result[1] has wrong values: at index [1, 1] expected -100, got 0"),
+    ("q7_scaling", "training_flops", _flops_forward_only, "the result should be 3.15e+23"),
+    ("q7_scaling", "fit_power_law", _fit_slope_as_alpha, "the result[1] should be 0.24999"),
 ]
 
 
@@ -376,7 +401,8 @@ def test_cases_module_imports_only_numpy_and_the_reference():
 
 def test_cases_cover_the_lecture_examples():
     cases = cases_with_expected()
-    assert all(isinstance(c, PublicCase) and c.expected is not None and c.hint for c in cases)
+    assert all(isinstance(c, PublicCase) and (c.expected is not None) != bool(c.raises)
+               and c.hint for c in cases)
     lecture = {(c.function, c.lecture) for c in cases if c.lecture is not None}
     assert {("cross_entropy", 0.69), ("cross_entropy", 0.16), ("perplexity", 50.0),
             ("cross_entropy_torch", 0.69)} <= lecture
@@ -391,6 +417,48 @@ def test_cases_cover_the_lecture_examples():
         pytest.approx(math.exp(437 / 400))
     nan_case = [c for c in cases if "every position ignored" in c.description]
     assert len(nan_case) == 1 and math.isnan(nan_case[0].expected)
+
+
+def test_q6_q7_cases_hold_the_lecture_numbers_and_the_edge_cases():
+    by_call = {c.call_text(): c for c in cases_with_expected()}
+    x, y = by_call["sft_example([5, 6, 7], [8, 9], eos_id=0)"].expected
+    assert x.tolist() == [5, 6, 7, 8, 9] and y.tolist() == [-100, -100, 8, 9, 0]
+    assert by_call["training_flops(175000000000.0, 300000000000.0)"].expected == \
+        pytest.approx(3.15e23)
+    n, d = by_call["chinchilla_optimal(3.15e+23)"].expected
+    assert round(n / 1e10, 1) == 5.1 and round(d / 1e12, 1) == 1.0
+    a, alpha = by_call["fit_power_law([1000000.0, 16000000.0, 256000000.0], [4.0, 2.0, 1.0])"
+                       ].expected
+    assert alpha == pytest.approx(0.25) and a == pytest.approx(4 * 1e6 ** 0.25)
+    empty = by_call["pad_batch([], 0)"].expected
+    assert [e.shape for e in empty] == [(0, 0), (0, 0)]
+    raising = {c.call_text() for c in cases_with_expected() if c.raises}
+    assert raising == {"sft_example([], [4, 5], eos_id=0)", "sft_example([1, 2], [])",
+                       "chinchilla_optimal(0.0)"}
+    unchanged = [c for c in cases_with_expected() if c.function == "sft_example"
+                 and c.observe == ("return", "arg0", "arg1")]
+    assert len(unchanged) == 1
+
+
+def test_a_case_that_must_raise_passes_only_when_it_raises():
+    case = next(c for c in cases_with_expected() if c.call_text() == "chinchilla_optimal(0.0)")
+    assert case.run(reference.chinchilla_optimal) is None
+
+    class BudgetError(ValueError):
+        pass
+
+    def raises_subclass(flops, tokens_per_param=20.0):
+        raise BudgetError("no budget")
+
+    assert case.run(raises_subclass) is None
+    returned = case.run(lambda flops, tokens_per_param=20.0: (0.0, 0.0))
+    assert "should raise ValueError, but it returned" in returned and "got:      (0.0, 0.0)" in \
+        returned
+    wrong = case.run(lambda flops, tokens_per_param=20.0: 1 / flops)
+    assert "raised ZeroDivisionError" in wrong and "expected: it raises ValueError" in wrong
+    assert case.compare((0.0, 0.0)).startswith("it should raise ValueError")
+    assert case.compare_raised("ValueError", "chinchilla_optimal raised ValueError: x") is None
+    assert "it should raise ValueError" in case.compare_raised("TypeError", "raised TypeError")
 
 
 def test_feedback_text_is_plain_ascii_without_angle_brackets():

@@ -31,6 +31,9 @@ Torch-track cases hold numpy arrays too: ``to_torch`` turns every array into a t
 dtype) before the call and ``from_torch`` turns tensors back into arrays after it; their
 expected values come from the numpy reference (the same math), so this module needs no torch.
 
+A case with ``raises`` (an exception's class name, e.g. ``"ValueError"``) passes when the call
+raises that exception (or a subclass of it) and fails when it returns; its ``expected`` is None.
+
 How values are compared (``compare``): dicts key by key (extra keys in the result are allowed),
 tuples and lists item by item (a list for a tuple is fine), arrays by type, shape, dtype kind
 (bool, integer or float) and values (exact for bool and integer arrays, ``numpy.isclose`` with
@@ -106,6 +109,26 @@ HINTS: dict[str, str] = {
         "warmup_steps; then a cosine from max_lr down to min_lr, min_lr + 0.5 * (max_lr - "
         "min_lr) * (1 + cos(pi * progress)), with progress going from 0 at warmup_steps to 1 "
         "at total_steps; min_lr from then on."),
+    "sft_example": (
+        "The sequence is prompt + response, then eos_id when it is not None (0 is a valid id); "
+        "inputs = seq[:-1] and targets = seq[1:] (position t predicts token t+1); the targets "
+        "at positions t before len(prompt) - 1 become ignore_index, so the loss learns the "
+        "response only (the last prompt position predicts the first response token and "
+        "counts). Raise ValueError for an empty prompt or response; int64 arrays."),
+    "pad_batch": (
+        "Two (n, L) int64 arrays, L the longest example: inputs filled with pad_id and targets "
+        "with ignore_index (never pad_id: padding must not be learned), each example copied "
+        "into the start of its row (right padding). No examples: shapes (0, 0)."),
+    "training_flops": (
+        "C = 6 * N * D: about 2 FLOPs per parameter per token forward and 4 backward (2 N D is "
+        "the forward pass alone)."),
+    "chinchilla_optimal": (
+        "Put D = tokens_per_param * N into C = 6 N D: N = sqrt(C / (6 * tokens_per_param)) and "
+        "D = tokens_per_param * N. A budget that is not positive raises ValueError."),
+    "fit_power_law": (
+        "Fit the least-squares line log y = log a - alpha * log x through (log x, log y) with "
+        "natural logs (np.polyfit(np.log(x), np.log(y), 1) gives slope and intercept): alpha = "
+        "-slope (positive when the loss falls) and a = exp(intercept). Lists are fine."),
     "cross_entropy_torch": (
         "The same loss as cross_entropy, the mean, written with torch operations (logsumexp "
         "for a stable log_softmax); F.cross_entropy, F.nll_loss and nn.CrossEntropyLoss are "
@@ -130,6 +153,7 @@ HINTS: dict[str, str] = {
 # parameter names, for naming what an "argN"/"gradN" observation is
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "adamw_step": ("params", "grads", "state"),
+    "sft_example": ("prompt_ids", "response_ids"),
     "cross_entropy_torch": ("logits", "targets"),
     "clip_grad_norm_torch_": ("grads", "max_norm"),
     "adamw_step_torch_": ("params", "grads", "state"),
@@ -161,6 +185,9 @@ class PublicCase:
     reference"""
     expected: Any = None
     """the observed value of the reference, filled in by ``cases_with_expected``"""
+    raises: str = ""
+    """the exception the call must raise (a class name, e.g. ``"ValueError"``); '' when it must
+    return"""
 
     @property
     def track(self) -> str:
@@ -176,7 +203,17 @@ class PublicCase:
 
     def compare(self, got) -> str | None:
         """None when the observed ``got`` agrees with ``expected``, else what differs."""
+        if self.raises:
+            return f"it should raise {self.raises}, but it returned {_short(got, 300)}."
         return compare_observed(self.expected, got, self.rtol, self.atol, self.labels)
+
+    def compare_raised(self, exc_type: str, message: str) -> str | None:
+        """None when the call was to raise ``exc_type`` (a class name), else what went wrong."""
+        if self.raises and exc_type == self.raises:
+            return None
+        if self.raises:
+            return f"it should raise {self.raises}, but it raised {_clip(message)}"
+        return message
 
     def run(self, fn: Callable, torch=None) -> str | None:
         """Call ``fn`` as this case says; None when it passes, else the student's feedback.
@@ -185,7 +222,8 @@ class PublicCase:
         """
         return check_call(self.function, fn, self.args, self.kwargs, self.expected,
                           description=self.description, hint=self.hint, rtol=self.rtol,
-                          atol=self.atol, observe=self.observe, labels=self.labels, torch=torch)
+                          atol=self.atol, observe=self.observe, labels=self.labels, torch=torch,
+                          raises=self.raises)
 
 
 # ====================================================================== checking helpers
@@ -460,10 +498,11 @@ def call_text(function, args, kwargs):
 
 
 def check_call(function, fn, args, kwargs, expected, description="", hint="", rtol=1e-6,
-               atol=1e-8, observe=("return",), labels=("the result",), torch=None):
+               atol=1e-8, observe=("return",), labels=("the result",), torch=None, raises=""):
     """Call the student's ``fn`` as a case says and compare; None when it passes, else the
     feedback (which function, the input, expected and got with their types, what differs, a
-    hint). ``torch``: the torch module for torch-track cases, else None."""
+    hint). ``torch``: the torch module for torch-track cases, else None. ``raises``: the name
+    of the exception the call must raise ('' when it must return)."""
     call = call_text(function, args, kwargs)
     if fn is None:
         return (f"{function} is not defined: run the cell that defines it (and the cells above "
@@ -483,9 +522,18 @@ def check_call(function, fn, args, kwargs, expected, description="", hint="", rt
                 f"the raise NotImplementedError line), run that cell, then run this check "
                 f"again.\n  call:     {call}")
     except Exception as error:
+        if raises and raises in [kind.__name__ for kind in type(error).__mro__]:
+            return None
+        wanted = f"it raises {raises}" if raises else _short(expected, 300)
         return (f"{function} raised {type(error).__name__}: {_clip(error)}\n"
                 f"  check:    {description}\n  call:     {call}\n"
-                f"  expected: {_short(expected, 300)}\n  hint:     {hint}")
+                f"  expected: {wanted}\n  hint:     {hint}")
+    if raises:
+        return (f"{function} should raise {raises}, but it returned. Check: {description}\n"
+                f"  call:     {call}\n"
+                f"  expected: it raises {raises}\n"
+                f"  got:      {_short(got, 300)}   [{_describe(got)}]\n"
+                f"  hint:     {hint}")
     problem = compare_observed(expected, got, rtol, atol, labels)
     if problem is None:
         return None
@@ -691,6 +739,64 @@ def _q5_optimization(rng):
     ]
 
 
+def _q6_finetuning(rng):
+    q = "q6_finetuning"
+    two = [reference.sft_example([4, 5, 6], [7, 8], eos_id=0),
+           reference.sft_example([9], [3, 2, 1], eos_id=0)]
+    return [
+        PublicCase(q, "sft_example", ([5, 6, 7], [8, 9]), {"eos_id": 0},
+                   "prompt 5 6 7, response 8 9, eos_id=0 (a valid id): the sequence is "
+                   "5 6 7 8 9 0; the first 2 targets (prompt tokens) are ignored, the last "
+                   "prompt position predicts 8 and counts"),
+        PublicCase(q, "sft_example", ([12, 4], [7]), {},
+                   "no eos_id: the sequence is 12 4 7, one target ignored, then 7"),
+        PublicCase(q, "sft_example", ([3], [4, 5]), {"eos_id": 1},
+                   "a 1-token prompt: no target is ignored (position 0 predicts the first "
+                   "response token)"),
+        PublicCase(q, "sft_example", ([1, 2, 3, 4], [5, 6]), {"ignore_index": -1},
+                   "ignore_index=-1: the ignored targets hold -1 (the argument), not -100"),
+        PublicCase(q, "sft_example", ([], [4, 5]), {"eos_id": 0},
+                   "an empty prompt raises ValueError", raises="ValueError"),
+        PublicCase(q, "sft_example", ([1, 2], []), {}, "an empty response raises ValueError",
+                   raises="ValueError"),
+        PublicCase(q, "sft_example", (np.array([5, 6, 7]), np.array([8, 9])), {"eos_id": 0},
+                   "numpy arrays in: the same result, and the prompt and response are left "
+                   "unchanged", observe=("return", "arg0", "arg1")),
+        PublicCase(q, "pad_batch",
+                   ([(np.array([5, 6]), np.array([6, 7])), (np.array([8]), np.array([9]))], 0),
+                   {}, "two examples, pad_id=0: the short one is right-padded, its inputs with 0 "
+                   "and its targets with -100"),
+        PublicCase(q, "pad_batch", (two, 2), {},
+                   "two sft_example results, pad_id=2: the padding of the targets is -100, "
+                   "never pad_id (the model must not learn to predict padding)"),
+        PublicCase(q, "pad_batch", ([], 0), {}, "no examples: two int64 arrays of shape (0, 0)"),
+    ]
+
+
+def _q7_scaling(rng):
+    q = "q7_scaling"
+    sizes = np.array([1e6, 4e6, 16e6, 64e6])  # model sizes, and losses near 8 * N ** -0.1
+    losses = np.array([2.0, 1.72, 1.54, 1.33])
+    return [
+        PublicCase(q, "training_flops", (175e9, 300e9), {},
+                   "the lecture's example, GPT-3: 6 * 175e9 parameters * 300e9 tokens = "
+                   "3.15e23 FLOPs (2 N D would be the forward pass alone)", rtol=1e-9),
+        PublicCase(q, "chinchilla_optimal", (3.15e23,), {},
+                   "the lecture's example: GPT-3's budget is best spent on about 5.1e10 "
+                   "parameters and 1.0e12 tokens (20 tokens per parameter, 6 N D = C)"),
+        PublicCase(q, "chinchilla_optimal", (0.0,), {},
+                   "a budget that is not positive raises ValueError", raises="ValueError"),
+        PublicCase(q, "fit_power_law", ([1e6, 16e6, 256e6], [4.0, 2.0, 1.0]), {},
+                   "losses that halve each time the model grows 16-fold, as Python lists: "
+                   "alpha = log(2) / log(16) = 0.25, positive since the loss falls, and "
+                   "a = 4 * (1e6) ** 0.25 = 126.49"),
+        PublicCase(q, "fit_power_law", (sizes, losses), {},
+                   "four noisy losses: the least-squares line through (ln x, ln y), as "
+                   "np.polyfit gives; a = exp(intercept) with natural logs (log10 for the fit "
+                   "and exp for a give the right alpha but a wrong a)"),
+    ]
+
+
 def _t1_cross_entropy(rng):
     q = "t1_cross_entropy"
     logits = _rng_array(rng, (2, 3, 5))
@@ -790,7 +896,8 @@ def _torch_expected(case: PublicCase):
 
 
 CASE_BUILDERS = (_q1_chunking, _q2_causal_mask, _q3_cross_entropy, _q4_perplexity,
-                 _q5_optimization, _t1_cross_entropy, _t2_causal_attention, _t3_optimization)
+                 _q5_optimization, _q6_finetuning, _q7_scaling, _t1_cross_entropy,
+                 _t2_causal_attention, _t3_optimization)
 SEED = 1617
 
 
@@ -803,6 +910,15 @@ def cases() -> list[PublicCase]:
 def _expected(case: PublicCase):
     if case.track == "torch":
         return _torch_expected(case)
+    if case.raises:  # the reference must raise it too
+        try:
+            got = observe_call(getattr(reference, case.function), case.args, case.kwargs)
+        except Exception as error:
+            if case.raises in [kind.__name__ for kind in type(error).__mro__]:
+                return None
+            raise
+        raise AssertionError(f"expected the reference to raise {case.raises} for "
+                             f"{case.call_text()}, got {got!r}")
     return observe_call(getattr(reference, case.function), case.args, case.kwargs, case.observe)
 
 

@@ -179,6 +179,8 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
                          f"one: {case.hint!r}")
     if case.track == "torch":
         how.append("torch=torch")
+    if case.raises:
+        how.append(f"raises={json.dumps(case.raises)}")
     lines.append(f"    _check({json.dumps(fn)}, {fn}, args, kwargs, expected, description,\n"
                  f"           " + ", ".join(how) + ")")
     return "\n".join(lines) + "\n"
@@ -186,11 +188,11 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
 
 CHECK = '''
 def _check(function, fn, args, kwargs, expected, description, rtol=1e-6, atol=1e-8,
-           observe=("return",), labels=("the result",), torch=None):
+           observe=("return",), labels=("the result",), torch=None, raises=""):
     """Fail (AssertionError, shown by otter) with the feedback of check_call, if any."""
     message = check_call(function, fn, args, kwargs, expected, description=description,
                          hint=HINTS[function], rtol=rtol, atol=atol, observe=observe,
-                         labels=labels, torch=torch)
+                         labels=labels, torch=torch, raises=raises)
     if message is not None:
         raise AssertionError(message)
 '''

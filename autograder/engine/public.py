@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.engine.api import (CallAborted, StudentError, TensorValue, TestOutcome,
-                                   TorchTensor)
+from autograder.engine.api import (CallAborted, StudentError, StudentRaised, TensorValue,
+                                   TestOutcome, TorchTensor)
 
 
 def _as_torch_args(value, grad_of: set[int], index: int | None = None):
@@ -65,6 +65,8 @@ def run_public_checks(student, questions, visibility: str) -> list[TestOutcome]:
             continue
         try:
             problem = case.compare(observe(student, case))
+        except StudentRaised as e:  # a failure, or what a case with `raises` expects
+            problem = case.compare_raised(e.exc_type, e.message)
         except (StudentError, CallAborted) as e:
             problem = e.message
         if problem:
