@@ -55,8 +55,8 @@ def test_names_points_and_order():
         assert t.name.startswith(t.question + " ")
         assert t.hint and t.misconception and t.functions and t.points > 0
         assert set(t.functions) <= set(BY_ID[t.question].functions)
-    for q in NUMPY_QUESTIONS:
-        assert sum(t.points for t in tests if t.question == q.id) == q.points
+    for q in NUMPY_QUESTIONS:  # the modules' points are weights, scaled to questions.py's
+        assert math.isclose(sum(t.points for t in tests if t.question == q.id), q.points)
     for q in TORCH_QUESTIONS:
         assert sum(t.points for t in tests if t.question == q.id) == 1.0
     assert {t.question for t in hidden_tests()} == {q.id for q in NUMPY_QUESTIONS}
@@ -521,6 +521,57 @@ def lr_divides_by_zero(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
     if step <= warmup_steps:
         return max_lr * step / warmup_steps
     return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
+
+
+@bug("q6_finetuning", "sft_example", "masks len(prompt) targets: the first response token is "
+     "never learned")
+def sft_mask_off_by_one(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    inputs, targets = reference.sft_example(prompt_ids, response_ids, eos_id, ignore_index)
+    targets[:len(prompt_ids)] = ignore_index
+    return inputs, targets
+
+
+@bug("q6_finetuning", "sft_example", "`if eos_id:` drops eos_id=0")
+def sft_eos_truthy(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    return reference.sft_example(prompt_ids, response_ids, eos_id or None, ignore_index)
+
+
+@bug("q6_finetuning", "pad_batch", "targets padded with pad_id")
+def pad_with_pad_id(examples, pad_id, ignore_index=-100):
+    return reference.pad_batch(examples, pad_id, ignore_index=pad_id)
+
+
+@bug("q6_finetuning", "pad_batch", "left padding")
+def pad_left(examples, pad_id, ignore_index=-100):
+    inputs, targets = reference.pad_batch(examples, pad_id, ignore_index)
+    for row, (x, _) in enumerate(examples):
+        inputs[row] = np.roll(inputs[row], inputs.shape[1] - len(x))
+        targets[row] = np.roll(targets[row], targets.shape[1] - len(x))
+    return inputs, targets
+
+
+@bug("q7_scaling", "training_flops", "2 N D: the forward pass only")
+def flops_forward_only(n_params, n_tokens):
+    return 2.0 * n_params * n_tokens
+
+
+@bug("q7_scaling", "chinchilla_optimal", "D = N")
+def chinchilla_d_equals_n(flops, tokens_per_param=20.0):
+    n = reference.chinchilla_optimal(flops, 1.0)[0]
+    return n, n
+
+
+@bug("q7_scaling", "fit_power_law", "alpha with the slope's sign")
+def fit_slope_sign(x, y):
+    a, alpha = reference.fit_power_law(x, y)
+    return a, -alpha
+
+
+@bug("q7_scaling", "fit_power_law", "log10 for the fit, exp for a")
+def fit_log10_exp(x, y):
+    slope, intercept = np.polyfit(np.log10(np.asarray(x, float)), np.log10(np.asarray(y, float)),
+                                  1)
+    return float(np.exp(intercept)), float(-slope)
 
 
 class RecordingStudent(InProcessStudent):

@@ -1,0 +1,89 @@
+"""Points live in autograder/questions.py; every place that shows or uses them agrees with it.
+
+The spec's table (q1 15, q2 15, q3 20, q4 10, q5 25, q6 10, q7 5; 100 in all) is checked once
+here; the rest is checked against questions.py, so that an instructor who changes a question's
+points there sees what else to update (the hand-written tables) or gets it for free (everything
+generated).
+"""
+import csv
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.batchgrade import write_csv
+from autograder.build.classroom import readme_text, workflow_text
+from autograder.hidden import hidden_tests
+from autograder.paths import ASSIGNMENT
+from autograder.questions import NUMPY_QUESTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_POINTS = {"q1_chunking": 15, "q2_causal_mask": 15, "q3_cross_entropy": 20,
+               "q4_perplexity": 10, "q5_optimization": 25, "q6_finetuning": 10, "q7_scaling": 5}
+
+
+def table_rows(text: str, first_column: str) -> list[list[str]]:
+    """The rows of the Markdown table whose header starts with ``first_column``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_column} |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_questions_and_points_are_the_specs():
+    assert {q.id: q.points for q in NUMPY_QUESTIONS} == SPEC_POINTS
+    assert sum(q.points for q in NUMPY_QUESTIONS) == 100
+
+
+def test_the_notebook_intro_table_follows_questions_py():
+    rows = table_rows((ASSIGNMENT / "intro.md").read_text(encoding="utf-8"), "Question")
+    expected = [[f"{n}. {q.title}", ", ".join(f"`{f}`" for f in q.functions), f"{q.points:g}"]
+                for n, q in enumerate(NUMPY_QUESTIONS, start=1)]
+    assert rows == expected
+
+
+def test_the_readme_table_follows_questions_py():
+    rows = table_rows((ROOT / "README.md").read_text(encoding="utf-8"), "question")
+    expected = [[f"`{q.id}`", ", ".join(f"`{f}`" for f in q.functions), f"{q.points:g}"]
+                for q in NUMPY_QUESTIONS]
+    assert rows == expected
+
+
+@pytest.mark.parametrize("number,question", list(enumerate(NUMPY_QUESTIONS, start=1)),
+                         ids=[q.id for q in NUMPY_QUESTIONS])
+def test_each_question_heading_shows_its_points(number, question):
+    first = (ASSIGNMENT / f"{question.id}.md").read_text(encoding="utf-8").splitlines()[0]
+    assert first == (f"## Question {number}: {question.title} (`{question.id}`, "
+                     f"{question.points:g} points)")
+
+
+def test_hidden_tests_add_up_to_each_questions_points():
+    tests = hidden_tests(examples_per_test=1)
+    for q in NUMPY_QUESTIONS:
+        mine = [t for t in tests if t.question == q.id]
+        assert mine and all(t.name.startswith(q.id + " ") and t.points > 0 for t in mine)
+        assert math.isclose(sum(t.points for t in mine), q.points, abs_tol=1e-9), q.id
+
+
+def test_classroom_workflow_and_readme_give_every_question_its_points():
+    workflow = workflow_text()
+    for q in NUMPY_QUESTIONS:
+        block = re.search(rf"- name: {q.id}\n(?:      .*\n)+", workflow).group(0)
+        assert f"--question {q.id}" in block and f"max-score: {q.points:g}" in block
+    assert sum(int(m) for m in re.findall(r"max-score: (\d+)", workflow)) == 100
+    readme = readme_text()
+    for q in NUMPY_QUESTIONS:
+        assert f"| `{q.id}`: {q.title} |" in readme and readme.count(f"`{q.id}`") >= 1
+
+
+def test_the_batch_csv_has_a_column_per_question(tmp_path):
+    path = write_csv([], tmp_path / "grades.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert header[:3 + len(NUMPY_QUESTIONS)] == ["submission", "total", "max_total",
+                                                   *(q.id for q in NUMPY_QUESTIONS)]
