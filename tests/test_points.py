@@ -6,6 +6,7 @@ points there sees what else to update (the hand-written tables) or gets it for f
 generated).
 """
 import csv
+import json
 import math
 import re
 from pathlib import Path
@@ -87,3 +88,10 @@ def test_the_batch_csv_has_a_column_per_question(tmp_path):
         header = next(csv.reader(f))
     assert header[:3 + len(NUMPY_QUESTIONS)] == ["submission", "total", "max_total",
                                                    *(q.id for q in NUMPY_QUESTIONS)]
+
+
+def test_the_results_schema_accepts_every_question_id():
+    schema = json.loads((ROOT / "tests" / "gradescope_results.schema.json").read_text("utf-8"))
+    pattern = schema["properties"]["tests"]["items"]["properties"]["name"]["pattern"]
+    for q in NUMPY_QUESTIONS:
+        assert re.match(pattern, f"{q.id} some test"), q.id
