@@ -51,6 +51,17 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     targets[:len(prompt_ids) - 1] = ignore_index
     return inputs, targets
 '''),
+    Bug("q6-inputs-keep-the-last-token", Q, "inputs = the whole sequence: the last token is "
+        "fed in although nothing follows it (one input too many)", '''
+def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    if len(prompt_ids) == 0 or len(response_ids) == 0:
+        raise ValueError("expected a non-empty prompt and response")
+    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
+    inputs = np.array(seq, dtype=np.int64)
+    targets = np.array(seq[1:], dtype=np.int64)
+    targets[:len(prompt_ids) - 1] = ignore_index
+    return inputs, targets
+'''),
     Bug("q6-hardcoded-minus-100", Q, "writes -100 instead of the ignore_index it is given", '''
 def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     if len(prompt_ids) == 0 or len(response_ids) == 0:
