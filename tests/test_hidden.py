@@ -828,7 +828,46 @@ def warmup_cosine_lr_branches(step, max_lr, warmup_steps, total_steps, min_lr=0.
     return min_lr + (max_lr - min_lr) * (1 + np.cos(np.pi * progress)) / 2
 
 
+def sft_example_where(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    if not len(prompt_ids) or not len(response_ids):
+        raise ValueError("empty")
+    seq = np.concatenate([np.asarray(prompt_ids, np.int64), np.asarray(response_ids, np.int64),
+                          np.asarray([] if eos_id is None else [eos_id], np.int64)])
+    t = np.arange(len(seq) - 1)
+    return seq[:-1], np.where(t < len(prompt_ids) - 1, ignore_index, seq[1:]).astype(np.int64)
+
+
+def pad_batch_pad(examples, pad_id, ignore_index=-100):
+    L = max([len(x) for x, _ in examples], default=0)
+    rows = [(np.pad(x, (0, L - len(x)), constant_values=pad_id),
+             np.pad(y, (0, L - len(y)), constant_values=ignore_index)) for x, y in examples]
+    return (np.array([x for x, _ in rows], np.int64).reshape(len(rows), L),
+            np.array([y for _, y in rows], np.int64).reshape(len(rows), L))
+
+
+def training_flops_int(n_params, n_tokens):
+    return 6 * n_params * n_tokens  # a Python int for int inputs
+
+
+def chinchilla_optimal_power(flops, tokens_per_param=20.0):
+    if flops <= 0:
+        raise ValueError("budget")
+    n = (flops / (6 * tokens_per_param)) ** 0.5
+    return np.float64(n), np.float64(n * tokens_per_param)
+
+
+def fit_power_law_polyfit(x, y):
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if (x <= 0).any() or (y <= 0).any():
+        raise ValueError("positive")
+    slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
+    return 10 ** intercept, -slope
+
+
 CORRECT = {
+    "sft_example": sft_example_where, "pad_batch": pad_batch_pad,
+    "training_flops": training_flops_int, "chinchilla_optimal": chinchilla_optimal_power,
+    "fit_power_law": fit_power_law_polyfit,
     "chunk_tokens": chunk_tokens_loop, "next_token_pairs": next_token_pairs_loop,
     "causal_mask": causal_mask_loop, "causal_attention": causal_attention_loop,
     "log_softmax": log_softmax_logsumexp, "cross_entropy": cross_entropy_filtering,
@@ -937,6 +976,8 @@ NONSENSE = [None, "text", np.float32(1.5), True, [1, 2], np.zeros((2, 2)), np.ar
             (np.zeros((1, 0)), np.zeros(1)), [[[[[[[[1]]]]]]]], lambda: None]
 
 
+PAIR_PASSES = ("q7_scaling fit_power_law gives the same for Python lists",
+               "q7_scaling fit_power_law leaves its inputs unchanged")
 NONSENSE_TESTS = hidden_tests(examples_per_test=1, torch_track=True, shrink=False)
 
 
@@ -947,11 +988,15 @@ def test_nonsense_returns_fail_cleanly_never_crash_the_grader(value):
 
     namespace = {name: returns_it for name in NUMPY_FUNCTIONS + TORCH_FUNCTIONS}
     number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    pair = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) for v in value)
     for test in NONSENSE_TESTS:
         try:
             test.run(InProcessStudent(namespace))
         except TestFailure as failure:  # anything else would be a grader bug
             assert 0 < len(failure.message) <= 2000
-        else:  # a number has the form of a perplexity: only the "unchanged" point is earned
-            assert number and test.name.startswith("q4_perplexity perplexity and corpus"), \
-                test.name
+        else:  # a number has the form of a perplexity, a pair of numbers that of fit_power_law's
+            # (a, alpha): only "unchanged" points are earned, and that of a test comparing the
+            # function with itself (lists against arrays), which a constant function passes
+            assert (number and test.name.startswith("q4_perplexity perplexity and corpus")) or (
+                pair and test.name.startswith(PAIR_PASSES)), test.name

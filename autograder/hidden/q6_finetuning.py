@@ -295,8 +295,10 @@ def unchanged(s, case):
     prompt, response, eos_id, examples, pad_id = case
     result = s.ex("sft_example", prompt, response, eos_id, return_args=True)
     s.expect_unchanged(result)
+    s.expect_like(result.value, reference.sft_example(prompt, response, eos_id))
     result = s.ex("pad_batch", examples, pad_id, return_args=True)
     s.expect_unchanged(result)
+    s.expect_like(result.value, reference.pad_batch(examples, pad_id))
 
 
 TESTS = (sft_inputs, sft_mask, sft_values, sft_eos_zero, sft_empty, sft_arrays, pad_right,
