@@ -19,6 +19,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+HERE = Path(__file__).parent
+# The "Put it together" section of the notebook: these files' cells, in this order.
+PUT_IT_TOGETHER = ("put_it_together.py", "attention_model.py", "attention_training.py",
+                   "instruct.py", "predict_scaling.py")
+# The optional torch track's training run, after the torch track's questions.
+TORCH_GPT = ("torch_gpt.py",)
+
 _MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 _MARKDOWN = re.compile(r"\[(markdown|md)\]")
 
@@ -71,3 +78,8 @@ def read_percent_cells(path) -> list[tuple[str, str]]:
         if lines:
             result.append((kind, "\n".join(lines)))
     return result
+
+
+def section_cells(names=PUT_IT_TOGETHER) -> list[tuple[str, str]]:
+    """The cells of the named percent-format files of this folder, in order."""
+    return [cell for name in names for cell in read_percent_cells(HERE / name)]

@@ -4,7 +4,7 @@ Layout: intro, the unpack cell (otter, the public checks and the corpus travel i
 notebook: see ``bundle.py``), the setup cell, then per question its explanation, one cell per
 function (a stub, or the reference in the solutions) and a locked ``grader.check`` cell; then
 "Put it together" (tagged ``skip-grading``: the autograder does not run it), the optional torch
-track, and the final ``check_all`` / ``export`` cells.
+track and its small GPT (tagged likewise), and the final ``check_all`` / ``export`` cells.
 """
 from __future__ import annotations
 
@@ -72,11 +72,13 @@ def question_cells(question: Question, functions, solutions: bool, defined: set[
             *check(question)]
 
 
-def put_it_together_cells() -> list[NotebookNode]:
-    from assignments.lecture16.cells import read_percent_cells
+def put_it_together_cells(names: tuple[str, ...] | None = None) -> list[NotebookNode]:
+    """The cells of the percent-format files ``names`` (default: the whole "Put it together"
+    section, ``PUT_IT_TOGETHER``), their code cells tagged ``skip-grading``."""
+    from assignments.lecture16.cells import PUT_IT_TOGETHER, section_cells
 
     cells: list[NotebookNode] = []
-    for kind, source in read_percent_cells(ASSIGNMENT / "put_it_together.py"):
+    for kind, source in section_cells(PUT_IT_TOGETHER if names is None else names):
         cells += markdown(source) if kind == "markdown" else code(source, tags=(SKIP_GRADING,))
     return cells
 
@@ -125,6 +127,9 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
     for question in TORCH_QUESTIONS:
         cells += [*markdown(f"### {question.title} (`{question.id}`)"),
                   *function_cells(question, functions, solutions, defined), *check(question)]
+    from assignments.lecture16.cells import TORCH_GPT
+
+    cells += put_it_together_cells(TORCH_GPT)
     cells += final_cells()
     for i, cell in enumerate(cells):  # stable ids: the same sources build the same notebook
         cell.id = f"cell-{i:03d}"

@@ -1,10 +1,12 @@
 """``python -m autograder build``: the student release, the solutions, and both autograder zips.
 
-    dist/student/        lecture16.ipynb, lm_training.py, tests/ (public checks), corpus.txt
+    dist/student/        lecture16.ipynb, lm_training.py, tests/ (public checks), corpus.txt,
+                         instructions.txt
     dist/classroom/      the same as a GitHub Classroom template repository: a README for
                          students, run_checks.py, .github/workflows/classroom.yml
     dist/solutions/      lecture16.ipynb executed top to bottom (plots, passing checks),
-                         lm_training.py with the reference filled in, the otter export zip
+                         lm_training.py with the reference filled in, the otter export zip,
+                         put_it_together.json (the executed "Put it together" figures)
     dist/autograder.zip  for Gradescope (this project's engine and hidden tests)
     dist/otter-autograder.zip   made by ``otter generate`` from the same public checks
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from autograder.build import leaks
 from autograder.build.classroom import write_classroom
+from autograder.build.figures import FIGURES_NAME, write_figures
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
 from autograder.build.template import HEADER, write_template
@@ -23,6 +26,7 @@ from autograder.paths import ASSIGNMENT
 from autograder.questions import QUESTIONS
 
 CORPUS = ASSIGNMENT / "corpus" / "corpus.txt"
+INSTRUCTIONS = ASSIGNMENT / "corpus" / "instructions.txt"
 
 
 class BuildError(Exception):
@@ -69,6 +73,7 @@ def _release_dir(out: Path, name: str, report: BuildReport, notebook, py_text: s
     write_otter_tests(folder / "tests")
     report.files += sorted((folder / "tests").glob("*.py"))
     report.add(Path(shutil.copy(CORPUS, folder / "corpus.txt")))
+    report.add(Path(shutil.copy(INSTRUCTIONS, folder / "instructions.txt")))
     return folder
 
 
@@ -89,6 +94,7 @@ def build(out: Path, *, execute: bool = True, zips: bool = True) -> BuildReport:
         from autograder.build.execute import execute_notebook
 
         report.executed = execute_notebook(solutions / NOTEBOOK_NAME)
+        report.add(write_figures(report.executed, solutions / FIGURES_NAME))
     if zips:
         from autograder.build.gradescope import write_autograder_zip, write_otter_zip
 

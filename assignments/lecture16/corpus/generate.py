@@ -16,13 +16,21 @@ short question or exclamation. All choices come from one ``random.Random(seed)``
 lists and tuples are iterated (never sets or dicts of unknown order), so the output is the same,
 byte for byte, on every machine and Python version.
 
-Regenerate it (deterministic: the result is identical to the committed file) with
+The same grammar also writes ``instructions.txt``, a tiny instruction-tuning set for the
+notebook's "From foundation to instruct" part: one (prompt, response) pair per line, separated
+by a tab. The prompt is a one- or two-sentence story and a question about where someone or
+something was; the response answers it from the story ("Mia found the red ball in the barn.
+Where was the red ball?" -> "The red ball was in the barn."). Every word comes from the
+corpus's lexicon, so the pre-trained model knows them all.
+
+Regenerate both (deterministic: the result is identical to the committed files) with
 
     python -m assignments.lecture16.corpus.generate
 """
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 SEED = 51_17
@@ -31,6 +39,10 @@ MAX_SENTENCES = 12
 # how often a document has 1, 2, ..., MAX_SENTENCES sentences: mostly short, a few long
 LENGTH_WEIGHTS = (12, 10, 9, 8, 7, 6, 5, 4, 3, 3, 2, 2)
 CORPUS = Path(__file__).with_name("corpus.txt")
+INSTRUCTIONS = Path(__file__).with_name("instructions.txt")
+INSTRUCTION_SEED = SEED + 1
+N_INSTRUCTIONS = 600
+MAX_INSTRUCTION_TOKENS = 31  # prompt + response, so that with <eos> they fit the context of 32
 
 # ----------------------------------------------------------------------------- the lexicon
 NAMES = ("Mia", "Sam", "Leo", "Ava", "Noah", "Zoe", "Omar", "Lily", "Ben", "Nora", "Kai", "Ruth")
@@ -186,12 +198,49 @@ def generate_corpus(seed: int = SEED, n_docs: int = N_DOCS) -> str:
     return "".join(document(rng) + "\n" for _ in range(n_docs))
 
 
+def _capitalized(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def instruction(rng: random.Random) -> tuple[str, str]:
+    """One (prompt, response) pair: a story, a "Where was X?" question, and its answer."""
+    grammar = Grammar(rng, rng.choice(sorted(SETTINGS)))
+    place = grammar.pick(grammar.places)
+    if rng.random() < 0.5:  # ask about the subject: "Mia sang in the barn. Where was Mia?"
+        who = grammar.creature()
+        story = f"{who} {grammar.pick(INTRANSITIVE)} {place}"
+    else:  # ask about the object: "Mia found the ball in the barn. Where was the ball?"
+        who = grammar.noun_phrase(grammar.things, names=False)
+        story = f"{grammar.creature()} {grammar.pick(TRANSITIVE)} {who} {place}"
+    story = _capitalized(story) + "."
+    if rng.random() < 0.5:  # a sentence of the story before it, to look past
+        story = grammar.sentence() + " " + story
+    return f"{story} Where was {who}?", _capitalized(f"{who} was {place}.")
+
+
+def _n_tokens(text: str) -> int:
+    return len(re.findall(r"\w+|[^\w\s]", text))  # the notebook's word-level tokenizer
+
+
+def generate_instructions(seed: int = INSTRUCTION_SEED, n: int = N_INSTRUCTIONS) -> str:
+    """``n`` (prompt, response) pairs, one per line, tab-separated, of at most
+    MAX_INSTRUCTION_TOKENS tokens each (longer draws are skipped)."""
+    rng = random.Random(seed)
+    lines: list[str] = []
+    while len(lines) < n:
+        prompt, response = instruction(rng)
+        if _n_tokens(prompt) + _n_tokens(response) <= MAX_INSTRUCTION_TOKENS:
+            lines.append(f"{prompt}\t{response}\n")
+    return "".join(lines)
+
+
 def main() -> None:
-    text = generate_corpus()
-    with open(CORPUS, "w", encoding="ascii", newline="\n") as f:
-        f.write(text)
-    print(f"wrote {CORPUS} ({len(text.encode('ascii')) / 1000:.0f} KB, "
-          f"{text.count(chr(10))} documents)")
+    for path, text, unit in ((CORPUS, generate_corpus(), "documents"),
+                             (INSTRUCTIONS, generate_instructions(), "instructions")):
+        with open(path, "w", encoding="ascii", newline="\n") as f:
+            f.write(text)
+        print(f"wrote {path} ({len(text.encode('ascii')) / 1000:.0f} KB, "
+              f"{text.count(chr(10))} {unit})")
 
 
 if __name__ == "__main__":
