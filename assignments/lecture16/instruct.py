@@ -100,7 +100,7 @@ if ready(*INSTRUCT):
     bars = ax_forget.bar(labels, values,
                          color=[COURSE_COLORS[1], *(colors[name] for name in finetune_lrs)])
     ax_forget.bar_label(bars, fmt="%.1f")
-    ax_forget.set(ylabel="validation perplexity (log scale)", yscale="log",
+    ax_forget.set(xlabel="model", ylabel="validation perplexity (log scale)", yscale="log",
                   title="Pre-training corpus: what it forgot")
     fig_finetune.tight_layout()
     plt.show()
