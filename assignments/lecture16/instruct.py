@@ -102,6 +102,11 @@ if ready(*INSTRUCT):
     ax_forget.bar_label(bars, fmt="%.1f")
     ax_forget.set(xlabel="model", ylabel="validation perplexity (log scale)", yscale="log",
                   title="Pre-training corpus: what it forgot")
+    ax_forget.set_ylim(top=max(values) * 2)  # room for the labels above the bars
+    low, high = ax_forget.get_ylim()
+    ticks = [t for t in (3, 10, 30, 100, 300, 1000, 3000, 10000, 30000) if low <= t <= high]
+    ax_forget.set_yticks(ticks, labels=[f"{t:,}" for t in ticks])
+    ax_forget.minorticks_off()
     fig_finetune.tight_layout()
     plt.show()
 

@@ -73,6 +73,9 @@ if ready(*SCALING):
     ax.set(xscale="log", yscale="log", xlabel="parameters N (log scale)",
            ylabel="validation loss, nats (log scale)",
            title=f"Same budget per run: {tokens_per_run:,} training tokens")
+    loss_ticks = np.unique(np.round(np.geomspace(*ax.get_ylim(), 6), 1))
+    ax.set_yticks(loss_ticks, labels=[f"{t:.1f}" for t in loss_ticks])
+    ax.minorticks_off()
     ax.legend()
     fig_scaling.tight_layout()
     plt.show()

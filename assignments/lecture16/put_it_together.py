@@ -345,8 +345,8 @@ if ready(*BIGRAM):
 # and some pairs of the validation text never occur there (the gap between training and
 # validation loss is the start of **overfitting**; weight decay keeps it small). The counting
 # optimum is a wall for *this* model, which only ever sees one token of context. A transformer
-# sees the whole block through causal attention, and that is how it gets far below the bigram
-# perplexity, with exactly this data pipeline, loss and training loop.
+# sees the whole block through causal attention, and that is how it gets below the bigram
+# perplexity, with exactly this data pipeline, loss and training loop: the next parts show it.
 #
 # **Try it.** Set `max_lr` to 0.01 or 3, remove the warmup (`warmup_steps = 0`), or train for
 # 40 steps instead of 400, and watch the curves. `plt.plot(history["lr"])` shows the
