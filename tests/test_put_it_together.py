@@ -457,9 +457,12 @@ def test_attention_plot_shows_both_models_and_the_bigram_optimum(section):
 
 def test_generated_text_is_shown_from_both_models(section):
     printed = section["_printed"]
-    with_mask = printed.split("trained WITH the mask:")[1].split("Stories written")[0]
-    without = printed.split("trained WITHOUT the mask:")[1].split("\n")[1:4]
-    assert len(with_mask.strip().splitlines()) == 3 and len(without) == 3
+    for title in ("WITH", "WITHOUT"):
+        lines = printed.split(f"The model trained {title} the mask continues:\n")[1]
+        lines = lines.splitlines()[:3]
+        assert [line.split(" | ")[0].strip() for line in lines] == [
+            "the cat", "one morning, mia", "the old farmer said that"]
+        assert all(line.split(" | ")[1].strip() for line in lines)  # something was written
 
 
 # ----------------------------------------------------------------------------- unfinished notebooks
@@ -523,14 +526,11 @@ def test_torch_gpt_trains_on_the_cpu_with_the_torch_track_functions(section, mon
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the CPU schedule
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a model this small: one thread, robust on a busy machine
     functions = {name: getattr(reference, name) for name in reference._TORCH_FUNCTIONS}
-    try:
-        with patched(section, torch=torch, **functions) as namespace:
-            printed = run_cells(section_cells(TORCH_GPT), namespace, section["_work"])
-            tokens_per_second, val_ppl = namespace["tokens_per_second"], namespace["gpt_val_ppl"]
-    finally:
-        torch.set_num_threads(threads)
+    with patched(section, torch=torch, **functions) as namespace:
+        printed = run_cells(section_cells(TORCH_GPT), namespace, section["_work"])
+        tokens_per_second, val_ppl = namespace["tokens_per_second"], namespace["gpt_val_ppl"]
+    assert torch.get_num_threads() == threads  # one thread while it trained, then as before
     print(printed)
     assert "300 steps on cpu" in printed and "tokens per second" in printed
     assert tokens_per_second > 0
@@ -542,3 +542,42 @@ def test_torch_gpt_skips_cleanly_without_torch(section):
     with patched(section, torch=None) as namespace:
         printed = run_cells(section_cells(TORCH_GPT), namespace, section["_work"])
     assert printed.strip() == "Skipped: PyTorch is not installed here."
+
+
+# ------------------------------------------------------------------------ put_it_together.json
+def test_build_reads_the_figures_from_the_outputs_metadata(tmp_path):
+    import json
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from autograder.build.figures import FiguresError, notebook_figures, write_figures
+
+    def shown(numbers):  # a cell whose output is what show_figures displays
+        cell = new_code_cell("show_figures(figures)")
+        cell.outputs = [new_output("display_data", data={"text/markdown": "| figure |"},
+                                   metadata={"put_it_together": numbers})]
+        return cell
+
+    nb = new_notebook(cells=[shown({"a.x": 1.0, "seconds.a": 2.0}), new_code_cell("1 + 1"),
+                             shown({"b.y": 3.0, "a.x": 4.0})])
+    nbformat.write(nb, str(tmp_path / "run.ipynb"))
+    assert notebook_figures(tmp_path / "run.ipynb") == {"a.x": 4.0, "seconds.a": 2.0, "b.y": 3.0}
+    out = write_figures(tmp_path / "run.ipynb", tmp_path / "put_it_together.json")
+    assert json.loads(out.read_text()) == {"a.x": 4.0, "b.y": 3.0, "seconds.a": 2.0}
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), str(tmp_path / "none.ipynb"))
+    with pytest.raises(FiguresError, match="expected figures"):
+        write_figures(tmp_path / "none.ipynb", tmp_path / "x.json")
+
+
+def test_show_figures_puts_the_numbers_in_the_outputs_metadata(monkeypatch):
+    shown = []
+    namespace = {"np": np, **REFERENCE_FUNCTIONS}
+    first_code = next(source for kind, source in read_percent_cells(SECTION) if kind == "code")
+    exec(first_code, namespace)
+    namespace["display"] = lambda obj, metadata: shown.append((obj, metadata))
+    namespace["show_figures"]({"attention.val_perplexity": np.float32(17.25), "n": 3})
+    (table, metadata), = shown
+    assert metadata == {"put_it_together": {"attention.val_perplexity": 17.25, "n": 3.0}}
+    assert all(type(v) is float for v in metadata["put_it_together"].values())  # JSON-ready
+    assert "| `attention.val_perplexity` | 17.25 |" in table.data

@@ -84,10 +84,10 @@ if ready(*ATTENTION):
     no_mask_train_ppl = model_perplexity(no_mask_params, train_inputs, train_targets, n_heads,
                                          causal=False)  # as it was trained: seeing the future
     no_mask_val_ppl = no_mask_history["val_ppl"][-1]  # with the mask: no future to copy
-    print(f"training perplexity (the way it trained, seeing the future): "
-          f"{no_mask_train_ppl:.2f} (with the mask: {attention_train_ppl:.2f})")
-    print(f"validation perplexity with the mask: {no_mask_val_ppl:,.0f} "
-          f"(with the mask: {attention_val_ppl:.2f}; uniform guessing: {V})")
+    print(f"training perplexity, seeing the future as in its training: {no_mask_train_ppl:.2f} "
+          f"(the model trained with the mask: {attention_train_ppl:.2f})")
+    print(f"validation perplexity, evaluated with the mask: {no_mask_val_ppl:,.0f} "
+          f"(the model trained with the mask: {attention_val_ppl:.2f}; uniform guessing: {V})")
     figures["no_mask.train_perplexity"] = no_mask_train_ppl
     figures["no_mask.masked_val_perplexity"] = no_mask_val_ppl
 
@@ -111,18 +111,20 @@ if ready(*ATTENTION):
     fig_mask.tight_layout()
     plt.show()
 
-    print("Stories written by the model trained WITH the mask:")
-    for seed in range(3):
-        print("  ", decode(generate(attention_params, [eos], n_heads, seed=seed)))
-    print("Stories written by the model trained WITHOUT the mask:")
-    for seed in range(3):
-        print("  ", decode(generate(no_mask_params, [eos], n_heads, causal=False, seed=seed)))
+    story_starts = ["The cat", "One morning, Mia", "The old farmer said that"]
+    for title, model, causal in (("WITH", attention_params, True),
+                                 ("WITHOUT", no_mask_params, False)):
+        print(f"The model trained {title} the mask continues:")
+        for seed, start in enumerate(story_starts):
+            continuation = generate(model, encode(start), n_heads, causal=causal, seed=seed)
+            print(f"   {start.lower()} | {decode(continuation)}")
     end_part("no_mask")
 
 # %% [markdown]
 # **What to notice.** Without the mask, the training loss falls almost to zero: perplexity
 # near 1 means the model is nearly sure of every next token, because it **copies** it from the
 # position ahead. It learned nothing about language. Evaluated with the mask, where the next
-# token is hidden as it is when the model writes, its perplexity is worse than uniform
-# guessing, and the text it writes (with nothing ahead to copy) is word salad. The mask is what
-# makes the training task the task we need: predicting what comes next from what came before.
+# token is hidden as it is when the model writes, its perplexity is far worse than uniform
+# guessing, and when it writes (with nothing ahead to copy) it produces nonsense. The mask is
+# what makes the training task the task we need: predicting what comes next from what came
+# before.

@@ -78,6 +78,9 @@ if torch_track_ready():
     on_gpu = torch.cuda.is_available()
     device = torch.device("cuda" if on_gpu else "cpu")
     gpt_steps, gpt_batch = (600, 64) if on_gpu else (300, 32)
+    cpu_threads = torch.get_num_threads()
+    if not on_gpu:  # a model this small runs as fast on one CPU thread, and a busy machine
+        torch.set_num_threads(1)  # slows several threads down a lot
     torch.manual_seed(0)
     gpt = GPT(V, T).to(device)
     gpt_params = list(gpt.parameters())
@@ -100,6 +103,7 @@ if torch_track_ready():
     if on_gpu:
         torch.cuda.synchronize()  # wait for the GPU to finish before reading the clock
     gpt_seconds = time.perf_counter() - start
+    torch.set_num_threads(cpu_threads)
     with torch.no_grad():
         gpt_val_ppl = float(torch.exp(cross_entropy_torch(gpt(x_val), y_val)))
     tokens_per_second = gpt_steps * gpt_batch * T / gpt_seconds
