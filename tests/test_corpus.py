@@ -19,6 +19,7 @@ def test_regenerating_gives_the_committed_file_byte_for_byte():
 def test_main_writes_the_same_bytes(tmp_path, monkeypatch, capsys):
     target = tmp_path / "corpus.txt"
     monkeypatch.setattr(generate, "CORPUS", target)
+    monkeypatch.setattr(generate, "INSTRUCTIONS", tmp_path / "instructions.txt")  # not the repo's
     generate.main()
     assert target.read_bytes() == _committed()
     assert "1100 documents" in capsys.readouterr().out
