@@ -12,7 +12,10 @@ EPERM in every mode (also in the worker's scratch folder: grading code never nee
 * ``socket()`` of every family: the worker talks to the grader over two pipes it inherits and
   needs no socket (no session bus, no ``docker.sock``, no network); ``socketpair`` stays (it
   reaches nothing outside the worker);
-* ``io_uring_setup``: io_uring requests are not seen by seccomp (they could open sockets).
+* ``io_uring_setup``: io_uring requests are not seen by seccomp (they could open sockets);
+* ``kill`` with a negative pid (``kill(-1)``: every process the worker may signal, which for a
+  grader that is not root includes another grading's processes; ``kill(-pgid)``): a process is
+  signalled by its own pid only.
 
 System calls made through another architecture's numbering (i386 or x32 on x86_64: the old
 ``socketcall`` multiplexer among them) are all refused, since they would get around the filter.
@@ -27,11 +30,12 @@ import platform
 import struct
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
-LD_W_ABS, JEQ_K, JGE_K, RET_K = 0x20, 0x15, 0x35, 0x06
+LD_W_ABS, JEQ_K, JGE_K, JSET_K, RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
 RET_ALLOW, RET_EPERM = 0x7FFF0000, 0x00050000 | errno.EPERM
 X32_BIT = 0x40000000
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C
-OFFSET_NR, OFFSET_ARCH, OFFSET_ARG1_LOW = 0, 4, 24  # struct seccomp_data, little-endian
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0_LOW, OFFSET_ARG1_LOW = 0, 4, 16, 24  # seccomp_data, LE
+SIGN_BIT = 0x80000000
 
 METADATA = ("truncate", "chmod", "fchmod", "chown", "fchown", "lchown", "utime", "setxattr",
             "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "utimes",
@@ -39,7 +43,7 @@ METADATA = ("truncate", "chmod", "fchmod", "chown", "fchown", "lchown", "utime",
 DENIED = METADATA + ("mknod", "mknodat", "socket", "io_uring_setup")
 
 ARCHES = {  # machine: (AUDIT_ARCH_*, {name: number})
-    "x86_64": (0xC000003E, {"ioctl": 16, "socket": 41, "truncate": 76, "chmod": 90,
+    "x86_64": (0xC000003E, {"ioctl": 16, "socket": 41, "kill": 62, "truncate": 76, "chmod": 90,
                             "fchmod": 91, "chown": 92, "fchown": 93, "lchown": 94, "utime": 132,
                             "mknod": 133, "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190,
                             "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199,
@@ -49,7 +53,7 @@ ARCHES = {  # machine: (AUDIT_ARCH_*, {name: number})
     "aarch64": (0xC00000B7, {"setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14,
                              "lremovexattr": 15, "fremovexattr": 16, "ioctl": 29, "mknodat": 33,
                              "truncate": 45, "fchmod": 52, "fchmodat": 53, "fchownat": 54,
-                             "fchown": 55, "utimensat": 88, "socket": 198,
+                             "fchown": 55, "utimensat": 88, "kill": 129, "socket": 198,
                              "io_uring_setup": 425, "fchmodat2": 452}),
 }
 MACHINE = platform.machine()
@@ -88,8 +92,11 @@ def _program() -> bytes:
     if MACHINE == "x86_64":
         code.append((JGE_K, "deny", 0, X32_BIT))
     code += [(JEQ_K, "deny", 0, numbers[name]) for name in sorted(DENIED) if name in numbers]
-    code += [(JEQ_K, "ioctl", 0, numbers["ioctl"]),
+    code += [(JEQ_K, "ioctl", 0, numbers["ioctl"]), (JEQ_K, "kill", 0, numbers["kill"]),
              (RET_K, 0, 0, RET_ALLOW),
+             "kill", (LD_W_ABS, 0, 0, OFFSET_ARG0_LOW),  # pid_t: 32 bits
+             (JSET_K, "deny", 0, SIGN_BIT),  # kill(-1) or kill(-pgid): every process it may
+             (RET_K, 0, 0, RET_ALLOW),       # signal, another grading's among them
              "ioctl", (LD_W_ABS, 0, 0, OFFSET_ARG1_LOW),  # the kernel reads cmd as 32 bits
              (JEQ_K, "deny", 0, TIOCSTI), (JEQ_K, "deny", 0, TIOCLINUX),
              (RET_K, 0, 0, RET_ALLOW),
