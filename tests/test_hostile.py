@@ -644,11 +644,12 @@ def layout_factory(reference):
 
 
 def run_layout(layout: Layout, reference: str, tmp: Path, after=(), before=(),
-               grader_files=()) -> tuple[dict, dict]:
+               grader_files=(), **extra) -> tuple[dict, dict]:
     """Grade like Gradescope (run_autograder), then check results.json, the grader's files and
     the processes; return (results, hostile header)."""
     hostile = hostile_header(tmp, grader_pid=-1, hunt=[str(layout.root)],
-                             results=[str(layout.results)], grader_files=list(grader_files))
+                             results=[str(layout.results)], grader_files=list(grader_files),
+                             **extra)
     build(layout.root / "submission" / "lm_training.py", reference, hostile,
           before=("whoami", *before), after=after)
     (layout.root / "submission" / "lm_training.py").chmod(0o644)

@@ -33,8 +33,9 @@ import pytest
 
 from autograder.engine import isolation, landlock
 from autograder.paths import ROOT
-from test_hostile import (CONFIG, FULL, Q2, Q4, build, check, hostile_header,  # noqa: F401
-                          layout_factory, reference, run_entry, unprivileged_python)
+from test_hostile import (FULL, LAYOUT_CONFIG, Q2, Q4, build, check,  # noqa: F401
+                          hostile_header, layout_factory, protected_layout, reference, run_entry,
+                          run_layout, unprivileged_python)
 
 PROBE = Path(__file__).parent / "isolation" / "probe.py"
 MODES = ["root-ns", "root-ns-nolandlock", "root-direct", "root-direct-nolandlock", "plain",
@@ -167,9 +168,19 @@ def test_a_deep_tree_left_in_scratch_is_removed(mode, request):
     assert out["value"] == 3000 and not out["scratch_left"], out
 
 
-def test_remove_tree_has_no_depth_limit(tmp_path):
+@pytest.fixture
+def deep_folder():
+    """A folder of its own (not pytest's tmp_path, whose clean-up uses shutil.rmtree and would
+    fail on a deep tree left by a failing test); removed with ``rm -rf`` at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="ag-deep-"))
+    yield folder
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def test_remove_tree_has_no_depth_limit(deep_folder):
     """Bottom-up removal without recursion: 3,000 levels (past PATH_MAX and Python's recursion
     limit, where shutil.rmtree fails), a folder of mode 0, a link that must not be followed."""
+    tmp_path = deep_folder
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep").write_text("keep")
@@ -198,21 +209,45 @@ def test_an_integer_too_large_is_the_students_failure(tmp_path, reference):
 
 
 # ============================================================================= 1: batch
-def _batch(layout, reference, tmp: Path, names: dict[str, tuple], env: dict, preexec) -> dict:
-    folder, out = layout.root / "class", layout.root / "out"
-    for name, payloads in names.items():
-        build(folder / name / "lm_training.py", reference, hostile_header(tmp), after=payloads)
-    out.mkdir()
-    if preexec is not None:  # the grader is nobody: its class folder and output are its own
-        nobody = pwd.getpwnam("nobody")
-        for path in [folder, out, *folder.rglob("*")]:
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-    done = subprocess.run([layout.python, "-m", "autograder", "grade", str(folder), "--csv",
-                           str(out / "grades.csv"), "--jobs", "2"], cwd=layout.source, env=env,
-                          preexec_fn=preexec, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with open(out / "grades.csv") as f:
-        return {row["submission"]: row for row in csv.DictReader(f)}
+@pytest.fixture
+def project_copy():
+    """The project's tracked files (not docs or tests) in a folder every user can read, graded
+    with the hostile suite's short limits."""
+    root = Path(tempfile.mkdtemp(prefix="ag-isolation-project-", dir="/tmp"))
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.split()
+    for name in listed:
+        if name.split("/")[0] not in ("docs", "tests", ".ci") and (ROOT / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, root / name)
+    config = json.loads((root / "otter_config.json").read_text())
+    config["autograder"].update(LAYOUT_CONFIG)
+    (root / "otter_config.json").write_text(json.dumps(config))
+    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _batch(project: Path, python: str, reference, tmp: Path, names: dict[str, tuple], env: dict,
+           preexec) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="ag-isolation-class-", dir="/tmp"))
+    try:
+        folder, out = work / "class", work / "out"
+        for name, payloads in names.items():
+            build(folder / name / "lm_training.py", reference, hostile_header(tmp), after=payloads)
+        out.mkdir()
+        if preexec is not None:  # the grader is nobody: its class folder and output are its own
+            nobody = pwd.getpwnam("nobody")
+            for path in [work, folder, out, *folder.rglob("*")]:
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        done = subprocess.run([python, "-m", "autograder", "grade", str(folder), "--csv",
+                               str(out / "grades.csv"), "--jobs", "2"], cwd=project, env=env,
+                              preexec_fn=preexec, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        with open(out / "grades.csv") as f:
+            return {row["submission"]: row for row in csv.DictReader(f)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 BATCH = {"a-correct": (), "b-hangs": ("loop_forever",), "c-correct": (),
@@ -221,20 +256,84 @@ BATCH = {"a-correct": (), "b-hangs": ("loop_forever",), "c-correct": (),
 
 
 @pytest.mark.parametrize("mode", ["root-ns", "root-direct-nolandlock", "plain"])
-def test_parallel_grading_keeps_every_correct_submission_whole(mode, request, layout_factory,
+def test_parallel_grading_keeps_every_correct_submission_whole(mode, request, project_copy,
                                                                 reference, tmp_path):
     """``grade DIR --jobs 2`` with hanging, crashing and killing submissions beside correct
     ones: every correct one keeps 100. (A plain user without Landlock ABI 6 is not covered: a
     submission that hunts the other grading's processes by pid, as the same user, can kill
     them; see the README's limits.)"""
     python, env, preexec = mode_setup(mode, request)
-    layout = layout_factory(python, "nolandlock" not in mode, "plain" if preexec else "user")
     if preexec is not None and landlock.abi() < 6:
         pytest.skip("Landlock ABI 6 (signal scoping) is what separates two gradings of one "
                     "plain user; this kernel has less")
-    rows = _batch(layout, reference, tmp_path, BATCH, env, preexec)
+    rows = _batch(project_copy, python, reference, tmp_path, BATCH, env, preexec)
     for name in BATCH:
         if name.endswith("correct"):
             assert float(rows[name]["total"]) == pytest.approx(100.0), (name, rows[name])
     assert float(rows["b-hangs"][Q2]) < FULL[Q2]
     assert float(rows["f-kills-everyone"][Q2]) < FULL[Q2]
+
+
+# ============================================================================= 9: Gradescope's files
+def test_layout_metadata_is_unreadable_and_modes_are_reasserted(protected_layout, reference,
+                                                                tmp_path):
+    """run_autograder, at every run: submission_metadata.json (the previous submission's results,
+    hidden feedback included) unreadable to the worker, the source and results folders the
+    grader's alone again, whatever changed them since set-up."""
+    root = protected_layout.root
+    metadata = root / "submission_metadata.json"
+    metadata.write_text(json.dumps({"previous_submissions": [{"results": {"tests": [
+        {"output": "HIDDEN-FEEDBACK-OF-LAST-TIME"}]}}]}))
+    metadata.chmod(0o644)
+    subprocess.run(["chmod", "-R", "a+rwX", str(protected_layout.source)], check=True)
+    (root / "results").chmod(0o777)
+    data, _ = run_layout(protected_layout, reference, tmp_path, before=("read_metadata",),
+                         metadata=str(metadata))
+    assert "METADATA denied" in data["output"], data["output"][:2000]
+    assert "HIDDEN-FEEDBACK-OF-LAST-TIME" not in json.dumps(data)
+    assert metadata.stat().st_mode & 0o077 == 0
+    assert (root / "results").stat().st_mode & 0o777 == 0o700
+    loose = [p for p in [protected_layout.source, *protected_layout.source.rglob("*")]
+             if p.stat().st_mode & 0o077]
+    assert not loose, loose[:5]
+    assert data["score"] == pytest.approx(100)
+
+
+# ============================================================================= 6: results.json
+FILL_DISK = r"""
+import json, sys
+from autograder.engine.api import TestOutcome
+from autograder.engine.results import GradingResult, reserve_results, write_results
+path = sys.argv[1] + "/results/results.json"
+reserve_results(path)                         # before any student code runs
+try:                                          # then the disk fills up
+    with open(sys.argv[1] + "/filler", "wb") as f:
+        while True:
+            f.write(b"x" * 65536)
+except OSError as e:
+    print("full", e.errno)
+tests = [TestOutcome(name=f"q1_chunking test {i}", question="q1_chunking", score=1.0,
+                     max_score=1.0, passed=True, output="Passed. " * 400,
+                     visibility="visible") for i in range(100)]
+write_results(GradingResult(submission="s", tests=tests, messages=["done"]), path)
+data = json.load(open(path))
+print("score", data["score"], len(data["tests"]))
+"""
+
+
+def test_results_json_is_written_on_a_full_disk(tmp_path):
+    """The placeholder written before grading reserves results.json's blocks: a disk that the
+    submission fills cannot stop the final write (a 2 MB tmpfs, in a mount namespace)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) to mount a small tmpfs (CI runs as root)")
+    script = tmp_path / "fill.py"
+    script.write_text(FILL_DISK)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         f'mount -t tmpfs -o size=2m tmpfs "$1" && "$2" "$3" "$1"', "sh", str(disk),
+         sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "full 28" in done.stdout and "score 100.0 100" in done.stdout, done.stdout

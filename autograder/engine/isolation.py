@@ -214,6 +214,7 @@ class MountPlan:
 
     def apply(self) -> None:
         """In the child, as root: a private mount namespace set up as planned."""
+        os.umask(0o022)  # the folders made below must be enterable by the worker's uid
         _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
         _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
         # what to show again, opened before it is covered (in this namespace: a bind mount's
