@@ -1,25 +1,29 @@
 """Start the worker in a restricted process, and make sure that nothing it started survives.
 
-The restrictions (see the README's security model):
+The restrictions (see the README's security model; :func:`mode` probes which this machine
+allows, strongest first, and :attr:`Sandbox.protections` says which are in force):
 
 * its own session and process group, its own scratch folder as working directory and home, a
   minimal environment, stdin/stdout/stderr on /dev/null (set by the worker itself); the worker's
   scripts in a separate folder that it can read but not change;
-* when the grader is root: an unprivileged user (``ag-student`` if it exists, else ``nobody``)
-  that owns only the scratch folder, so it cannot read the hidden tests, the reference or the
-  results folder (Gradescope's ``setup.sh`` makes ``/autograder/source`` root-only);
+* never root's powers: as root, a uid of this sandbox's own (:func:`isolation.free_uid`) with
+  no capability left and no group; as a plain user, no capability either; ``no_new_privs``;
+* as root, a private mount namespace where the machine allows it (:class:`isolation.MountPlan`):
+  the Python shown even where it lives under a folder others cannot enter (``/root``), ``/dev``
+  holding only null, zero, random and urandom, the scratch folder a tmpfs of bounded size and
+  file count; elsewhere a watchdog thread bounds the scratch folder; as root with neither a
+  namespace nor a Python others can run, no worker at all (:class:`SandboxError`);
 * Landlock where the kernel has it (:mod:`autograder.engine.landlock`), whoever the user: reads
   only in the Python installation and system folders, writes only in the scratch folder, no TCP,
-  no signals to the grader; a seccomp filter against what Landlock leaves open (``chmod``,
-  ``chown``, ``utime``, xattrs: :mod:`autograder.engine.seccomp`); and ``no_new_privs`` (no
-  set-user-id programs);
+  no signals to the grader, no device but the four; a seccomp filter in every mode
+  (:mod:`autograder.engine.seccomp`: no sockets, mknod, TIOCSTI, chmod/chown, ``kill(-1)``);
 * resource limits: CPU seconds, data memory and address space (shared mappings included;
   lowered to fit a container with less memory, as Gradescope's: :func:`fitted`), file size,
-  open files, no core files, and a number of processes (as that user, or under a grader that is
-  not root; root is exempt from that limit);
+  open files, no core files, and a number of processes (as its own uid, or under a grader that
+  is not root, this many more than the grader's user has);
 * the grader is a child subreaper (Linux ``prctl``), so processes that the submission detaches
   (double fork, new session) are re-parented to the grader and are found and killed at cleanup,
-  along with every process that carries this sandbox's token or runs as the sandbox user.
+  along with every process that carries this sandbox's token or runs as its uid.
 """
 from __future__ import annotations
 
