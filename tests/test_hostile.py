@@ -14,16 +14,16 @@ the suite checks what issue 5 requires:
   submission started is alive afterwards, and the sandbox's folders are gone.
 
 The entries graded in this process run with whatever confines the worker here (on this
-project's machines: Landlock and seccomp, the worker as the grader's own user). Attacks on the
+project's machines: a uid of the grading's own, a mount namespace, Landlock and seccomp). Attacks on the
 grader's files, on ``results.json``, on the grader process, and those that need another user,
 run end to end through ``run_autograder`` in a temporary copy of the unpacked Gradescope layout
 (never the real checkout), each protection on its own:
 
-- ``user``: the grader is root and the worker runs as ``ag-student`` or ``nobody`` (with a Python
-  that they can run, built here from ``/usr/bin/python3.X``), Landlock and seccomp switched off
+- ``user``: the grader is root and the worker runs as a uid of the grading's own (with a Python
+  that others can run, built here from ``/usr/bin/python3.X``), Landlock switched off
   (``AUTOGRADER_LANDLOCK=off``): Gradescope on a kernel or container without Landlock;
-- ``landlock``: the worker runs as the grader's own user (root here), confined by Landlock and
-  seccomp only: a developer's or an instructor's machine;
+- ``landlock``: the grader is root with this environment's Python (under /root: the worker sees
+  it through its own mount namespace), Landlock on: a developer's or an instructor's machine;
 - ``plain``: the grader itself is a plain user (``nobody`` here, standing in for an instructor
   grading on a laptop), for the process cap.
 
@@ -60,6 +60,7 @@ from autograder.build.gradescope import write_autograder_zip
 from autograder.build.leaks import secret_lines
 from autograder.build.release import solutions_module
 from autograder.engine import landlock
+from autograder.engine.isolation import UID_BASE
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig
 from autograder.engine.loader import from_bytes
@@ -534,12 +535,12 @@ def _same_minor_system_python() -> str | None:
 
 
 def sandbox_uid(data: dict) -> int | None:
-    """The uid the grading's worker ran as, from results.json's isolation note (root gives every
-    grading a uid of its own); None when it ran as the grader's own user."""
-    for line in data.get("extra_data", {}).get("isolation", []):
-        found = re.match(r"uid (\d+) of its own", line)
-        if found:
-            return int(found.group(1))
+    """The uid the grading's worker ran as (the whoami payload's report), when it was one of the
+    grading's own (a root grader gives every grading a uid of its own); else None."""
+    line = re.search(r"WHOAMI uid=(\d+)", data["output"])
+    isolation = " ".join(data.get("extra_data", {}).get("isolation", []))
+    if line and "a uid of its own" in isolation and int(line.group(1)) >= UID_BASE:
+        return int(line.group(1))
     return None
 
 

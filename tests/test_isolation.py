@@ -107,7 +107,7 @@ def test_the_worker_keeps_no_power(mode, request, listening_socket):
     if mode.startswith("root"):  # a uid of this grading's own, no capability at all
         assert uid == out["uid"] and uid >= isolation.UID_BASE, (uid, out)
         assert powers["CapBnd"] == "0000000000000000" and powers["groups"] == []
-        assert f"uid {uid} of its own, no capabilities, no_new_privs" in out["protections"]
+        assert any(p.startswith("a uid of its own") for p in out["protections"])
     else:
         assert uid == pwd.getpwnam("nobody").pw_uid
     assert uid != 0

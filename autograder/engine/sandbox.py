@@ -245,7 +245,8 @@ class _Confinement:
     def describe(self) -> list[str]:
         found = []
         if self.uid is not None:
-            found.append(f"uid {self.uid} of its own, no capabilities, no_new_privs")
+            found.append(f"a uid of its own (from {isolation.UID_BASE} up), no capabilities, "
+                         "no_new_privs")  # not the number: regrading gives identical bytes
         else:
             found.append(f"the grader's user (uid {os.geteuid()}), no capabilities, "
                          "no_new_privs")
