@@ -26,6 +26,7 @@ import grp
 import os
 import pwd
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 GPU_DEVICES = "/dev/nvidia*"
 _counter = 0
+_counter_lock = threading.Lock()
 
 
 class IsolationError(OSError):
@@ -107,8 +109,9 @@ def free_uid() -> int:
     global _counter
     busy = _process_uids() | _owners_in(("/tmp", "/var/tmp", "/dev/shm"))
     for _ in range(UIDS_PER_PROCESS):
-        _counter = (_counter + 1) % UIDS_PER_PROCESS
-        uid = UID_BASE + os.getpid() * UIDS_PER_PROCESS + _counter
+        with _counter_lock:  # sandboxes started by threads of one grader differ too
+            _counter = (_counter + 1) % UIDS_PER_PROCESS
+            uid = UID_BASE + os.getpid() * UIDS_PER_PROCESS + _counter
         if uid not in busy and _unknown(uid):
             return uid
     raise IsolationError(errno.EAGAIN, "expected a free uid for the sandbox, got none among "
