@@ -130,6 +130,24 @@ def test_the_worker_keeps_no_power(mode, request, listening_socket):
     assert not out["scratch_left"]
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_nothing_outside_the_scratch_folder_is_writable(mode, request):
+    """In a mount namespace every other mount is read-only; under Landlock only the scratch
+    folder is writable. Without either (a root grader in a container without Landlock, or a
+    plain user without it) /tmp stays writable: the README's limits say so."""
+    name = f"ag-outside-{os.getpid()}-{mode}"
+    try:
+        out = probe(mode, request, "write_outside", name)
+    finally:
+        for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+            Path(folder, name).unlink(missing_ok=True)
+    confined = mode.startswith("root-ns") or not mode.endswith("nolandlock")
+    if confined:
+        assert "ok" not in out["value"].values(), out["value"]
+    else:
+        assert out["value"]["/tmp"] == "ok", out["value"]  # the limit, shown
+
+
 def test_a_root_grader_without_a_runnable_python_starts_no_worker(request):
     out = probe("root-blocked", request, "powers", "/nonexistent")
     assert "sandbox_error" in out and "root's powers" in out["sandbox_error"], out

@@ -9,8 +9,9 @@
 * :class:`MountPlan`: a private mount namespace (root only; a container may forbid it) in which
   the folders of the Python installation that the uid could not reach (a venv under ``/root``,
   mode 700) are shown read-only and nothing else of their parents, ``/dev`` holds only ``null``,
-  ``zero``, ``random`` and ``urandom`` (and a GPU's files for the torch track), and the scratch
-  folder is a tmpfs of bounded size and file count;
+  ``zero``, ``random`` and ``urandom`` (and a GPU's files for the torch track), the scratch
+  folder is a tmpfs of bounded size and file count, and every other mount is read-only (no
+  file left in ``/tmp`` or ``/var/tmp``, no disk filled outside the scratch folder);
 * :func:`usage` and :func:`remove_tree`: the scratch folder's size (for the watchdog where no
   tmpfs bounds it) and its removal, bottom-up with no recursion (a 3,000-deep tree is removed
   like a flat one).
@@ -209,8 +210,8 @@ class MountPlan:
                    scratch_files=scratch_files, reveal=reveal, devices=devices)
 
     def describe(self) -> str:
-        shown = f", {len(self.reveal)} folder(s) hiding the Python shown read-only" if (
-            self.reveal) else ""
+        shown = (f"; {', '.join(sorted(self.reveal))} covered, the Python in it shown read-only"
+                 if self.reveal else "")
         return (f"mount namespace (/dev: {' '.join(os.path.basename(d) for d in self.devices)}; "
                 f"scratch tmpfs of {self.scratch_bytes // 2 ** 20} MB and "
                 f"{self.scratch_files} files{shown})")
@@ -248,11 +249,37 @@ class MountPlan:
         _mount(None, "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None)
         for fd in (*keep_fds.values(), *device_fds.values()):
             os.close(fd)
+        _read_only_but(self.scratch)  # 4. nothing else writable: /tmp, /var/tmp, /run/lock...
 
     @staticmethod
     def _bind(fd: int, target: str) -> None:
         _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC, None)
         _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None)
+
+
+MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": 8, "noatime": 1024,
+               "nodiratime": 2048, "relatime": 1 << 21}
+
+
+def _read_only_but(keep: str) -> None:
+    """Make every mount of this namespace read-only (a per-mount flag: the filesystems stay
+    writable outside), but ``keep``, each with its other flags as they were. A mount that
+    refuses (a filesystem that cannot be bound read-only) is left as it is."""
+    with open("/proc/self/mountinfo") as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        fields = line.split()
+        target = fields[4].encode().decode("unicode_escape")  # "\040" for a space
+        options = fields[5].split(",")
+        if "ro" in options or target == keep:
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        for option in options:
+            flags |= MOUNT_FLAGS.get(option, 0)
+        try:
+            _mount(None, target, None, flags, None)
+        except IsolationError:
+            pass
 
 
 # ----------------------------------------------------------------------------- the scratch folder

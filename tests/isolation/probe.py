@@ -63,6 +63,14 @@ def powers(socket_path):
     return json.dumps(found)
 
 
+def write_outside(name):
+    """Try to leave a file in the shared temporary folders; what each attempt gave."""
+    found = {}
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        found[folder] = _try(lambda: open(os.path.join(folder, name), "w").close())
+    return found
+
+
 def fill(files, megabytes, then_sleep):
     """Write ``files`` files of ``megabytes`` each as fast as possible; how far it got."""
     written, error = 0, ""
@@ -104,7 +112,7 @@ def deep(depth):
     os.mkdir("locked", 0, dir_fd=fd)
     return depth
 '''
-FUNCTIONS = ["powers", "fill", "many", "deep"]
+FUNCTIONS = ["powers", "write_outside", "fill", "many", "deep"]
 
 
 def main(argv):
