@@ -219,6 +219,14 @@ def test_remove_tree_has_no_depth_limit(deep_folder):
     assert (outside / "keep").read_text() == "keep"
 
 
+def test_a_deep_tree_left_by_a_submission_costs_nothing(tmp_path, reference):
+    """Graded end to end in this process's mode: a 3,000-deep tree made at import is cleaned up,
+    and every question keeps its points (it was an autograder failure)."""
+    graded = run_entry(tmp_path, reference, before=("deep_scratch",))
+    check(graded, touched=set())
+    assert "autograder failed" not in graded.text().lower()
+
+
 # ============================================================================= 7: 10**400
 def test_an_integer_too_large_is_the_students_failure(tmp_path, reference):
     graded = run_entry(tmp_path, reference, after=("huge_integer",))

@@ -206,7 +206,8 @@ def _mode(torch: bool, switches: tuple[bool, bool], euid: int) -> Mode:
             probe.close()
     raise SandboxError(
         "expected a way to run the worker without root's powers, got none: an unprivileged "
-        f"user cannot run {sys.executable} and this machine allows no private mount namespace; "
+        f"user cannot run {sys.executable} and this machine allows no private mount namespace "
+        "(or AUTOGRADER_NAMESPACE=off says not to use one); "
         "the fix: install Python where others can read it (/usr/local, /opt), or run the grader "
         "where mount namespaces are allowed, or as a user that is not root")
 
