@@ -8,7 +8,6 @@ none is.
 """
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -18,10 +17,12 @@ from pathlib import Path
 
 from autograder.paths import ROOT
 from autograder.questions import NUMPY_QUESTIONS
+from autograder.safecsv import write_rows
 from autograder.submissions import find_submission
 
 ENTRY_TIMEOUT_S = 900  # one submission; the engine's own limits end far sooner
 UNREADABLE = "**Your submission could not be read:**"
+UNFINISHED = "**Grading did not finish.**"  # the placeholder written before grading
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _read_results(record: Graded, data: dict) -> None:
         max_total += test["max_score"]
     record.tests, record.by_question = list(data["tests"]), by_q
     record.total, record.max_total = data["score"], max_total
-    record.graded = not data.get("output", "").startswith(UNREADABLE)
+    record.graded = not data.get("output", "").startswith((UNREADABLE, UNFINISHED))
     if not record.graded:
         record.note = data["output"].split("**", 2)[-1].strip().split("\n")[0]
 
@@ -126,9 +127,4 @@ def write_csv(records: list[Graded], path: Path) -> Path:
     rows = [r.row() for r in records]
     columns = ["submission", "total", "max_total", *(q.id for q in NUMPY_QUESTIONS)]
     extra = sorted({k for r in rows for k in r} - set(columns) - {"file", "note"})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=[*columns, *extra, "file", "note"], restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_rows(path, [*columns, *extra, "file", "note"], rows)  # no formula cells

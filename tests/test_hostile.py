@@ -14,16 +14,16 @@ the suite checks what issue 5 requires:
   submission started is alive afterwards, and the sandbox's folders are gone.
 
 The entries graded in this process run with whatever confines the worker here (on this
-project's machines: Landlock and seccomp, the worker as the grader's own user). Attacks on the
+project's machines: a uid of the grading's own, a mount namespace, Landlock and seccomp). Attacks on the
 grader's files, on ``results.json``, on the grader process, and those that need another user,
 run end to end through ``run_autograder`` in a temporary copy of the unpacked Gradescope layout
 (never the real checkout), each protection on its own:
 
-- ``user``: the grader is root and the worker runs as ``ag-student`` or ``nobody`` (with a Python
-  that they can run, built here from ``/usr/bin/python3.X``), Landlock and seccomp switched off
+- ``user``: the grader is root and the worker runs as a uid of the grading's own (with a Python
+  that others can run, built here from ``/usr/bin/python3.X``), Landlock switched off
   (``AUTOGRADER_LANDLOCK=off``): Gradescope on a kernel or container without Landlock;
-- ``landlock``: the worker runs as the grader's own user (root here), confined by Landlock and
-  seccomp only: a developer's or an instructor's machine;
+- ``landlock``: the grader is root with this environment's Python (under /root: the worker sees
+  it through its own mount namespace), Landlock on: a developer's or an instructor's machine;
 - ``plain``: the grader itself is a plain user (``nobody`` here, standing in for an instructor
   grading on a laptop), for the process cap.
 
@@ -60,6 +60,7 @@ from autograder.build.gradescope import write_autograder_zip
 from autograder.build.leaks import secret_lines
 from autograder.build.release import solutions_module
 from autograder.engine import landlock
+from autograder.engine.isolation import UID_BASE
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig
 from autograder.engine.loader import from_bytes
@@ -77,7 +78,7 @@ CONFIG = GradingConfig(examples_per_test=5, call_timeout_s=1.0, cell_timeout_s=1
 BOUND_S = CONFIG.grading_timeout_s + 15  # no grading in this suite may take longer
 FULL = {q.id: float(q.points) for q in NUMPY_QUESTIONS}
 FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
-Q1, Q2, Q3, Q4, Q5 = (q.id for q in NUMPY_QUESTIONS)
+Q1, Q2, Q3, Q4, Q5 = (q.id for q in NUMPY_QUESTIONS[:5])  # q6, q7: untouched by payloads
 
 
 # ----------------------------------------------------------------------------- building
@@ -533,15 +534,14 @@ def _same_minor_system_python() -> str | None:
     return candidate if os.access(candidate, os.X_OK) else None
 
 
-def unprivileged_uids() -> set[int]:
-    """The users the engine may run the worker as (``ag-student`` where setup.sh made it)."""
-    uids = set()
-    for name in ("ag-student", "nobody"):
-        try:
-            uids.add(pwd.getpwnam(name).pw_uid)
-        except KeyError:
-            pass
-    return uids
+def sandbox_uid(data: dict) -> int | None:
+    """The uid the grading's worker ran as (the whoami payload's report), when it was one of the
+    grading's own (a root grader gives every grading a uid of its own); else None."""
+    line = re.search(r"WHOAMI uid=(\d+)", data["output"])
+    isolation = " ".join(data.get("extra_data", {}).get("isolation", []))
+    if line and "a uid of its own" in isolation and int(line.group(1)) >= UID_BASE:
+        return int(line.group(1))
+    return None
 
 
 def _as_nobody():
@@ -645,11 +645,12 @@ def layout_factory(reference):
 
 
 def run_layout(layout: Layout, reference: str, tmp: Path, after=(), before=(),
-               grader_files=()) -> tuple[dict, dict]:
+               grader_files=(), **extra) -> tuple[dict, dict]:
     """Grade like Gradescope (run_autograder), then check results.json, the grader's files and
     the processes; return (results, hostile header)."""
     hostile = hostile_header(tmp, grader_pid=-1, hunt=[str(layout.root)],
-                             results=[str(layout.results)], grader_files=list(grader_files))
+                             results=[str(layout.results)], grader_files=list(grader_files),
+                             **extra)
     build(layout.root / "submission" / "lm_training.py", reference, hostile,
           before=("whoami", *before), after=after)
     (layout.root / "submission" / "lm_training.py").chmod(0o644)
@@ -675,7 +676,8 @@ def run_layout(layout: Layout, reference: str, tmp: Path, after=(), before=(),
     assert not Path(hostile["marker"]).exists()
     assert not leaked_lines(data)
     needles = [hostile["token"], str(layout.root / "tmp")]
-    uids = unprivileged_uids() if layout.mode in ("user", "plain") else set()
+    uid = sandbox_uid(data)
+    uids = {uid} if uid is not None else set()
     assert not wait_until_gone(needles, uids), "processes of the submission outlived grading"
     assert sorted(p.name for p in (layout.root / "tmp").iterdir()) == []
     assert [p.name for p in layout.results.parent.iterdir()] == ["results.json"]
@@ -706,11 +708,11 @@ def _whoami_holds(data: dict, layout) -> None:
     line = re.search(r"WHOAMI uid=(\d+) root=(\w+)", data["output"])
     assert line, data["output"][:2000]
     if layout.mode == "user":
-        assert int(line.group(1)) in unprivileged_uids() and line.group(2) == "listed"
+        assert int(line.group(1)) == sandbox_uid(data) and line.group(2) == "listed"
     elif layout.mode == "plain":
         assert int(line.group(1)) == pwd.getpwnam("nobody").pw_uid
-    else:  # the grader's own user (or, where it can run this Python, the unprivileged one)
-        assert int(line.group(1)) in {os.geteuid()} | unprivileged_uids()
+    else:  # root, Landlock on: a uid of this grading's own all the same
+        assert int(line.group(1)) == sandbox_uid(data) != 0
         assert line.group(2) == "denied"
 
 

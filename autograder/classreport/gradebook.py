@@ -1,20 +1,19 @@
-"""``gradebook.csv``: one row per student. Who a submission belongs to comes from Gradescope:
-the ``submission_metadata.yml`` beside the entries of an "Export Submissions" download
-(``submission_123: {:submitters: [{:name, :email, :sid}]}``), or the ``submission_metadata.json``
-in the entry's own folder (as in the autograder); every member of a group submission gets a
-row. Else from the entry's name, without the prefix that GitHub Classroom puts in front of every
-student's repository (``lecture16-alice`` -> ``alice``)."""
+"""``gradebook.csv``: one row per student. Who a submission belongs to comes only from what the
+instructor downloaded: the ``submission_metadata.yml`` beside the entries of Gradescope's
+"Export Submissions" (``submission_123: {:submitters: [{:name, :email, :sid}]}``; every member
+of a group submission gets a row), else the entry's name, without the prefix that GitHub
+Classroom puts in front of every student's repository (``lecture16-alice`` -> ``alice``). Never
+from a file inside an entry: a student can commit a ``submission_metadata.json`` naming anyone.
+Cells that a spreadsheet would read as a formula are neutralised (:mod:`autograder.safecsv`)."""
 from __future__ import annotations
 
-import csv
 import functools
-import json
 import os
 from pathlib import Path
 
 from autograder.batchgrade import Graded
+from autograder.safecsv import write_rows
 
-METADATA = "submission_metadata.json"
 EXPORT_METADATA = "submission_metadata.yml"
 
 
@@ -63,17 +62,8 @@ def export_users(folder: Path) -> dict[str, list[dict]]:
 
 
 def _users(record: Graded) -> list[dict]:
-    exported = export_users(record.entry.parent.resolve()).get(record.submission)
-    if exported:
-        return exported
-    path = record.entry / METADATA
-    if not record.entry.is_dir() or not path.is_file():
-        return []
-    try:
-        users = json.loads(path.read_text(encoding="utf-8")).get("users") or []
-        return [_user(u.get("name"), u.get("email"), u.get("id", "")) for u in users]
-    except (OSError, ValueError, AttributeError):
-        return []
+    """The submitters the instructor's export names for this entry ([] when none does)."""
+    return export_users(record.entry.parent.resolve()).get(record.submission) or []
 
 
 def gradebook_rows(records: list[Graded], questions: list[str]) -> list[dict]:
@@ -93,8 +83,4 @@ def gradebook_rows(records: list[Graded], questions: list[str]) -> list[dict]:
 def write_gradebook(records: list[Graded], questions: list[str], path: Path) -> Path:
     rows = gradebook_rows(records, questions)
     columns = ["student", "email", "id", "submission", "total", "max_total", *questions, "note"]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_rows(path, columns, rows)

@@ -1,6 +1,8 @@
 """``report.md``: the class report as Markdown (the plots are PNG files beside it)."""
 from __future__ import annotations
 
+import html
+import re
 import statistics
 
 from autograder.classreport.stats import ClassStats
@@ -8,12 +10,23 @@ from autograder.classreport.stats import ClassStats
 MAX_NAMES = 6  # students named in a row of the common-mistakes table
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!~])")  # "|" is escaped per table cell
+
+
+def escape(text) -> str:
+    """Student-derived text (a submission's or a file's name, a note quoting it) as plain text in
+    Markdown: HTML escaped (no tag, no script), Markdown's markup characters backslashed (no
+    link, image or emphasis), on one line."""
+    text = " ".join(str(text).split())
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:MAX_NAMES])
+    shown = ", ".join(escape(n) for n in names[:MAX_NAMES])
     return shown + (f", ... ({len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
 
 
@@ -60,7 +73,7 @@ def render(stats: ClassStats, title: str, plots: dict[str, str]) -> str:
     """The report; ``plots`` maps totals, questions and hidden_tests to their PNG's file name
     (those missing are left out)."""
     graded, skipped = stats.graded, stats.not_graded
-    lines = [f"# Class report: {title}", "",
+    lines = [f"# Class report: {escape(title)}", "",
              f"{len(graded) + len(skipped)} submissions: {len(graded)} graded, "
              f"{len(skipped)} not graded" + (" (listed at the end)." if skipped else "."), "",
              "## Totals", "", *_image(plots, "totals", "Distribution of totals"),
@@ -76,7 +89,8 @@ def render(stats: ClassStats, title: str, plots: dict[str, str]) -> str:
     noted = [r for r in graded if r.note]
     if skipped or noted:
         lines += ["## Not graded, or graded with a note", ""]
-        lines += [f"- **{r.submission}**: not graded: {r.note or 'no results'}" for r in skipped]
-        lines += [f"- **{r.submission}**: {r.note}" for r in noted]
+        lines += [f"- **{escape(r.submission)}**: not graded: {escape(r.note or 'no results')}"
+                  for r in skipped]
+        lines += [f"- **{escape(r.submission)}**: {escape(r.note)}" for r in noted]
         lines.append("")
     return "\n".join(lines)

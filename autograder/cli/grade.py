@@ -27,10 +27,12 @@ def run(args: argparse.Namespace) -> int:
         from autograder.cli.batch import grade_folder
 
         return grade_folder(args.path, args.csv, jobs=max(1, args.jobs), results_dir=args.results_dir)
-    from autograder.engine.results import write_results
+    from autograder.engine.results import reserve_results, write_results
     from autograder.engine.runner import grade
     from autograder.report import score_table
 
+    if args.results is not None:  # its place, before any student code runs (a full disk later)
+        reserve_results(args.results, args.path.name)
     result = grade(args.path)
     if args.results is not None:
         write_results(result, args.results)

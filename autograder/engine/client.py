@@ -276,7 +276,9 @@ class WorkerClient:
             self._send(request)
             reply = self._receive(limit)
         except WorkerDied as e:
-            self._abort(function, "crash", f"{function} stopped the process that runs your code "
+            overflow = self.sandbox.take_overflow()
+            self._abort(function, "crash", f"{function}: {overflow}" if overflow else
+                        f"{function} stopped the process that runs your code "
                         f"(it exited, crashed or ran out of memory): {e}")
         finally:
             self.spent[function] = self.spent.get(function, 0.0) + time.monotonic() - started

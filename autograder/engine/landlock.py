@@ -4,7 +4,9 @@ The worker (and every process it starts) may read and execute only the Python in
 the system folders, read the engine's scripts, and write only inside its scratch folder: not the
 hidden tests, the reference, the results file or the grader's own files, wherever they are. With
 Landlock ABI 4 it cannot open TCP connections; with ABI 6 it cannot signal processes outside its
-sandbox (the grader) or reach their abstract UNIX sockets. Landlock also keeps it from tracing the
+sandbox (the grader) or reach their abstract UNIX sockets. Of ``/dev`` it may open only the
+device files it is given (``/dev/null``, ``/dev/zero``, ``/dev/random``, ``/dev/urandom``; a GPU's
+for the torch track). Landlock also keeps it from tracing the
 grader or reading ``/proc/<grader>/{mem,environ,cwd,fd}``.
 
 Without Landlock (an older kernel, or a container whose seccomp profile forbids the calls),
@@ -16,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import stat
 import struct
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same on every arch
@@ -26,6 +29,7 @@ PR_SET_NO_NEW_PRIVS = 38
 # filesystem rights (LANDLOCK_ACCESS_FS_*)
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 REFER, TRUNCATE = 1 << 13, 1 << 14
+FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE  # the rights a rule on a file may hold
 FS_V1 = (1 << 13) - 1  # execute .. make_sym
 READ = EXECUTE | READ_FILE | READ_DIR
 # network rights (ABI 4) and scopes (ABI 6)
@@ -66,7 +70,8 @@ def handled_fs(version: int) -> int:
 class Ruleset:
     """A Landlock ruleset, built in the grader; :meth:`restrict_self` applies it in the child
     (between fork and exec). ``read`` folders: read and execute; ``write`` folders: everything;
-    ``devices`` folders: read and write existing files (``/dev/null``), create nothing."""
+    ``devices``: device files (``/dev/null``) that may be opened for reading and writing, and
+    no other file of ``/dev``."""
 
     def __init__(self, read: list[str], write: list[str], devices: list[str]):
         self.version = abi()
@@ -85,7 +90,7 @@ class Ruleset:
         self.fd = int(fd)
         try:
             file_rights = READ_FILE | WRITE_FILE | (TRUNCATE if self.version >= 3 else 0)
-            for paths, rights in ((read, READ), (write, fs), (devices, file_rights | READ_DIR)):
+            for paths, rights in ((read, READ), (write, fs), (devices, file_rights)):
                 for path in paths:
                     self._allow(path, rights & fs)
         except BaseException:
@@ -94,10 +99,12 @@ class Ruleset:
 
     def _allow(self, path: str, rights: int) -> None:
         try:
-            parent = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_DIRECTORY)
+            parent = os.open(path, os.O_PATH | os.O_CLOEXEC)
         except OSError:
             return  # a folder that does not exist here (/lib64 on some systems)
         try:
+            if not stat.S_ISDIR(os.fstat(parent).st_mode):
+                rights &= FILE_ONLY  # a rule on a file holds only file rights
             rule = ctypes.create_string_buffer(struct.pack("=Qi", rights, parent))
             if _syscall(SYS_ADD_RULE, self.fd, RULE_PATH_BENEATH, rule, 0) < 0:
                 raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")

@@ -21,6 +21,8 @@ class GradingResult:
     messages: list[str] = field(default_factory=list)
     """Markdown lines for the top of the results page (what happened while loading)"""
     execution_time: float = 0.0
+    isolation: list[str] = field(default_factory=list)
+    """what confined the worker (the sandbox's protections, in words), for the instructor"""
 
     @property
     def score(self) -> float:
@@ -57,6 +59,7 @@ def to_gradescope(result: GradingResult) -> dict:
         "output_format": "md",
         "test_output_format": "md",
         "stdout_visibility": "hidden",
+        "extra_data": {"isolation": list(result.isolation)},
         "tests": [{
             "name": t.name,
             "score": round(t.score, 6),
@@ -69,17 +72,49 @@ def to_gradescope(result: GradingResult) -> dict:
     }
 
 
-def write_results(result: GradingResult, path: Path) -> Path:
-    """Write results.json atomically: a reader sees the old file or the whole new one."""
+RESERVED_BYTES = 2 ** 20
+"""the size of the placeholder results.json written before grading: space the final write can
+reuse when the disk is full by then"""
+UNFINISHED = ("**Grading did not finish.** The autograder stopped before it could write your "
+              "results (it was stopped, or the machine ran out of memory or disk). Please tell "
+              "your instructors.")
+
+
+def reserve_results(path: Path, submission: str = "") -> Path:
+    """Before any student code runs: create results.json's folder and a valid results.json
+    (score 0, saying that grading did not finish), padded with spaces to RESERVED_BYTES, so
+    that a disk filled later cannot stop the final write (:func:`write_results`)."""
+    placeholder = GradingResult(submission=submission, messages=[UNFINISHED])
+    data = json.dumps(to_gradescope(placeholder), indent=1).encode("utf-8")
+    _write_atomically(path, data.ljust(RESERVED_BYTES, b" "))
+    return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(to_gradescope(result), indent=1, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=".results-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_results(result: GradingResult, path: Path) -> Path:
+    """Write results.json atomically: a reader sees the old file or the whole new one. When the
+    disk is full, the reserved placeholder (:func:`reserve_results`) is overwritten in place
+    instead, the rest of it blanked with spaces (valid JSON, no new disk block needed)."""
+    path = Path(path)
+    data = json.dumps(to_gradescope(result), indent=1, allow_nan=False).encode("utf-8")
+    try:
+        _write_atomically(path, data)
+    except OSError:
+        reserved = path.stat().st_size if path.is_file() else 0
+        if len(data) > reserved:
+            raise
+        with open(path, "r+b") as f:
+            f.write(data.ljust(reserved, b" "))
     return path

@@ -109,6 +109,7 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
         return
     functions = [f for q in questions for f in q.functions if f in ALL_FUNCTIONS]
     with Sandbox(torch=config.torch_track) as sandbox:
+        result.isolation = sandbox.protections
         student = WorkerClient(sandbox, list(submission.cells), functions,
                                as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
                                cell_timeout_s=config.cell_timeout_s,

@@ -1,32 +1,35 @@
 """Start the worker in a restricted process, and make sure that nothing it started survives.
 
-The restrictions (see the README's security model):
+The restrictions (see the README's security model; :func:`mode` probes which this machine
+allows, strongest first, and :attr:`Sandbox.protections` says which are in force):
 
 * its own session and process group, its own scratch folder as working directory and home, a
   minimal environment, stdin/stdout/stderr on /dev/null (set by the worker itself); the worker's
   scripts in a separate folder that it can read but not change;
-* when the grader is root: an unprivileged user (``ag-student`` if it exists, else ``nobody``)
-  that owns only the scratch folder, so it cannot read the hidden tests, the reference or the
-  results folder (Gradescope's ``setup.sh`` makes ``/autograder/source`` root-only);
+* never root's powers: as root, a uid of this sandbox's own (:func:`isolation.free_uid`) with
+  no capability left and no group; as a plain user, no capability either; ``no_new_privs``;
+* as root, a private mount namespace where the machine allows it (:class:`isolation.MountPlan`):
+  the Python shown even where it lives under a folder others cannot enter (``/root``), ``/dev``
+  holding only null, zero, random and urandom, the scratch folder a tmpfs of bounded size and
+  file count; elsewhere a watchdog thread bounds the scratch folder; as root with neither a
+  namespace nor a Python others can run, no worker at all (:class:`SandboxError`);
 * Landlock where the kernel has it (:mod:`autograder.engine.landlock`), whoever the user: reads
   only in the Python installation and system folders, writes only in the scratch folder, no TCP,
-  no signals to the grader; a seccomp filter against what Landlock leaves open (``chmod``,
-  ``chown``, ``utime``, xattrs: :mod:`autograder.engine.seccomp`); and ``no_new_privs`` (no
-  set-user-id programs);
+  no signals to the grader, no device but the four; a seccomp filter in every mode
+  (:mod:`autograder.engine.seccomp`: no sockets, mknod, TIOCSTI, chmod/chown, ``kill(-1)``);
 * resource limits: CPU seconds, data memory and address space (shared mappings included;
   lowered to fit a container with less memory, as Gradescope's: :func:`fitted`), file size,
-  open files, no core files, and a number of processes (as that user, or under a grader that is
-  not root; root is exempt from that limit);
+  open files, no core files, and a number of processes (as its own uid, or under a grader that
+  is not root, this many more than the grader's user has);
 * the grader is a child subreaper (Linux ``prctl``), so processes that the submission detaches
   (double fork, new session) are re-parented to the grader and are found and killed at cleanup,
-  along with every process that carries this sandbox's token or runs as the sandbox user.
+  along with every process that carries this sandbox's token or runs as its uid.
 """
 from __future__ import annotations
 
 import ctypes
 import functools
 import os
-import pwd
 import resource
 import secrets
 import shutil
@@ -34,15 +37,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from autograder.engine import landlock, seccomp
+from autograder.engine import isolation, landlock, seccomp
 
 ENGINE = Path(__file__).resolve().parent
 PR_SET_CHILD_SUBREAPER = 36
 TOKEN_VARIABLE = "AUTOGRADER_SANDBOX"
+WATCH_INTERVAL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class Limits:
     processes: int = 64
     """RLIMIT_NPROC: processes and threads of the worker's user, as its own user; as the
     grader's (non-root) user, this many more than that user has when the worker starts"""
+    scratch_bytes: int = 64 * 2 ** 20
+    """the scratch folder's size, all files together (a tmpfs as root, else a watchdog)"""
+    scratch_files: int = 4096
+    """files and folders in the scratch folder"""
 
 
 GRADER_RESERVE_BYTES = 256 * 2 ** 20
@@ -112,31 +121,18 @@ def become_subreaper() -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=1)
-def sandbox_user() -> pwd.struct_passwd | None:
-    """The user the worker runs as, or None to run it as the grader's own user: when the grader
-    is not root, or when no unprivileged user can start this Python with numpy (an interpreter
-    under /root, as on a developer's machine; on Gradescope the system Python is used)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("ag-student", "nobody"):
-        try:
-            user = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        if _can_run_python(user):
-            return user
-    return None
+class SandboxError(Exception):
+    """No way to start the worker without root's powers here (the grading stops, saying so)."""
 
 
-def _drop_to(user: pwd.struct_passwd) -> None:
-    os.setgroups([])
-    os.setgid(user.pw_gid)
-    os.setuid(user.pw_uid)
+@dataclass(frozen=True)
+class Mode:
+    """Which protections the worker starts under on this machine (see :func:`mode`)."""
 
-
-def _can_run_python(user: pwd.struct_passwd) -> bool:
-    return _starts(lambda: _drop_to(user))
+    namespace: bool
+    """a private mount namespace (root only): the Python shown, /dev cut down, tmpfs scratch"""
+    landlock: bool
+    seccomp: bool
 
 
 def _starts(preexec, torch: bool = False, home: str = "/") -> bool:
@@ -162,53 +158,142 @@ def _python_folders() -> list[str]:
     return sorted(f for f in folders if f and os.path.isdir(f))
 
 
-def _ruleset(read: list[str], write: list[str]) -> landlock.Ruleset:
-    return landlock.Ruleset(read=_python_folders() + read, write=write, devices=["/dev"])
+def _ruleset(read: list[str], write: list[str], torch: bool) -> landlock.Ruleset:
+    devices = list(isolation.DEVICES)
+    if torch:
+        devices += isolation.glob.glob(isolation.GPU_DEVICES)
+    return landlock.Ruleset(read=_python_folders() + read, write=write, devices=devices)
 
 
-def _scratch_for(user: pwd.struct_passwd | None) -> Path:
+def _scratch_for(uid: int | None) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="ag-worker-"))
-    if user is not None:
-        os.chown(scratch, user.pw_uid, user.pw_gid)
+    if uid is not None:
+        os.chown(scratch, uid, uid)
     scratch.chmod(0o700)
     return scratch
 
 
-@functools.lru_cache(maxsize=2)
-def seccomp_usable(torch: bool) -> bool:
-    """Whether the worker starts under the seccomp filter here (checked once)."""
-    return seccomp.SUPPORTED and _starts(seccomp.install, torch)
-
-
 def landlock_wanted() -> bool:
     """Landlock is on unless ``AUTOGRADER_LANDLOCK=off`` (for a machine where it gets in the way;
-    the tests use it to check the other protections alone)."""
+    the tests use it to check the other protections alone). The seccomp filter, the user and the
+    namespace do not depend on it."""
     return os.environ.get("AUTOGRADER_LANDLOCK", "on").strip().lower() not in ("off", "0", "no")
 
 
-@functools.lru_cache(maxsize=4)
-def landlock_usable(user: pwd.struct_passwd | None, torch: bool) -> bool:
-    """Whether the worker starts under Landlock here (checked once: a kernel or container that
-    lacks it, or a Python installation outside the folders we allow, means no Landlock)."""
-    if landlock.abi() < 1:
-        return False
-    home = _scratch_for(user)
-    try:
-        rules = _ruleset([], [str(home)])
-    except OSError:
-        shutil.rmtree(home, ignore_errors=True)
-        return False
+def namespace_wanted() -> bool:
+    """As root, the worker gets a private mount namespace unless ``AUTOGRADER_NAMESPACE=off``
+    (the tests use it to check a root grader where namespaces are forbidden, as in a container)."""
+    return os.environ.get("AUTOGRADER_NAMESPACE", "on").strip().lower() not in ("off", "0", "no")
 
-    def preexec():
-        rules.restrict_self()
-        if user is not None:
-            _drop_to(user)
 
-    try:
-        return _starts(preexec, torch, str(home))
-    finally:
-        rules.close()
-        shutil.rmtree(home, ignore_errors=True)
+def _candidates() -> list[Mode]:
+    """The modes to try, strongest first."""
+    lock = [True, False] if landlock_wanted() and landlock.abi() >= 1 else [False]
+    if os.geteuid() == 0:  # the worker never stays root: without a way, no worker at all
+        spaces = (True, False) if namespace_wanted() else (False,)
+        return [Mode(ns, ll, True) for ns in spaces for ll in lock]
+    return [Mode(False, ll, True) for ll in lock] + [Mode(False, False, False)]
+
+
+@functools.lru_cache(maxsize=16)
+def _mode(torch: bool, switches: tuple[bool, bool], euid: int) -> Mode:
+    for candidate in _candidates():
+        probe = _Confinement.make(Limits(), torch=torch, mode=candidate, engine=None)
+        try:
+            if _starts(probe.apply, torch, str(probe.scratch)):
+                return candidate
+        finally:
+            probe.close()
+    raise SandboxError(
+        "expected a way to run the worker without root's powers, got none: an unprivileged "
+        f"user cannot run {sys.executable} and this machine allows no private mount namespace "
+        "(or AUTOGRADER_NAMESPACE=off says not to use one); "
+        "the fix: install Python where others can read it (/usr/local, /opt), or run the grader "
+        "where mount namespaces are allowed, or as a user that is not root")
+
+
+def mode(torch: bool = False) -> Mode:
+    """The strongest mode in which the worker starts here (probed once per process)."""
+    return _mode(torch, (landlock_wanted(), namespace_wanted()), os.geteuid())
+
+
+class _Confinement:
+    """What :meth:`apply` does in the child, between fork and exec, for one worker."""
+
+    def __init__(self, limits: Limits, *, torch: bool, mode: Mode, scratch: Path,
+                 engine: Path | None, uid: int | None):
+        self.limits, self.torch, self.mode = limits, torch, mode
+        self.scratch, self.engine, self.uid = scratch, engine, uid
+        self.last_cap = isolation.last_capability()
+        self.nproc: int | None = None
+        self.landlock = None
+        self.landlock_rules = ([str(engine)] if engine else [], [str(scratch)], torch)
+        if mode.landlock and not mode.namespace:
+            self.landlock = _ruleset(*self.landlock_rules)
+        self.mounts = None
+        if mode.namespace:
+            needed = _python_folders() + [str(scratch)] + ([str(engine)] if engine else [])
+            self.mounts = isolation.MountPlan.build(
+                [f for f in needed if f not in ("/proc", "/sys")], scratch=str(scratch), uid=uid,
+                scratch_bytes=limits.scratch_bytes, scratch_files=limits.scratch_files, gpu=torch)
+
+    @classmethod
+    def make(cls, limits: Limits, *, torch: bool, mode: Mode, engine: Path | None):
+        uid = isolation.free_uid() if os.geteuid() == 0 else None
+        return cls(limits, torch=torch, mode=mode, scratch=_scratch_for(uid), engine=engine,
+                   uid=uid)
+
+    def describe(self) -> list[str]:
+        found = []
+        if self.uid is not None:
+            found.append(f"a uid of its own (from {isolation.UID_BASE} up), no capabilities, "
+                         "no_new_privs")  # not the number: regrading gives identical bytes
+        else:
+            found.append(f"the grader's user (uid {os.geteuid()}), no capabilities, "
+                         "no_new_privs")
+        if self.mounts is not None:
+            found.append(self.mounts.describe())
+        else:
+            found.append(f"scratch watched: {self.limits.scratch_bytes // 2 ** 20} MB and "
+                         f"{self.limits.scratch_files} files")
+        if self.mode.landlock:
+            found.append(f"landlock ABI {landlock.abi()}")
+        if self.mode.seccomp and seccomp.SUPPORTED:
+            found.append("seccomp (no sockets, mknod, TIOCSTI, chmod/chown)")
+        return found
+
+    def apply(self) -> None:  # runs in the child, between fork and exec
+        limits = self.limits
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
+        if not self.torch:  # torch maps far more than it uses; its worker gets no memory limit
+            resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_bytes,
+                                                    limits.address_space_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.mounts is not None:  # 1. mounts (Landlock forbids them once applied)
+            self.mounts.apply()
+            if self.mode.landlock:  # a rule must name the tmpfs itself, not the folder under it
+                self.landlock = _ruleset(*self.landlock_rules)
+        isolation.set_no_new_privs()
+        if self.landlock is not None:  # 2. Landlock and seccomp
+            self.landlock.restrict_self()
+        if self.mode.seccomp:
+            seccomp.install()
+        if self.uid is not None:  # 3. leave root: a uid of this grading's own, no capability
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+            isolation.drop_privileges(self.uid, self.last_cap)
+        else:
+            if self.nproc is not None:
+                resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
+            isolation.drop_capabilities(self.last_cap)
+
+    def close(self) -> None:
+        if self.landlock is not None:
+            self.landlock.close()
+            self.landlock = None
+        isolation.remove_tree(self.scratch)
 
 
 def _proc_ids() -> list[int]:
@@ -241,13 +326,14 @@ def _has_token(pid: int, token: str) -> bool:
 
 
 class Sandbox:
-    """One scratch folder and the processes started in it. Use as a context manager."""
+    """One scratch folder and the processes started in it. Use as a context manager.
+    Raises :class:`SandboxError` where the worker could only run as root."""
 
     def __init__(self, limits: Limits | None = None, torch: bool = False):
         self.limits = fitted(Limits()) if limits is None else limits
         self.torch = torch
-        self.user = sandbox_user()
         self.token = secrets.token_hex(8)
+        self.mode = mode(torch)
         become_subreaper()
         self.children_before = self._my_children()
         # the worker's scripts: readable by the worker, never writable (a changed worker.py
@@ -257,11 +343,19 @@ class Sandbox:
             shutil.copy(ENGINE / name, self.engine / name)
             (self.engine / name).chmod(0o644)
         self.engine.chmod(0o755)
-        self.scratch = _scratch_for(self.user)
-        self.landlock = None
-        if landlock_wanted() and landlock_usable(self.user, torch):
-            self.landlock = _ruleset([str(self.engine)], [str(self.scratch)])
-        self.seccomp = landlock_wanted() and seccomp_usable(torch)
+        self.confinement = _Confinement.make(self.limits, torch=torch, mode=self.mode,
+                                             engine=self.engine)
+        self.scratch = self.confinement.scratch
+        self.uid = self.confinement.uid
+        self.proc: subprocess.Popen | None = None
+        self.overflow = ""
+        """why the watchdog stopped the worker (its scratch folder grew too large), once"""
+        self._forking = threading.Lock()
+        self._stop_watch = threading.Event()
+        self._watchdog = None
+        if self.confinement.mounts is None:  # no tmpfs bounds the scratch folder: watch it
+            self._watchdog = threading.Thread(target=self._watch, daemon=True)
+            self._watchdog.start()
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -271,13 +365,15 @@ class Sandbox:
 
     @property
     def protections(self) -> list[str]:
-        """What confines the worker, in words (for the instructor's log and the tests)."""
-        found = [f"user {self.user.pw_name}"] if self.user is not None else []
-        if self.landlock is not None:
-            found.append(f"landlock ABI {self.landlock.version}")
-        if self.seccomp:
-            found.append("seccomp")
-        return found
+        """What confines the worker, in words (for results.json, the instructor and the tests)."""
+        return self.confinement.describe()
+
+    def seen(self, path: Path) -> Path:
+        """Where the grader sees ``path`` as the worker sees it: through the worker's own root
+        while it runs in a mount namespace (its scratch folder is a tmpfs there), else itself."""
+        if self.confinement.mounts is None or self.proc is None or self.proc.poll() is not None:
+            return Path(path)
+        return Path(f"/proc/{self.proc.pid}/root") / Path(path).resolve().relative_to("/")
 
     # ------------------------------------------------------------------------- starting
     def _environment(self) -> dict[str, str]:
@@ -291,43 +387,58 @@ class Sandbox:
             env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
         return env
 
-    def _restrict(self) -> None:  # runs in the child, between fork and exec
-        limits = self.limits
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
-        if not self.torch:  # torch maps far more than it uses; its worker gets no memory limit
-            resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_bytes,
-                                                    limits.address_space_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.landlock is not None:
-            self.landlock.restrict_self()  # sets no_new_privs too
-        else:
-            ctypes.CDLL(None).prctl(landlock.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        if self.seccomp:
-            seccomp.install()
-        if self.user is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-            _drop_to(self.user)
-        elif self.nproc is not None:  # root is exempt from RLIMIT_NPROC: nothing to set
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
-
     def start(self) -> tuple[subprocess.Popen, int, int]:
         """The worker process, the fd the grader writes requests to, the fd it reads replies from."""
-        self.nproc = None
-        if self.user is None and os.geteuid() != 0:
-            self.nproc = _tasks_of(os.getuid()) + self.limits.processes
+        self.confinement.nproc = None
+        if self.uid is None and os.geteuid() != 0:
+            self.confinement.nproc = _tasks_of(os.getuid()) + self.limits.processes
         req_read, req_write = os.pipe()
         resp_read, resp_write = os.pipe()
         cmd = [sys.executable, "-I", str(self.engine / "worker.py"), str(req_read), str(resp_write)]
-        proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, pass_fds=(req_read, resp_write),
-                                start_new_session=True, preexec_fn=self._restrict)
+        with self._forking:  # the watchdog holds no lock while the child runs Python code
+            proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, pass_fds=(req_read, resp_write),
+                                    start_new_session=True, preexec_fn=self.confinement.apply)
+            self.proc = proc
         os.close(req_read)
         os.close(resp_write)
         return proc, req_write, resp_read
+
+    # ------------------------------------------------------------------------- the scratch folder
+    def _watch(self) -> None:
+        """Where no tmpfs bounds the scratch folder: stop the worker once the folder holds more
+        than ``scratch_bytes`` or ``scratch_files``, and empty it (best effort: checked a few
+        times a second, so a fast writer gets a little past the limit first)."""
+        limits = self.limits
+        while not self._stop_watch.wait(WATCH_INTERVAL_S):
+            with self._forking:
+                size, count = isolation.usage(self.scratch, limits.scratch_bytes,
+                                              limits.scratch_files)
+                if size <= limits.scratch_bytes and count <= limits.scratch_files:
+                    continue
+                self.overflow = (f"your code wrote more than {limits.scratch_bytes // 2 ** 20} MB "
+                                 f"or {limits.scratch_files} files in its working folder, the "
+                                 "most it may; the process that runs it was stopped")
+                self.kill_all(self.proc)
+                self._empty_scratch()
+
+    def take_overflow(self) -> str:
+        """The watchdog's message, if it stopped the worker since the last call ('' if not);
+        waits for the watchdog to finish emptying the folder first."""
+        with self._forking:
+            message, self.overflow = self.overflow, ""
+        return message
+
+    def _empty_scratch(self) -> None:
+        for entry in list(os.scandir(self.scratch)):
+            if entry.is_dir(follow_symlinks=False):
+                isolation.remove_tree(Path(entry.path))
+            else:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
 
     # ------------------------------------------------------------------------- stopping
     def _my_children(self) -> set[int]:
@@ -335,9 +446,11 @@ class Sandbox:
         return {pid for pid in _proc_ids() if _status(pid).get("PPid") == me}
 
     def strays(self) -> list[int]:
-        """Every live process this sandbox started (directly or not)."""
+        """Every live process this sandbox started (directly or not): new children of the
+        grader, processes with this sandbox's token, and every process of its own uid (a uid
+        that belongs to this sandbox alone, never another grading's)."""
         found = []
-        uid = str(self.user.pw_uid) if self.user is not None else None
+        uid = str(self.uid) if self.uid is not None else None
         new_children = self._my_children() - self.children_before
         for pid in _proc_ids():
             if pid == os.getpid():
@@ -348,7 +461,7 @@ class Sandbox:
                     _reap(pid)
                 continue
             mine = (pid in new_children or _has_token(pid, self.token)
-                    or (uid is not None and status.get("Uid", "").split("\t")[0] == uid))
+                    or (uid is not None and uid in status.get("Uid", "").split()))
             if mine:
                 found.append(pid)
         return found
@@ -377,12 +490,12 @@ class Sandbox:
                 _reap(pid)
 
     def close(self) -> None:
-        self.kill_all()
-        if self.landlock is not None:
-            self.landlock.close()
-            self.landlock = None
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        shutil.rmtree(self.engine, ignore_errors=True)
+        self._stop_watch.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
+        self.kill_all(self.proc)
+        self.confinement.close()  # the scratch folder too, however deep
+        isolation.remove_tree(self.engine)
 
 
 def _reap(pid: int) -> None:

@@ -6,7 +6,8 @@ with ``np.frombuffer`` after its dtype is checked against a whitelist of plain n
 decoding what the worker sends cannot run any code in the grader.
 
     value              encoded as
-    None/bool/int/float/str  itself (NaN and infinities as JSON's NaN/Infinity)
+    None/bool/float/str  itself (NaN and infinities as JSON's NaN/Infinity)
+    int                itself within 64 bits, else a float; past float64, an error
     list               a JSON list
     tuple              {"__tuple__": [...]}
     dict (str keys)    {"__dict__": [[key, value], ...]}
@@ -26,6 +27,7 @@ ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 MAX_DEPTH = 32
 MAX_MESSAGE = 256 * 2 ** 20  # bytes
 HEADER = struct.Struct("!Q")
+FLOAT_MAX_INT = int(np.finfo(np.float64).max)
 
 
 class WireError(Exception):
@@ -42,6 +44,17 @@ def _array(a):
     return {"__array__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
 
 
+def _integer(value):
+    """An int as it crosses: itself within 64 bits; past them, the float64 that numpy would
+    compare it as (JSON could carry its digits, but the grader's arrays cannot); past float64's
+    range, an error (the student's: "returned an integer too large for an array")."""
+    if -2 ** 63 <= value < 2 ** 64:
+        return value
+    if abs(value) <= FLOAT_MAX_INT:
+        return float(value)
+    raise WireError("an integer too large for an array (more than 309 digits)")
+
+
 def encode(value, tensor=None, depth=0):
     """``value`` as JSON-able data. ``tensor(value)`` handles torch tensors (worker side) and
     returns None for anything that is not one."""
@@ -50,7 +63,7 @@ def encode(value, tensor=None, depth=0):
     if value is None or type(value) in (bool, str):
         return value
     if type(value) is int:
-        return value
+        return _integer(value)
     if type(value) is float:
         return value
     if isinstance(value, np.ndarray):
