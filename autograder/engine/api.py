@@ -115,15 +115,60 @@ class Student(Protocol):
 
 
 # ----------------------------------------------------------------------------- hidden tests
+class Status:
+    """What happened in a test, as data (consumers read this, never the message's wording)."""
+
+    PASSED = "passed"
+    WRONG = "wrong"
+    """the function ran and returned a wrong value (see :class:`Kind`)"""
+    RAISED = "raised"
+    TIMEOUT = "timeout"
+    NOT_IMPLEMENTED = "not_implemented"
+    """the function is still the template's stub (raises NotImplementedError)"""
+    MISSING = "missing"
+    """the submission does not define the function"""
+    DISABLED = "disabled"
+    """an earlier call of the function timed out or crashed, so it is no longer called"""
+    BANNED = "banned"
+    """the function called a built-in the assignment does not allow (torch track)"""
+    NOT_RUN = "not_run"
+    """the test could not run (grading out of time, unreadable submission, grader error)"""
+    ALL = (PASSED, WRONG, RAISED, TIMEOUT, NOT_IMPLEMENTED, MISSING, DISABLED, BANNED, NOT_RUN)
+    NOT_ATTEMPTED = (NOT_IMPLEMENTED, MISSING)
+    """the student has not written the function yet: no mistake to attribute"""
+
+
+class Kind:
+    """What was wrong with a wrong answer: the hint is chosen from it."""
+
+    VALUE = "value"
+    """a wrong value (the message shows the first differing index)"""
+    NAN = "nan"
+    """nan or inf where a finite value was expected"""
+    SHAPE = "shape"
+    DTYPE = "dtype"
+    TYPE = "type"
+    """not the kind of value expected (a list for an array, a dict without a key, ...)"""
+    CHANGED_INPUT = "changed_input"
+    SHARES_MEMORY = "shares_memory"
+    """a returned array is a view of an input (or of another output)"""
+    FLAKY = "flaky"
+    """different results for the same input"""
+    ALL = (VALUE, NAN, SHAPE, DTYPE, TYPE, CHANGED_INPUT, SHARES_MEMORY, FLAKY)
+
+
 class TestFailure(AssertionError):
     """A hidden test failed. ``message`` is Markdown written for the student: what was checked,
-    the smallest failing input, expected against got, and a hint."""
+    the smallest failing input, expected against got, and a hint. ``status`` and ``kind``
+    (:class:`Status`, :class:`Kind`) say the same as data."""
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, status: str = Status.WRONG, kind: str = ""):
         super().__init__(message)
         self.message = message
+        self.status = status
+        self.kind = kind or (Kind.VALUE if status == Status.WRONG else "")
 
 
 @dataclass(frozen=True)
@@ -145,6 +190,9 @@ class HiddenTest:
     """a hint in the lecture's terms, shown under a failure"""
     misconception: str = ""
     """the misconception this test reveals, in the lecture's words (for the class report)"""
+    idea: str = ""
+    """the idea it checks, ``"<question id>:<key>"`` (see autograder.hidden.ideas); "" for a
+    test that declares none (then it is its own idea)"""
 
     @property
     def name(self) -> str:
@@ -166,3 +214,15 @@ class TestOutcome:
     """Markdown shown to the student"""
     visibility: str
     """Gradescope visibility: visible, after_due_date, after_published, hidden"""
+    status: str = ""
+    """:class:`Status` (by default passed or wrong, from ``passed``)"""
+    idea: str = ""
+    """the idea the test checks (``"<question id>:<key>"``), "" if none"""
+    kind: str = ""
+    """for a wrong answer: :class:`Kind`"""
+
+    def __post_init__(self):
+        if not self.status:
+            object.__setattr__(self, "status", Status.PASSED if self.passed else Status.WRONG)
+        if self.status not in Status.ALL:
+            raise ValueError(f"expected a status in {Status.ALL}, got status={self.status!r}")

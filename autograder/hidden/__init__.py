@@ -1,38 +1,64 @@
 """Hidden property-based tests (never shipped to students).
 
 :func:`hidden_tests` lists every graded test in a stable order: q1..q7, then t1..t3 when the
-torch track is on. The points a question module gives its tests are weights: each numpy
-question's tests are scaled to add up to the question's points in :mod:`autograder.questions`
-(the one place points live); a torch question's tests carry relative weights that add up to 1.0
-(the engine scales them by the configured extra credit).
+torch track is on. A numpy question's points (autograder.questions, the one place points live)
+are split over the ideas of its module's ``IDEAS`` table and then over each idea's tests
+(:mod:`autograder.hidden.ideas`); in a module without that table the points its tests declare
+are weights, scaled to the question's points. A torch question's tests carry relative weights
+that add up to 1.0 (the engine scales them by the configured extra credit).
 """
 from __future__ import annotations
-
-import dataclasses
 
 from autograder.engine.api import HiddenTest
 from autograder.questions import BY_ID
 
 from . import (q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_optimization,
                q6_finetuning, q7_scaling)
+from .ideas import Idea
 
 NUMPY_MODULES = (q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_optimization,
                  q6_finetuning, q7_scaling)
 
 
-def _scaled_to_points(specs: list) -> list:
-    """The specs with their points scaled so that each question's tests add up to its points in
-    questions.py (unchanged where they already do)."""
-    totals: dict[str, float] = {}
+def _points(module) -> list[tuple[object, float | None, str]]:
+    """(spec, points, qualified idea id) of each test of a question module."""
+    table: dict[str, Idea] = getattr(module, "IDEAS", {})
+    specs = list(module.TESTS)
+    if not table:  # the declared points are weights, scaled to the question's points
+        total = sum(spec.points for spec in specs)
+        return [(spec, round(BY_ID[spec.question].points * spec.points / total, 9)
+                 if BY_ID[spec.question].track == "numpy" else None, "") for spec in specs]
+    unknown = sorted({s.idea for s in specs} - set(table))
+    if unknown:
+        raise ValueError(f"expected every test's idea in {module.__name__}.IDEAS, got "
+                         f"{unknown}")
+    idle = sorted(set(table) - {s.idea for s in specs})
+    if idle:
+        raise ValueError(f"expected a test for every idea of {module.__name__}.IDEAS; "
+                         f"{idle} have none")
+    total = sum(i.weight for i in table.values())
+    out = []
     for spec in specs:
-        totals[spec.question] = totals.get(spec.question, 0.0) + spec.points
-    scaled = []
-    for spec in specs:
-        points, total = BY_ID[spec.question].points, totals[spec.question]
-        if total != points:
-            spec = dataclasses.replace(spec, points=spec.points * points / total)
-        scaled.append(spec)
-    return scaled
+        idea = table[spec.idea]
+        share = sum(s.weight for s in specs if s.idea == spec.idea)
+        points = BY_ID[spec.question].points * idea.weight / total * spec.weight / share
+        out.append((spec, round(points, 9), idea.id))
+    return out
+
+
+def modules(torch_track: bool = False) -> list:
+    """The question modules, numpy track first."""
+    found = list(NUMPY_MODULES)
+    if torch_track:
+        from . import torch_track as torch_module
+
+        found.append(torch_module)
+    return found
+
+
+def all_ideas(torch_track: bool = True) -> dict[str, Idea]:
+    """Every declared idea, by qualified id, in question order."""
+    return {i.id: i for m in modules(torch_track) for i in getattr(m, "IDEAS", {}).values()}
 
 
 def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
@@ -44,12 +70,8 @@ def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    specs = _scaled_to_points([spec for module in NUMPY_MODULES for spec in module.TESTS])
-    if torch_track:
-        from . import torch_track as torch_module
-
-        specs += torch_module.TESTS
-    return [spec.build(examples_per_test, shrink=shrink, seed=seed) for spec in specs]
+    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea)
+            for module in modules(torch_track) for spec, points, idea in _points(module)]
 
 
-__all__ = ["hidden_tests"]
+__all__ = ["all_ideas", "hidden_tests", "modules"]

@@ -1,14 +1,19 @@
 """The shared pieces of the hidden tests: declaring a test, running it, writing its message.
 
-A question module declares its tests with :func:`hidden_test`::
+A question module declares its ideas (:mod:`autograder.hidden.ideas`: the concepts, with their
+weights) and its tests with :func:`hidden_test`, one property per test::
 
-    @hidden_test("q3_cross_entropy", "cross_entropy matches the reference on random logits",
-                 points=3, functions=("cross_entropy",), hint="...", misconception="...",
-                 given=logits_and_targets())
+    @hidden_test(question="q3_cross_entropy", idea="formula",
+                 description="cross_entropy matches the reference on random logits",
+                 functions=("cross_entropy",), hint="...", given=logits_and_targets())
     def ce_matches(s, case):
         logits, targets, _ = case
         got = s("cross_entropy", logits, targets)  # the student's function, in the worker
         s.expect_scalar(got, reference.cross_entropy(logits, targets), "the mean loss")
+
+A failure carries its :class:`Status` and :class:`Kind` (nan, shape, dtype, changed input, a
+wrong value): the hint shown is the test's own for the property it checks, else the one for what
+actually went wrong (``hints`` overrides it per kind, :data:`KIND_HINTS` are the defaults).
 
 ``s`` is a :class:`Calls`: it calls the student's functions, remembers the last call (for the
 message) and turns every problem into a :class:`TestFailure` whose message says what was
@@ -35,9 +40,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as nps
 from hypothesis.errors import FlakyFailure
 
-from autograder.engine.api import (BadReturn, CallResult, HiddenTest, MissingFunction, Student,
-                                   StudentError, StudentRaised, TensorValue, TestFailure,
-                                   TorchTensor)
+from autograder.engine.api import (BadReturn, CallResult, HiddenTest, Kind, MissingFunction,
+                                   Status, Student, StudentError, StudentRaised, TensorValue,
+                                   TestFailure, TorchTensor)
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")  # memory addresses in a student's error message
 
@@ -271,6 +276,30 @@ def _same(before: Any, after: Any) -> bool:
     return type(before) is type(after) and before == after
 
 
+def _kind_of(got: Any, expected: Any) -> str:
+    """NAN when a finite number was expected and got is nan or inf, else VALUE."""
+    try:
+        if np.isfinite(expected) and not np.isfinite(got):
+            return Kind.NAN
+    except TypeError:
+        pass
+    return Kind.VALUE
+
+
+def _numbers(value: Any, path: str):
+    """(where, value) of every array or number inside ``value``."""
+    if isinstance(value, TensorValue):
+        value = value.array
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _numbers(v, f"{path}[{k!r}]")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _numbers(v, f"{path}[{i}]")
+    elif isinstance(value, (np.ndarray, np.number, int, float)) and not isinstance(value, bool):
+        yield path, value
+
+
 class Calls:
     """Calls the student's functions for one test and writes the failure messages.
 
@@ -297,19 +326,19 @@ class Calls:
                                         backward=backward)
         except MissingFunction:
             raise TestFailure(f"Your submission does not define the function `{function}` (or "
-                              "it is not a function). Check its name and that its cell ran."
-                              ) from None
+                              "it is not a function). Check its name and that its cell ran.",
+                              Status.MISSING) from None
         except StudentRaised as e:
             detail = _ADDRESS.sub("0x...", e.detail)  # same message on every run
             if e.exc_type == "NotImplementedError":
-                self.fail(f"`{function}` is not written yet: it raises "
-                          f"`NotImplementedError: {detail}`.")
-            self.fail(f"It raised `{e.exc_type}: {detail}`.")
+                raise TestFailure(f"`{function}` is not written yet: it still raises "
+                                  "`NotImplementedError`.", Status.NOT_IMPLEMENTED) from None
+            self.fail(f"It raised `{e.exc_type}: {detail}`.", status=Status.RAISED)
         except BadReturn as e:
             self.fail(f"It returned a value the grader cannot read: "
-                      f"{_ADDRESS.sub('0x...', e.message)}")
+                      f"{_ADDRESS.sub('0x...', e.message)}", kind=Kind.TYPE)
         except StudentError as e:  # any other student-side problem the engine reports
-            self.fail(_ADDRESS.sub("0x...", e.message))
+            self.fail(_ADDRESS.sub("0x...", e.message), status=Status.RAISED)
 
     # ---- failing
     def called(self, width: int = 300) -> str:
@@ -318,44 +347,46 @@ class Calls:
         function, args, kwargs = self.last
         return "Called " + format_call(function, args, kwargs, width)
 
-    def fail(self, detail: str) -> NoReturn:
-        """Raise a TestFailure: the context line, the last call and ``detail``."""
+    def fail(self, detail: str, kind: str = Kind.VALUE, status: str = Status.WRONG) -> NoReturn:
+        """Raise a TestFailure: the context line, the last call and ``detail``; ``kind`` says
+        what was wrong (it chooses the hint)."""
         parts = [self.context, self.called(), detail]
         message = "\n\n".join(p for p in parts if p)
         if len(message) > MESSAGE_LIMIT - 400:  # shorten the inputs, keep the detail
             parts[1] = self.called(width=80)
             message = "\n\n".join(p for p in parts if p)
-        raise TestFailure(message)
+        raise TestFailure(message, status, kind if status == Status.WRONG else "")
 
     # ---- checks
     def expect_array(self, got: Any, expected: np.ndarray, what: str = "the result", *,
-                     kind: str = "f", rtol: float | None = None, scale: float | None = None,
-                     exact: bool = False, values: bool = True, fix: str = "") -> np.ndarray:
-        """``got`` must be a numpy array of ``expected``'s shape, of a dtype of this kind ("f"
-        float, "iu" integer, "b" bool), equal to ``expected`` (exactly, or within ``rtol``
-        relative plus ``rtol * scale`` absolute; scale: by default the expected magnitude,
-        at least 1). With ``values=False`` only the shape and the dtype's kind are checked."""
+                     kind: str | None = None, rtol: float | None = None,
+                     scale: float | None = None, exact: bool = False, values: bool = True,
+                     fix: str = "") -> np.ndarray:
+        """``got`` must be a numpy array of ``expected``'s shape equal to ``expected``
+        (exactly, or within ``rtol`` relative plus ``rtol * scale`` absolute; scale: by default
+        the expected magnitude, at least 1). Its dtype is not looked at unless ``kind`` is given
+        ("f" float, "iu" integer, "b" bool: a dtype test's business); a bool expected compares
+        with ``got != 0``. With ``values=False`` only the shape (and ``kind``) are checked."""
         expected = np.asarray(expected)
-        kinds = {"f": "a float", "iu": "an integer", "b": "a bool"}
         if isinstance(got, TensorValue):
             got = got.array
         if expected.ndim == 0 and isinstance(got, (int, float, np.number)) and not isinstance(
                 got, bool):
             got = np.asarray(got)  # a scalar is as good as a 0-d array
-        if not isinstance(got, np.ndarray):
+        if not isinstance(got, np.ndarray) or got.dtype.kind not in "biuf":
             self.fail(f"Expected {what} to be a numpy array of shape {expected.shape}, "
-                      f"got {describe(got)}: `{show(got)}`.")
+                      f"got {describe(got)}: `{show(got)}`.", kind=Kind.TYPE)
         if got.shape != expected.shape:
             self.fail(f"Expected {what} of shape {expected.shape}, got shape {got.shape}.\n\n"
                       f"- expected: `{show(expected)}`\n- got: `{show(got)}`"
-                      + (f"\n\n{fix}" if fix else ""))
-        if got.dtype.kind not in kind:
-            self.fail(f"Expected {what} to be {kinds.get(kind, 'a number')} array, got dtype "
-                      f"{got.dtype}: "
-                      f"`{show(got)}`." + (f"\n\n{fix}" if fix else ""))
+                      + (f"\n\n{fix}" if fix else ""), kind=Kind.SHAPE)
+        if kind is not None:
+            self.expect_dtype(got, kind, what)
         if not values:
             return got
-        if exact or kind != "f":
+        if expected.dtype.kind == "b":
+            bad = (got != 0) != expected
+        elif exact or expected.dtype.kind != "f":
             bad = got != expected
         else:
             rtol = 1e-6 if rtol is None else rtol
@@ -364,13 +395,38 @@ class Calls:
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             at = f" at index [{', '.join(map(str, where))}]" if where else ""
-            tolerance = "" if exact or kind != "f" else \
+            tolerance = "" if exact or expected.dtype.kind != "f" else \
                 f" (tolerance: {rtol:g} relative plus {rtol * scale:.3g} absolute)"
             self.fail(f"Expected {what} = `{show(expected)}`\n\nGot `{show(got)}` "
                       f"({got.dtype}, shape {got.shape})\n\nFirst difference{at}: expected "
                       f"{_number(expected[where])}, got {_number(got[where])}{tolerance}."
-                      + (f"\n\n{fix}" if fix else ""))
+                      + (f"\n\n{fix}" if fix else ""), kind=_kind_of(got[where], expected[where]))
         return got
+
+    def expect_dtype(self, got: Any, kind: str, what: str = "the result", fix: str = "") -> None:
+        """``got`` is a numpy array whose dtype is of this kind ("f", "iu", "b"); nothing else
+        is looked at."""
+        kinds = {"f": "a float", "iu": "an integer", "b": "a bool", "iuf": "a number"}
+        if isinstance(got, TensorValue):
+            got = got.array
+        if not isinstance(got, np.ndarray):
+            self.fail(f"Expected {what} to be a numpy array, got {describe(got)}: "
+                      f"`{show(got)}`.", kind=Kind.TYPE)
+        if got.dtype.kind not in kind:
+            self.fail(f"Expected {what} to be {kinds.get(kind, 'a number')} array, got dtype "
+                      f"{got.dtype}: `{show(got)}`." + (f"\n\n{fix}" if fix else ""),
+                      kind=Kind.DTYPE)
+
+    def expect_finite(self, got: Any, what: str = "the result") -> None:
+        """Every number in ``got`` (an array, a number, or lists/tuples/dicts of them) is
+        finite; nothing else is looked at."""
+        for path, value in _numbers(got, what):
+            a = np.asarray(value)
+            if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+                where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0]) if a.ndim else ()
+                at = f" at index [{', '.join(map(str, where))}]" if where else ""
+                self.fail(f"Expected {path} to be finite, got {_number(a[where])}{at}: "
+                          f"`{show(value)}`.", kind=Kind.NAN)
 
     def scalar(self, got: Any, what: str = "the result") -> float:
         """``got`` as a float: a Python number, a numpy scalar or a 0-d array (a 1-element 1-d
@@ -382,11 +438,12 @@ class Calls:
         if isinstance(got, np.ndarray) and got.ndim > 0:
             self.fail(f"Expected {what} to be a single number, got {describe(got)}: "
                       f"`{show(got)}`. An array of shape {got.shape} is not a single number "
-                      "(return `float(x)`, or `x.sum()` / `x.mean()` of the right thing).")
+                      "(return `float(x)`, or `x.sum()` / `x.mean()` of the right thing).",
+                      kind=Kind.SHAPE)
         if isinstance(got, (bool, np.bool_)) or not isinstance(
                 got, (int, float, np.integer, np.floating)):
             self.fail(f"Expected {what} to be a single number, got {describe(got)}: "
-                      f"`{show(got)}`.")
+                      f"`{show(got)}`.", kind=Kind.TYPE)
         return float(got)
 
     def expect_scalar(self, got: Any, expected: float, what: str = "the result", *,
@@ -405,14 +462,15 @@ class Calls:
         if not ok:
             tolerance = "" if math.isnan(expected) else f"; tolerance {rtol:g} relative"
             self.fail(f"Expected {what} = {_number(expected)}, got {_number(value)} "
-                      f"({describe(got)}{tolerance})." + (f"\n\n{fix}" if fix else ""))
+                      f"({describe(got)}{tolerance})." + (f"\n\n{fix}" if fix else ""),
+                      kind=_kind_of(value, expected))
         return value
 
     def expect_sequence(self, got: Any, n: int, what: str = "the result") -> list:
         """A tuple (or list) of ``n`` items."""
         if not isinstance(got, (tuple, list)) or len(got) != n:
             self.fail(f"Expected {what} to be a tuple of {n} values, got {describe(got)}: "
-                      f"`{show(got)}`.")
+                      f"`{show(got)}`.", kind=Kind.TYPE)
         return list(got)
 
     def expect_dict(self, got: Any, keys, what: str = "the result") -> dict:
@@ -420,11 +478,11 @@ class Calls:
         keys = list(keys)
         if not isinstance(got, dict):
             self.fail(f"Expected {what} to be a dict with keys {keys}, got {describe(got)}: "
-                      f"`{show(got)}`.")
+                      f"`{show(got)}`.", kind=Kind.TYPE)
         missing = [k for k in keys if k not in got]
         if missing:
             self.fail(f"Expected {what} to have the keys {keys}; the key(s) {missing} are "
-                      f"missing: got `{show(got)}`.")
+                      f"missing: got `{show(got)}`.", kind=Kind.TYPE)
         return got
 
     def expect_like(self, got: Any, expected: Any, what: str = "the result") -> None:
@@ -452,10 +510,9 @@ class Calls:
         for i, (before, after) in enumerate(zip(args, result.args)):
             if not _same(before, after):
                 name = names[i] if i < len(names) else f"argument {i + 1}"
-                self.fail(f"`{function}` changed its input `{name}`: after the call it is "
-                          f"`{show(after)}`. The inputs must stay as they were: compute new "
-                          "arrays (`x = x - m`) instead of updating in place (`x -= m`, "
-                          "`x[...] = ...`, `.append`), or work on a copy.")
+                self.fail(f"`{function}` changed its input `{name}`: before the call it was "
+                          f"`{show(before)}`, after the call it is `{show(after)}`.",
+                          kind=Kind.CHANGED_INPUT)
 
 
 # ----------------------------------------------------------------------------- declaring tests
@@ -468,6 +525,27 @@ class Worked:
     note: str
 
 
+KIND_HINTS = {
+    Kind.NAN: "Your result holds nan or inf where a finite number belongs: look for `exp` of a "
+              "large number (subtract the max first), `log(0)`, or a division by zero.",
+    Kind.SHAPE: "Check the shape of what you return against the docstring: which axis you "
+                "reduce or keep, and whether you return one number or an array.",
+    Kind.DTYPE: "Check the dtype of what you return (`np.array(..., dtype=...)`, `.astype`).",
+    Kind.TYPE: "Return what the docstring says: numpy arrays, numbers, a tuple or a dict of "
+               "them, with the names it gives.",
+    Kind.CHANGED_INPUT: "The inputs must stay as they were: compute new arrays (`x = x - m`) "
+                        "instead of updating in place (`x -= m`, `x[...] = ...`, `.append`), "
+                        "or work on a copy.",
+    Kind.SHARES_MEMORY: "Return new arrays, not views of the inputs: add `.copy()` to a slice.",
+    Kind.FLAKY: "Make sure your function does not use randomness or remember anything between "
+                "calls (no global variables that change).",
+}
+"""the hint for a kind of failure when the test does not check that property itself"""
+
+RAISED_HINT = ("Your function raised an error on this input (hypothesis shrank it to the "
+               "smallest one it found): run it on that input in your notebook to see where.")
+
+
 @dataclass(frozen=True)
 class TestSpec:
     """A declared hidden test; :meth:`build` makes the engine's HiddenTest."""
@@ -476,7 +554,8 @@ class TestSpec:
 
     question: str
     description: str
-    points: float
+    points: float | None
+    """fixed points (a question without an ideas table), or None: from its idea's weight"""
     functions: tuple[str, ...]
     hint: str
     misconception: str
@@ -484,42 +563,82 @@ class TestSpec:
     given: Any = None
     cases: tuple = ()
     examples: tuple = ()
+    idea: str = ""
+    """the key of the idea it checks in its module's ``IDEAS`` ("" : the test is its own idea)"""
+    weight: float = 1.0
+    """its share of its idea's points"""
+    checks: str = Kind.VALUE
+    """the property it checks (a :class:`Kind`): a failure of that kind gets ``hint``"""
+    hints: tuple = ()
+    """(kind, hint) pairs: the hint for a failure of another kind"""
 
-    def build(self, examples_per_test: int, *, shrink: bool = True,
-              seed: int | None = None) -> HiddenTest:
+    def hint_for(self, status: str, kind: str) -> str:
+        """The hint for a failure with this status and kind."""
+        if status == Status.NOT_IMPLEMENTED or status == Status.MISSING:
+            return ""
+        own = dict(self.hints)
+        if status == Status.RAISED:
+            return own.get(Status.RAISED, RAISED_HINT)
+        if kind in own:
+            return own[kind]
+        if kind in (Kind.VALUE, self.checks) or status != Status.WRONG:
+            return self.hint
+        return KIND_HINTS.get(kind, self.hint)
+
+    def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
+              points: float | None = None, idea: str = "") -> HiddenTest:
+        """The engine's test; ``points`` and ``idea`` (its qualified id) from the ideas table."""
         profile = grading_settings(examples_per_test, shrink=shrink, seed=seed)
         return HiddenTest(question=self.question, description=self.description,
-                          points=self.points, functions=self.functions,
+                          points=self.points if points is None else points,
+                          functions=self.functions,
                           run=functools.partial(_run, self, profile, seed),
-                          hint=self.hint, misconception=self.misconception)
+                          hint=self.hint, misconception=self.misconception,
+                          idea=idea or f"{self.question}:{self.description}")
 
 
-def hidden_test(question: str, description: str, points: float, functions: Sequence[str],
-                hint: str, misconception: str, *, given: Any = None, cases: Sequence = (),
+def hidden_test(question: str, description: str, points: float | None = None,
+                functions: Sequence[str] = (), hint: str = "", misconception: str = "", *,
+                idea: str = "", weight: float = 1.0, checks: str = Kind.VALUE,
+                hints: dict | None = None, given: Any = None, cases: Sequence = (),
                 examples: Sequence = ()) -> Callable[[Callable], TestSpec]:
-    """Declare a hidden test. The decorated ``check(s, case)`` (or ``check(s)`` with neither
-    ``given`` nor ``cases``) calls the student through ``s`` and raises on a failure.
+    """Declare a hidden test (arguments by keyword). The decorated ``check(s, case)`` (or
+    ``check(s)`` with neither ``given`` nor ``cases``) calls the student through ``s`` and
+    raises on a failure.
 
-    ``given``: a hypothesis strategy for ``case``, with ``examples`` (cases, or :class:`Worked`
-    cases with a note, e.g. the lecture's worked examples) tried first: a failure there is
-    reported as is, without shrinking. ``cases``: fixed cases tried in order, instead of
-    ``given``.
+    ``idea``: the key of the idea it checks in the module's ``IDEAS`` (its points follow from
+    the idea's weight and ``weight``); without one, ``points`` are the test's own and the test
+    is its own idea (``misconception`` its text). ``checks``: the property it checks (a
+    :class:`Kind`: a failure of that kind or a wrong value shows ``hint``); ``hints``: hints
+    for failures of other kinds (``{Kind.SHAPE: "..."}``), else :data:`KIND_HINTS`.
+    ``given``: a hypothesis strategy for ``case``, with ``examples`` (cases, or
+    :class:`Worked` cases with a note, e.g. the lecture's worked examples) tried first: a
+    failure there is reported as is, without shrinking. ``cases``: fixed cases tried in order,
+    instead of ``given``.
     """
+    if not idea and points is None:
+        raise ValueError(f"expected an idea or points for the test {description!r}")
 
     def declare(check: Callable) -> TestSpec:
-        return TestSpec(question, description, points, tuple(functions), hint, misconception,
-                        check, given, tuple(cases), tuple(examples))
+        return TestSpec(question, description, points, tuple(functions), hint,
+                        misconception or description, check, given, tuple(cases),
+                        tuple(examples), idea, weight, checks, tuple((hints or {}).items()))
 
     return declare
 
 
-def _compose(spec: TestSpec, detail: str) -> str:
+def _compose(spec: TestSpec, failure: TestFailure, detail: str | None = None) -> TestFailure:
+    """The failure as the student reads it: what was checked, the detail, the hint chosen from
+    what went wrong."""
+    detail = failure.message if detail is None else detail
     head = f"**Checked:** {spec.description}."
-    hint = f"**Hint:** {spec.hint}"
+    text = spec.hint_for(failure.status, failure.kind)
+    hint = f"**Hint:** {text}" if text else ""
     room = MESSAGE_LIMIT - len(head) - len(hint) - 4
     if len(detail) > room:
         detail = detail[:room - 1] + "…"
-    return f"{head}\n\n{detail}\n\n{hint}"
+    message = "\n\n".join(p for p in (head, detail, hint) if p)
+    return TestFailure(message, failure.status, failure.kind)
 
 
 def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) -> None:
@@ -554,12 +673,11 @@ def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) 
         else:
             spec.check(s)
     except TestFailure as e:
-        raise TestFailure(_compose(spec, e.message)) from None
+        raise _compose(spec, e) from None
     except FlakyFailure as e:
         first = next((x for x in e.exceptions if isinstance(x, TestFailure)), None)
-        detail = ("Your function gave different results when it was called again with the "
-                  "same input. Make sure it does not use randomness or remember anything "
-                  "between calls (no global variables that change).")
+        detail = "Your function gave different results when it was called again with the " \
+                 "same input."
         if first is not None:
             detail += "\n\nThe first time:\n\n" + first.message
-        raise TestFailure(_compose(spec, detail)) from None
+        raise _compose(spec, TestFailure(detail, Status.WRONG, Kind.FLAKY)) from None

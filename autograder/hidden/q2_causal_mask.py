@@ -1,4 +1,8 @@
-"""q2_causal_mask (20 points): the causal attention mask: causal_mask, causal_attention."""
+"""q2_causal_mask: the causal attention mask: causal_mask, causal_attention.
+
+One property per test; the points follow the ideas in ``IDEAS`` (weights; the question's points
+are in autograder.questions).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,15 +11,29 @@ from hypothesis.extra import numpy as nps
 
 import reference
 
-from .framework import (Worked, arrays, big_or_small, floats, hidden_test, magnitude, rtol_for,
-                        show)
+from autograder.engine.api import Kind
+
+from .framework import Worked, arrays, big_or_small, floats, hidden_test, magnitude, rtol_for, show
+from .ideas import ideas
 
 Q = "q2_causal_mask"
-ATTENTION_HINT = ("`scores = q @ k^T / sqrt(d)` with d the size of the last axis of q and k "
-                  "(transpose only the last two axes, `np.swapaxes(k, -1, -2)`, so batch and "
-                  "head axes stay), set the future (`j > i`) to `-inf` *before* the softmax (not a big negative number: scores can reach 1e4), "
-                  "softmax over the last axis (subtract each row's max first), then "
-                  "`output = weights @ v`.")
+IDEAS = ideas(Q, {
+    # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
+    "diagonal": (4, "the mask allows j <= i: the past and the token itself (the diagonal "
+                    "belongs to the past)"),
+    "masking": (3, "the future is masked before the softmax: its weights are exactly 0 and "
+                   "each row sums to 1 over the keys", ("diagonal",)),
+    "stable": (2, "the softmax subtracts each row's max: finite for scores up to 1e4",
+               ("diagonal", "masking")),
+    "axes": (1, "only the last two axes are attention's: batch and head axes are kept, T = 1 "
+                "works", ("diagonal",)),
+    "scaling": (3, "scaled dot-product attention: softmax(q k^T / sqrt(d)) v, d the size of "
+                   "q's last axis", ("diagonal", "masking", "stable", "axes")),
+    "contract": (2, "a bool mask; the inputs are left unchanged"),
+})
+ATTENTION_HINT = ("`scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)` with d the size of the "
+                  "last axis of q (not of v, not d itself), the future set to `-inf`, a softmax "
+                  "over the last axis (the keys), then `output = weights @ v`.")
 
 
 @st.composite
@@ -41,72 +59,51 @@ EXAMPLES = [  # equal scores: running means of v; then scores that need the 1/sq
                                                                 [2.0, 0.0]]),
      np.array([[1.0], [2.0], [6.0]])),
 ]
+HUGE_FUTURE = Worked(  # scores [[0, 1e4], [0, 0]]
+    (np.array([[100.0], [0.0]]), np.array([[0.0], [100.0]]), np.array([[1.0], [2.0]])),
+    "Scores of magnitude 1e4 (allowed by the spec): query 0 scores 0 on its own key and +1e4 "
+    "on the future key. Adding -1e4 to the future is not enough to mask it, and a softmax "
+    "taken before masking gives the past a weight of 0.")
 
 
-HUGE_FUTURE = Worked(  # scores [[-1e4, 1e4], [0, 0]]: adding -1e4 to the future is not enough
-    (np.array([[100.0], [0.0]]), np.array([[-100.0], [100.0]]), np.array([[1.0], [2.0]])),
-    "Scores of magnitude 1e4 (allowed by the spec): query 0 scores -1e4 on its own key and "
-    "+1e4 on the future key, so a mask that only adds -1e4 to the future lets it win.")
+def attention(s, q, k, v):
+    """The student's (output, weights)."""
+    return s.expect_sequence(s("causal_attention", q, k, v), 2, "(output, weights)")
 
 
-def check_attention(s, q, k, v, *, rtol=None):
-    """Call causal_attention and compare output and weights with the float64 reference."""
-    got = s.expect_sequence(s("causal_attention", q, k, v), 2, "(output, weights)")
-    q64, k64, v64 = (x.astype(np.float64) for x in (q, k, v))
-    output, weights = reference.causal_attention(q64, k64, v64)
-    rtol = rtol or rtol_for(q, k, v)
-    s.expect_array(got[1], weights, "weights", rtol=rtol)
-    s.expect_array(got[0], output, "output", rtol=rtol, scale=max(1.0, magnitude(v)))
-    return got
-
-
-@hidden_test(Q, "causal_mask allows j <= i, the diagonal included, for T = 1 to 12", 4,
-             ["causal_mask"],
-             "`mask[i, j]` is True where query i may look at key j: the past and itself, "
-             "`j <= i`. That is the lower triangle with the diagonal (`np.tril`), not the upper "
-             "one, and not without the diagonal.",
-             "off by one or transposed: the mask must allow j <= i (a token sees itself)",
+@hidden_test(question=Q, idea="diagonal", description="causal_mask allows j <= i, the diagonal "
+             "included, for T = 1 to 12", functions=["causal_mask"],
+             hint="`mask[i, j]` is True where query i may look at key j: the past and itself, "
+                  "`j <= i`. That is the lower triangle with the diagonal (`np.tril`), not the "
+                  "upper one, and not without the diagonal: a token sees itself.",
              cases=range(1, 13))
 def mask_values(s, T):
-    got = s("causal_mask", T)
-    expected = reference.causal_mask(T)
-    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf" and got.shape == (T, T):
-        got = got != 0  # the dtype has its own test: here only which positions are allowed
-    s.expect_array(got, expected, "the mask", kind="b")
+    s.expect_array(s("causal_mask", T), reference.causal_mask(T), "the mask")  # any dtype
 
 
-@hidden_test(Q, "causal_mask returns a bool array", 2, ["causal_mask"],
-             "Return `dtype=bool` (True = may attend), e.g. `np.tril(np.ones((T, T), "
-             "dtype=bool))`: a mask of 0.0/1.0 floats is not the same thing.",
-             "returned a 0/1 number array instead of a True/False mask",
+@hidden_test(question=Q, idea="contract", description="causal_mask returns a bool array",
+             functions=["causal_mask"], checks=Kind.DTYPE,
+             hint="Return `dtype=bool` (True = may attend), e.g. `np.tril(np.ones((T, T), "
+                  "dtype=bool))`: a mask of 0.0/1.0 floats is not the same thing.",
              cases=(1, 4))
 def mask_dtype(s, T):
-    got = s("causal_mask", T)
-    s.expect_array(got, reference.causal_mask(T), "the mask", kind="b")
+    s.expect_dtype(s("causal_mask", T), "b", "the mask")
 
 
-@hidden_test(Q, "causal_attention matches the reference on random q, k, v", 4,
-             ["causal_attention"], ATTENTION_HINT,
-             "computed scaled dot-product attention incorrectly (scaling, axes or masking)",
-             given=qkv(), examples=EXAMPLES)
-def attention_random(s, case):
-    check_attention(s, *case)
-
-
-@hidden_test(Q, "causal_attention gives the future weight exactly 0 and rows summing to 1", 3,
-             ["causal_attention"],
-             "Mask the scores *before* the softmax (future scores set to `-inf`, so "
-             "`exp(-inf) = 0` exactly), and take the softmax over the keys (the last axis): "
-             "every row of weights then sums to 1. Zeroing weights after the softmax leaves "
-             "rows that do not sum to 1.",
-             "masked after the softmax, or took the softmax over the wrong axis",
-             given=qkv(elements=floats(10.0)), examples=[HUGE_FUTURE])
+@hidden_test(question=Q, idea="masking", description="causal_attention gives the future weight "
+             "exactly 0 and rows summing to 1", functions=["causal_attention"],
+             hint="Mask the scores *before* the softmax (future scores set to `-inf`, so "
+                  "`exp(-inf) = 0` exactly: not a big negative number, scores can reach 1e4), "
+                  "and take the softmax over the keys (the last axis): every row of weights "
+                  "then sums to 1. Zeroing weights after the softmax leaves rows that do not sum "
+                  "to 1, or 0/0 when the future dominated.",
+             checks=Kind.NAN, given=qkv(batch_dims=(0, 0), elements=floats(10.0)),
+             examples=[HUGE_FUTURE])
 def attention_weights(s, case):
     q, k, v = case
-    got = s.expect_sequence(s("causal_attention", q, k, v), 2, "(output, weights)")
+    weights = s.expect_array(attention(s, q, k, v)[1], reference.causal_attention(q, k, v)[1],
+                             "weights", values=False)
     T = q.shape[-2]
-    expected = reference.causal_attention(q, k, v)[1]
-    weights = s.expect_array(got[1], expected, "weights", values=False)
     leaks = np.argwhere((weights != 0) & ~reference.causal_mask(T))  # future positions
     if leaks.size:
         at = tuple(int(i) for i in leaks[0])
@@ -116,45 +113,63 @@ def attention_weights(s, case):
     s.expect_array(weights.sum(axis=-1), np.ones(weights.shape[:-1]), "the row sums of weights")
 
 
-@hidden_test(Q, "causal_attention stays finite and accurate for scores up to 1e4", 3,
-             ["causal_attention"],
-             "Subtract each row's max score before `exp` (after masking): the softmax does not "
-             "change, and `exp` can no longer overflow to `inf` (exp(710) is already inf).",
-             "did not subtract the max before exp: the softmax overflows for large scores",
-             given=qkv(batch_dims=(0, 1), T=(1, 4), elements=big_or_small(70.0)))
+@hidden_test(question=Q, idea="stable", description="causal_attention stays finite for scores "
+             "up to 1e4", functions=["causal_attention"], checks=Kind.NAN,
+             hint="Subtract each row's max score before `exp` (after masking): the softmax does "
+                  "not change, and `exp` can no longer overflow to `inf` (exp(710) is already "
+                  "inf) or underflow every entry of a row to 0.",
+             given=qkv(batch_dims=(0, 0), T=(1, 4), elements=big_or_small(70.0)))
 def attention_stable(s, case):
-    check_attention(s, *case)
+    s.expect_finite(attention(s, *case), "(output, weights)")
 
 
-@hidden_test(Q, "causal_attention keeps batch and head axes, and works for T = 1", 2,
-             ["causal_attention"],
-             "Use the last two axes only: `T, d = q.shape[-2], q.shape[-1]`, transpose with "
-             "`np.swapaxes(k, -1, -2)` (not `k.T`, which reverses *all* axes), and let the "
-             "(T, T) mask broadcast over the leading (batch, head) axes.",
-             "assumed 2-d inputs (k.T, q.shape[0]) instead of (..., T, d)",
-             given=st.one_of(qkv(batch_dims=(2, 2)), qkv(batch_dims=(0, 2), T=(1, 1))))
+@hidden_test(question=Q, idea="axes", description="causal_attention keeps batch and head axes "
+             "(each slice as on its own) and works for T = 1", functions=["causal_attention"],
+             hint="Use the last two axes only: `T, d = q.shape[-2], q.shape[-1]`, transpose with "
+                  "`np.swapaxes(k, -1, -2)` (not `k.T`, which reverses *all* axes), and let the "
+                  "(T, T) mask broadcast over the leading (batch, head) axes. Here your result "
+                  "on a batch is compared with your own results on each slice.",
+             given=st.one_of(qkv(batch_dims=(1, 2)), qkv(batch_dims=(0, 0), T=(1, 1))))
 def attention_axes(s, case):
-    check_attention(s, *case)
+    q, k, v = case
+    output, weights = attention(s, q, k, v)
+    if q.ndim == 2:  # T = 1: the token attends to itself only
+        s.expect_array(weights, np.ones((1, 1)), "weights (T = 1)")
+        s.expect_array(output, v, "output (T = 1: the value itself)")
+        return
+    weights = s.expect_array(weights, np.zeros(q.shape[:-1] + (q.shape[-2],)), "weights",
+                             values=False)
+    output = s.expect_array(output, np.zeros(v.shape), "output", values=False)
+    for index in np.ndindex(*q.shape[:-2]):
+        alone_out, alone_w = attention(s, q[index], k[index], v[index])
+        s.context = f"The slice `[{', '.join(map(str, index))}]` of the batch on its own:"
+        s.expect_array(weights[index], np.asarray(alone_w), f"weights[{index}] (your weights "
+                       "for the slice alone)", rtol=1e-9)
+        s.expect_array(output[index], np.asarray(alone_out), f"output[{index}] (your output "
+                       "for the slice alone)", rtol=1e-9, scale=max(1.0, magnitude(v)))
 
 
-@hidden_test(Q, "causal_attention works on float32 inputs (float32 tolerance)", 1,
-             ["causal_attention"],
-             "Nothing special is needed for float32: the same formula, in the inputs' dtype.",
-             "did not handle float32 inputs",
-             given=qkv(dtype=np.float32, batch_dims=(0, 1)))
-def attention_float32(s, case):
-    check_attention(s, *case)
-
-
-@hidden_test(Q, "causal_attention leaves q, k and v unchanged", 1, ["causal_attention"],
-             "Compute new arrays (`scores = q @ ... / np.sqrt(d)`) instead of updating the "
-             "inputs in place (`q /= np.sqrt(d)`).",
-             "modified q, k or v in place", given=qkv(batch_dims=(0, 1)))
+@hidden_test(question=Q, idea="contract", description="causal_attention leaves q, k and v "
+             "unchanged", functions=["causal_attention"], checks=Kind.CHANGED_INPUT,
+             hint="Compute new arrays (`scores = q @ ... / np.sqrt(d)`) instead of updating the "
+                  "inputs in place (`q /= np.sqrt(d)`).",
+             given=qkv(batch_dims=(0, 0)))
 def attention_unchanged(s, case):
-    result = s.ex("causal_attention", *case, return_args=True)
-    s.expect_unchanged(result)
-    s.expect_like(result.value, reference.causal_attention(*case))
+    s.expect_unchanged(s.ex("causal_attention", *case, return_args=True))
 
 
-TESTS = (mask_values, mask_dtype, attention_random, attention_weights, attention_stable,
-         attention_axes, attention_float32, attention_unchanged)
+@hidden_test(question=Q, idea="scaling", description="causal_attention matches the reference on "
+             "random q, k, v (float64 and float32)", functions=["causal_attention"],
+             hint=ATTENTION_HINT,
+             given=qkv(dtype=st.sampled_from([np.float64, np.float32])), examples=EXAMPLES)
+def attention_random(s, case):
+    q, k, v = case
+    output, weights = attention(s, q, k, v)
+    expected_out, expected_w = reference.causal_attention(*(x.astype(np.float64) for x in case))
+    rtol = rtol_for(q, k, v)
+    s.expect_array(weights, expected_w, "weights", rtol=rtol)
+    s.expect_array(output, expected_out, "output", rtol=rtol, scale=max(1.0, magnitude(v)))
+
+
+TESTS = (mask_values, mask_dtype, attention_unchanged, attention_weights, attention_stable,
+         attention_axes, attention_random)

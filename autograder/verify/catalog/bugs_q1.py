@@ -1,6 +1,6 @@
 """q1_chunking: documents, separators and leftovers in chunk_tokens; the shift in
 next_token_pairs."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q1_chunking"
 
@@ -123,3 +123,11 @@ def next_token_pairs(blocks):
     return blocks.copy(), np.roll(blocks, -1, axis=1)
 '''),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q1_chunking.py IDEAS)
+    "chunk-no-final-eos": "eos", "chunk-eos-truthy": "eos", "chunk-eos-before-docs": "eos",
+    "chunk-skips-empty-docs": "eos", "chunk-pads-leftover": "blocks",
+    "chunk-slice-minus-remainder": "blocks", "chunk-range-off-by-one": "blocks",
+    "chunk-float-when-empty": "contract", "chunk-appends-to-docs": "contract",
+    "pairs-reversed": "shift", "pairs-axis0": "shift", "pairs-roll": "shift",
+})

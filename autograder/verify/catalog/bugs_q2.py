@@ -1,5 +1,5 @@
 """q2_causal_mask: which positions the mask allows; how it and the scaling enter the softmax."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q2_causal_mask"
 
@@ -79,3 +79,13 @@ weights = e / e.sum(axis=-2, keepdims=True)""")),
     Bug("attn-scales-q-in-place", Q, "q /= sqrt(d) changes the caller's q",
         _attention("scores = q @ np.swapaxes(k, -1, -2)", head="q /= math.sqrt(d)")),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q2_causal_mask.py IDEAS)
+    "mask-no-diagonal": "diagonal", "mask-upper": "diagonal", "mask-one-ahead": "diagonal",
+    "mask-float": "contract", "attn-no-scale": "scaling", "attn-scale-by-d": "scaling",
+    "attn-scale-by-dv": "scaling", "attn-mask-after-softmax": "masking",
+    "attn-mask-after-softmax-renorm": "masking", "attn-mask-minus-1e4": "masking",
+    "attn-mask-multiply": "masking", "attn-no-max-shift": "stable",
+    "attn-global-max-shift": "stable", "attn-softmax-axis": "masking", "attn-k-T": "axes",
+    "attn-scales-q-in-place": "contract",
+})

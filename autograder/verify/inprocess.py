@@ -1,0 +1,66 @@
+"""The catalog's bugs graded in this process (no worker, no sandbox): the quick check that each
+bug fails few tests, all of the idea it breaks. For the tests of the hidden tests and for
+iterating; ``verify`` grades the same entries through the real engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograder.engine.api import TestFailure
+from autograder.hidden.inprocess import InProcessStudent
+
+
+@dataclass
+class Quick:
+    name: str
+    question: str
+    idea: str
+    """the qualified idea the catalog says the bug breaks"""
+    failed: dict[str, str]
+    """test name -> the idea it charges, for the failed tests of every question"""
+    lost: float
+    """points lost in the bug's own question"""
+    direct: tuple[str, ...] = ()
+    """the failed tests that call a function the bug changed (the others fail through a
+    function of the submission that calls it: fair, the spec says, and attributed to it)"""
+
+    def own(self) -> dict[str, str]:
+        return {n: i for n, i in self.failed.items() if n.startswith(self.question + " ")}
+
+
+def namespace_of(source: str) -> dict:
+    """The functions a submission's source defines (run in a fresh namespace)."""
+    namespace: dict = {"__name__": "submission"}
+    exec(compile(source, "<submission>", "exec"), namespace)  # noqa: S102 (our own catalog)
+    return namespace
+
+
+def run_bug(bug, reference_source: str, tests) -> Quick:
+    """Grade one catalogued bug in process on the ``tests`` that can reach it."""
+    from autograder.verify.entries import affected_tests, replace_function
+
+    text = replace_function(reference_source, bug.source)
+    changed = [n for n in namespace_of(bug.source) if not n.startswith("__")]
+    graded = set(affected_tests(text, changed, tests))
+    student = InProcessStudent(namespace_of(text))
+    failed, lost, direct = {}, 0.0, []
+    for test in tests:
+        if test.name not in graded:
+            continue
+        try:
+            test.run(student)
+        except TestFailure:
+            failed[test.name] = test.idea
+            if set(test.functions) & set(changed):
+                direct.append(test.name)
+            if test.question == bug.question:
+                lost += test.points
+    return Quick(bug.name, bug.question, bug.idea_id, failed, round(lost, 6), tuple(direct))
+
+
+def run_catalog(tests, only: str | None = None) -> list[Quick]:
+    from autograder.build.release import solutions_module
+    from autograder.verify.catalog import BUGS
+
+    source = solutions_module()
+    return [run_bug(b, source, tests) for b in BUGS if only is None or only in b.name]
