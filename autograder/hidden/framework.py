@@ -318,27 +318,35 @@ class Calls:
         return self.ex(function, *args, **kwargs).value
 
     def ex(self, function: str, *args: Any, return_args: bool = False, backward: bool = False,
-           **kwargs: Any) -> CallResult:
-        """``student.call_ex``: with the arguments after the call and/or autograd gradients."""
+           raised_ok: bool = False, **kwargs: Any) -> CallResult | None:
+        """``student.call_ex``: with the arguments after the call and/or autograd gradients.
+        ``raised_ok``: None when the function raises an error (not NotImplementedError), for a
+        test whose property a call that raises cannot show (inputs unchanged): the tests of the
+        values charge the error."""
         self.last = (function, args, kwargs)
         try:
             return self.student.call_ex(function, args, kwargs, return_args=return_args,
                                         backward=backward)
+        except StudentRaised as e:
+            if not raised_ok or e.exc_type == "NotImplementedError":
+                self._raised(function, e)
+            return None
         except MissingFunction:
             raise TestFailure(f"Your submission does not define the function `{function}` (or "
                               "it is not a function). Check its name and that its cell ran.",
                               Status.MISSING) from None
-        except StudentRaised as e:
-            detail = _ADDRESS.sub("0x...", e.detail)  # same message on every run
-            if e.exc_type == "NotImplementedError":
-                raise TestFailure(f"`{function}` is not written yet: it still raises "
-                                  "`NotImplementedError`.", Status.NOT_IMPLEMENTED) from None
-            self.fail(f"It raised `{e.exc_type}: {detail}`.", status=Status.RAISED)
         except BadReturn as e:
             self.fail(f"It returned a value the grader cannot read: "
                       f"{_ADDRESS.sub('0x...', e.message)}", kind=Kind.TYPE)
         except StudentError as e:  # any other student-side problem the engine reports
             self.fail(_ADDRESS.sub("0x...", e.message), status=Status.RAISED)
+
+    def _raised(self, function: str, e: StudentRaised) -> NoReturn:
+        detail = _ADDRESS.sub("0x...", e.detail)  # same message on every run
+        if e.exc_type == "NotImplementedError":
+            raise TestFailure(f"`{function}` is not written yet: it still raises "
+                              "`NotImplementedError`.", Status.NOT_IMPLEMENTED) from None
+        self.fail(f"It raised `{e.exc_type}: {detail}`.", status=Status.RAISED)
 
     # ---- failing
     def called(self, width: int = 300) -> str:
@@ -503,8 +511,12 @@ class Calls:
         else:  # a single number
             self.scalar(got, what)
 
-    def expect_unchanged(self, result: CallResult, names: Sequence[str] | None = None) -> None:
-        """The arguments after the call (``ex(..., return_args=True)``) equal those before."""
+    def expect_unchanged(self, result: CallResult | None,
+                         names: Sequence[str] | None = None) -> None:
+        """The arguments after the call (``ex(..., return_args=True)``) equal those before
+        (nothing to check when the call raised: ``result`` None)."""
+        if result is None:
+            return
         function, args, _ = self.last
         names = names or PARAMS.get(function, ())
         for i, (before, after) in enumerate(zip(args, result.args)):

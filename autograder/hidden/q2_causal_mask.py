@@ -155,7 +155,7 @@ def attention_axes(s, case):
                   "inputs in place (`q /= np.sqrt(d)`).",
              given=qkv(batch_dims=(0, 0)))
 def attention_unchanged(s, case):
-    s.expect_unchanged(s.ex("causal_attention", *case, return_args=True))
+    s.expect_unchanged(s.ex("causal_attention", *case, return_args=True, raised_ok=True))
 
 
 @hidden_test(question=Q, idea="scaling", description="causal_attention matches the reference on "

@@ -1,4 +1,9 @@
-"""q3_cross_entropy (25 points): log_softmax, cross_entropy, cross_entropy_grad."""
+"""q3_cross_entropy: log_softmax, cross_entropy, cross_entropy_grad.
+
+One property per test; the points follow the ideas in ``IDEAS`` (weights; the question's points
+are in autograder.questions). Where a property can only be seen through values, the student's
+result is compared with their own (shifted logits, the kept positions alone).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +12,29 @@ from hypothesis.extra import numpy as nps
 
 import reference
 
-from .framework import Worked, arrays, big_or_small, floats, hidden_test, magnitude
+from autograder.engine.api import Kind
+
+from .framework import Worked, arrays, big_or_small, floats, hidden_test, magnitude, rtol_for
+from .ideas import ideas
 
 Q = "q3_cross_entropy"
+IDEAS = ideas(Q, {
+    # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
+    "stable": (4, "log-softmax subtracts each row's max (log-sum-exp): finite for logits up to "
+                  "1e4, unchanged by adding a constant"),
+    "log-softmax": (3, "log_softmax(x) = x - log(sum(exp(x))) over the last axis (the V "
+                       "classes)", ("stable",)),
+    "reductions": (2, "reduction='mean' averages over the positions, 'sum' adds, 'none' keeps "
+                      "the shape of targets", ("stable", "log-softmax")),
+    "pick": (3, "the loss is -log p(true token) (natural log), picked per position",
+             ("stable", "log-softmax", "reductions")),
+    "ignore": (4, "positions whose target is ignore_index count nowhere: not in the sum, not in "
+                  "N, 0.0 with 'none'; 0 is a real id; all ignored: nan",
+               ("stable", "log-softmax", "reductions", "pick", "grad")),
+    "grad": (2, "the gradient of the mean loss is (softmax - onehot) / N",
+             ("stable", "log-softmax")),
+    "contract": (2, "the inputs are left unchanged"),
+})
 STABLE_HINT = ("Subtract each row's max before `exp`: `x - max - log(sum(exp(x - max)))` gives "
                "the same numbers without overflow. Do not take `log(softmax(x))`: probabilities "
                "that underflow to 0 become `-inf`.")
@@ -29,7 +54,8 @@ LEAD_SHAPES = st.one_of(nps.array_shapes(min_dims=1, max_dims=2, min_side=1, max
 
 
 @st.composite
-def logits_and_targets(draw, *, dtype=np.float64, elements=None, ignore=False, max_V=6):
+def logits_and_targets(draw, *, dtype=np.float64, elements=None, ignore=False, max_V=6,
+                       min_V=1):
     """(logits (..., V), targets (...), ignore_index) with 1 to 3 leading axes, V from 1.
 
     With ``ignore``, ignore_index is -100, 0 or another class id, and random positions hold it,
@@ -39,7 +65,7 @@ def logits_and_targets(draw, *, dtype=np.float64, elements=None, ignore=False, m
     if isinstance(dtype, st.SearchStrategy):
         dtype = draw(dtype)
     lead = draw(LEAD_SHAPES)
-    V = draw(st.integers(1, max_V))
+    V = draw(st.integers(min_V, max_V))
     elements = floats(10.0, dtype) if elements is None else elements
     logits = draw(arrays(dtype, (*lead, V), elements))
     targets = draw(arrays(np.int64, lead, st.integers(0, V - 1)))
@@ -82,123 +108,163 @@ def expect_loss(s, got, logits, targets, ignore_index, reduction, *, rtol=1e-6, 
         s.expect_scalar(got, expected, what, rtol=rtol, scale=scale)
 
 
-@hidden_test(Q, "log_softmax matches the reference on random logits", 3, ["log_softmax"],
-             "`log_softmax(x) = x - log(sum(exp(x)))`, the sum over the last axis (the V "
-             "classes: `axis=-1, keepdims=True`), whatever the leading axes.",
-             "computed log-probabilities over the wrong axis or with the wrong formula",
-             given=logits_and_targets(),
-             examples=[lecture((LECTURE_BATCH, np.array([2, 2]), None))])
-def log_softmax_random(s, case):
-    logits = case[0]
-    s.expect_array(s("log_softmax", logits), reference.log_softmax(logits), "the log-probs")
+def reshaped(got, shape):
+    """A 'none' result of the right size in ``shape`` (the shape itself is the reductions
+    test's business)."""
+    if isinstance(got, np.ndarray) and got.size == int(np.prod(shape)) and got.shape != shape:
+        return got.reshape(shape)
+    return got
 
 
-@hidden_test(Q, "log_softmax stays finite and accurate for logits of magnitude 1e4", 2,
-             ["log_softmax"], STABLE_HINT,
-             "did not subtract the max (log-sum-exp trick): exp overflows for large logits",
-             given=logits_and_targets(elements=big_or_small(1e4)))
+def kept(logits, targets, ignore_index):
+    """The positions not ignored, as a flat batch: (logits (N_keep, V), targets (N_keep,))."""
+    keep = targets != ignore_index
+    return logits[keep], targets[keep], keep
+
+
+# ---- the inputs are left unchanged (one test per function)
+def _unchanged(function):
+    @hidden_test(question=Q, idea="contract", description=f"{function} leaves its inputs "
+                 "unchanged", functions=[function], checks=Kind.CHANGED_INPUT,
+                 hint="Compute new arrays (`shifted = logits - logits.max(...)`) instead of "
+                      "updating the inputs in place (`logits -= ...`, `targets[...] = 0`).",
+                 given=logits_and_targets(ignore=True))
+    def check(s, case):
+        logits, targets, ignore_index = case
+        if function == "log_softmax":
+            s.expect_unchanged(s.ex(function, logits, return_args=True, raised_ok=True))
+        else:
+            s.expect_unchanged(s.ex(function, logits, targets, ignore_index=ignore_index,
+                                    return_args=True, raised_ok=True))
+
+    return check
+
+
+lsm_unchanged, ce_unchanged, grad_unchanged = (
+    _unchanged(f) for f in ("log_softmax", "cross_entropy", "cross_entropy_grad"))
+
+
+# ---- stability: finite at 1e4, and the same after adding a constant (the student's own)
+@hidden_test(question=Q, idea="stable", description="log_softmax stays finite and unchanged by "
+             "adding a constant to the logits, at magnitudes up to 1e4",
+             functions=["log_softmax"], hint=STABLE_HINT, checks=Kind.NAN,
+             given=st.tuples(logits_and_targets(elements=big_or_small(1e4)),
+                             st.sampled_from([1e4, -1e4, 3.5])))
 def log_softmax_stable(s, case):
-    logits = case[0]
-    s.expect_array(s("log_softmax", logits), reference.log_softmax(logits), "the log-probs")
+    (logits, _, _), c = case
+    got = s("log_softmax", logits)
+    s.expect_finite(got, "the log-probs")
+    shifted = s("log_softmax", logits + c)
+    s.context = f"Adding {c!r} to every logit must not change the log-probs:"
+    s.expect_array(shifted, np.asarray(got, dtype=np.float64), "the log-probs of `logits + c` "
+                   "(your own log-probs of `logits`)", scale=magnitude(logits) + abs(c))
 
 
-@hidden_test(Q, "log_softmax works on float32 logits (float32 tolerance)", 1, ["log_softmax"],
-             "The same formula works in float32; keep the max subtraction (float32's `exp` "
-             "overflows already above 88).",
-             "did not handle float32 logits",
-             given=logits_and_targets(dtype=np.float32, elements=big_or_small(100.0, np.float32)))
-def log_softmax_float32(s, case):
-    logits = case[0]
-    expected = reference.log_softmax(logits.astype(np.float64))
-    s.expect_array(s("log_softmax", logits), expected, "the log-probs", rtol=1e-4)
-
-
-@hidden_test(Q, "cross_entropy matches the reference on random logits (the mean)", 3,
-             ["cross_entropy"],
-             "Per position, `loss = -log_softmax(logits)[..., target]` (natural log): pick the "
-             "true token's entry (e.g. `np.take_along_axis`), do not average over all V "
-             "entries; the default `reduction='mean'` averages over the positions.",
-             "did not compute -log p(true token) averaged over the positions",
-             given=logits_and_targets(),
-             examples=[lecture((LECTURE, SAT, None), two=False),
-                       lecture((LECTURE_BATCH, np.array([2, 2]), None))])
-def ce_random(s, case):
-    logits, targets, _ = case
-    expect_loss(s, s("cross_entropy", logits, targets), logits, targets, None, "mean")
-
-
-@hidden_test(Q, "cross_entropy supports reduction='sum' and reduction='none'", 3,
-             ["cross_entropy"],
-             "`reduction='sum'` adds the per-position losses; `reduction='none'` returns them "
-             "unreduced, with the shape of `targets` (not flattened).",
-             "mixed up the reductions (sum instead of mean, flattened 'none')",
-             given=st.tuples(logits_and_targets(), st.sampled_from(["sum", "none"])),
-             examples=[lecture(((LECTURE_BATCH, np.array([2, 2]), None), "sum"))])
-def ce_reductions(s, case):
-    (logits, targets, _), reduction = case
-    got = s("cross_entropy", logits, targets, reduction=reduction)
-    expect_loss(s, got, logits, targets, None, reduction)
-
-
-@hidden_test(Q, "cross_entropy skips positions equal to ignore_index (-100 or a class id)", 3,
-             ["cross_entropy"], IGNORE_HINT,
-             "counted ignored positions in the loss or in N",
-             given=st.tuples(logits_and_targets(ignore=True),
-                             st.sampled_from(["mean", "sum", "none"])),
-             examples=[lecture(((LECTURE_BATCH, np.array([2, -100]), -100), "mean")),
-                       Worked(((LECTURE_BATCH, np.array([2, 0]), 0), "none"),
-                              "The lecture's two positions, with `ignore_index=0`: the second "
-                              "target is 0, so that position is ignored and `reduction='none'` "
-                              "gives it a loss of 0.0: [0.69, 0.0].")])
-def ce_ignore(s, case):
-    (logits, targets, ignore_index), reduction = case
-    got = s("cross_entropy", logits, targets, ignore_index=ignore_index, reduction=reduction)
-    expect_loss(s, got, logits, targets, ignore_index, reduction)
-
-
-@hidden_test(Q, "cross_entropy's mean is nan when every position is ignored", 1,
-             ["cross_entropy"],
-             "With every position ignored there is nothing to average: the mean is 0 / 0 = "
-             "nan, as in PyTorch (not 0).",
-             "returned 0 instead of nan when every position is ignored",
-             cases=[(np.zeros((1, 3)), np.array([-100]), -100),
-                    (np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([0, 0]), 0)])
-def ce_all_ignored(s, case):
-    logits, targets, ignore_index = case
-    got = s("cross_entropy", logits, targets, ignore_index=ignore_index)
-    expect_loss(s, got, logits, targets, ignore_index, "mean")
-
-
-@hidden_test(Q, "cross_entropy is unchanged by adding a constant to the logits, even at 1e4",
-             2, ["cross_entropy"], STABLE_HINT,
-             "did not subtract the max (log-sum-exp trick): the loss overflows for large logits",
+@hidden_test(question=Q, idea="stable", description="cross_entropy stays finite and unchanged by "
+             "adding a constant to the logits, even at 1e4", functions=["cross_entropy"],
+             hint=STABLE_HINT, checks=Kind.NAN,
              given=st.tuples(logits_and_targets(elements=big_or_small(1e4)),
                              st.sampled_from([3.5, 1e4, -1e4])))
 def ce_shift(s, case):
     (logits, targets, _), c = case
-    scale = magnitude(logits) + abs(c)
-    expect_loss(s, s("cross_entropy", logits, targets), logits, targets, None, "mean",
-                scale=scale)
-    shifted = logits + c
-    expect_loss(s, s("cross_entropy", shifted, targets), logits, targets, None, "mean",
-                scale=scale)
+    got = s("cross_entropy", logits, targets)
+    s.expect_finite(got, "the mean loss")
+    value = s.scalar(got, "the mean loss")
+    s.context = f"Adding {c!r} to every logit must not change the loss:"
+    s.expect_scalar(s("cross_entropy", logits + c, targets), value, "the loss of `logits + c` "
+                    "(your own loss of `logits`)", scale=magnitude(logits) + abs(c))
 
 
-@hidden_test(Q, "cross_entropy works on float32 logits (float32 tolerance)", 1,
-             ["cross_entropy"],
-             "The same formula works in float32; keep the max subtraction (float32's `exp` "
-             "overflows already above 88).",
-             "did not handle float32 logits",
-             given=logits_and_targets(dtype=np.float32, elements=big_or_small(100.0, np.float32)))
-def ce_float32(s, case):
+# ---- the formulas
+@hidden_test(question=Q, idea="log-softmax", description="log_softmax matches the reference on "
+             "random logits (float64 and float32)", functions=["log_softmax"],
+             hint="`log_softmax(x) = x - log(sum(exp(x)))`, the sum over the last axis (the V "
+                  "classes: `axis=-1, keepdims=True`), whatever the leading axes.",
+             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
+             examples=[lecture((LECTURE_BATCH, np.array([2, 2]), None))])
+def log_softmax_random(s, case):
+    logits = case[0]
+    expected = reference.log_softmax(logits.astype(np.float64))
+    s.expect_array(s("log_softmax", logits), expected, "the log-probs", rtol=rtol_for(logits))
+
+
+@hidden_test(question=Q, idea="reductions", description="cross_entropy's reductions agree: "
+             "'none' has the shape of targets, 'sum' adds it up, 'mean' divides by N",
+             functions=["cross_entropy"],
+             hint="`reduction='none'` returns the per-position losses with the shape of "
+                  "`targets` (not flattened), `'sum'` their sum and `'mean'` (the default) their "
+                  "mean over the N positions: not over the V classes too. Here your three "
+                  "results are compared with each other.",
+             given=logits_and_targets())
+def ce_reductions(s, case):
     logits, targets, _ = case
-    expect_loss(s, s("cross_entropy", logits, targets), logits, targets, None, "mean",
-                rtol=1e-4, scale=max(1.0, magnitude(logits)))
+    none = s.expect_array(s("cross_entropy", logits, targets, reduction="none"),
+                          np.zeros(targets.shape), "the per-position losses", values=False)
+    scale = max(1.0, magnitude(none))
+    total = s.expect_scalar(s("cross_entropy", logits, targets, reduction="sum"),
+                            float(np.sum(none)), "the sum (the sum of your per-position losses)",
+                            scale=scale * none.size)
+    s.expect_scalar(s("cross_entropy", logits, targets), total / targets.size,
+                    f"the mean (your sum / N, N = {targets.size} positions)", scale=scale)
 
 
-@hidden_test(Q, "cross_entropy_grad matches (softmax - onehot) / N on random logits", 3,
-             ["cross_entropy_grad"], GRAD_HINT,
-             "got the gradient's sign or its 1/N scaling wrong",
+@hidden_test(question=Q, idea="pick", description="cross_entropy's per-position losses "
+             "(reduction='none') match the reference on random logits (float64 and float32)",
+             functions=["cross_entropy"],
+             hint="Per position, `loss = -log_softmax(logits)[..., target]` (natural log): pick "
+                  "the true token's entry along the last axis (e.g. `np.take_along_axis`), not "
+                  "an average over the V entries.",
+             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
+             examples=[lecture((LECTURE, SAT, None), two=False),
+                       lecture((LECTURE_BATCH, np.array([2, 2]), None))])
+def ce_random(s, case):
+    logits, targets, _ = case
+    got = reshaped(s("cross_entropy", logits, targets, reduction="none"), targets.shape)
+    expect_loss(s, got, logits, targets, None, "none", rtol=rtol_for(logits))
+
+
+# ---- ignore_index: the student's result against their own on the kept positions alone
+@hidden_test(question=Q, idea="ignore", weight=2, description="cross_entropy with ignore_index "
+             "(-100 or a class id) equals cross_entropy of the kept positions alone (nan when "
+             "none is kept)",
+             functions=["cross_entropy"], hint=IGNORE_HINT,
+             given=st.tuples(logits_and_targets(ignore=True),
+                             st.sampled_from(["mean", "sum", "none"])),
+             examples=[Worked(((LECTURE_BATCH, np.array([2, 0]), 0), "none"),
+                              "The lecture's two positions, with `ignore_index=0`: the second "
+                              "target is 0, so that position is ignored and `reduction='none'` "
+                              "gives it a loss of 0.0: [0.69, 0.0]."),
+                       ((np.zeros((1, 3)), np.array([-100]), -100), "mean"),
+                       ((np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([0, 0]), 0), "mean")])
+def ce_ignore(s, case):
+    (logits, targets, ignore_index), reduction = case
+    got = s("cross_entropy", logits, targets, ignore_index=ignore_index, reduction=reduction)
+    kept_logits, kept_targets, keep = kept(logits, targets, ignore_index)
+    if not keep.any():  # every position ignored: nothing to average
+        expected = {"mean": float("nan"), "sum": 0.0}.get(reduction)
+        if expected is None:
+            s.expect_array(reshaped(got, targets.shape), np.zeros(targets.shape),
+                           "the per-position losses")
+        else:
+            s.expect_scalar(got, expected, f"the {reduction} (every position is ignored)",
+                            fix="The mean of no positions is 0 / 0 = nan, as in PyTorch.")
+        return
+    alone = s("cross_entropy", kept_logits, kept_targets, reduction=reduction)
+    what = f"(your reduction={reduction!r} of the {keep.sum()} kept positions alone)"
+    if reduction != "none":
+        s.expect_scalar(got, s.scalar(alone), f"the loss {what}",
+                        scale=max(1.0, magnitude(alone)))
+        return
+    got = s.expect_array(reshaped(got, targets.shape), np.zeros(targets.shape),
+                         "the per-position losses", values=False)
+    expected = np.zeros(targets.shape)
+    expected[keep] = s.expect_array(alone, np.zeros(kept_targets.shape), "the kept losses",
+                                    values=False)
+    s.expect_array(got, expected, f"the per-position losses: 0.0 where ignored, elsewhere {what}")
+
+
+@hidden_test(question=Q, idea="grad", description="cross_entropy_grad matches (softmax - onehot) "
+             "/ N on random logits", functions=["cross_entropy_grad"], hint=GRAD_HINT,
              given=logits_and_targets(), examples=[lecture((LECTURE, SAT, None), two=False)])
 def grad_random(s, case):
     logits, targets, _ = case
@@ -206,36 +272,31 @@ def grad_random(s, case):
                    reference.cross_entropy_grad(logits, targets), "the gradient")
 
 
-@hidden_test(Q, "cross_entropy_grad: zero rows where ignored, N counts the others only", 2,
-             ["cross_entropy_grad"], GRAD_HINT + " " + IGNORE_HINT.split(": leave")[0] + ".",
-             "counted ignored positions in N, or gave them a nonzero gradient",
+@hidden_test(question=Q, idea="ignore", weight=2, description="cross_entropy_grad gives zero rows "
+             "where ignored and, elsewhere, the gradient of the kept positions alone",
+             functions=["cross_entropy_grad"],
+             hint="Ignored positions get rows of zeros, and N counts only the positions that are "
+                  "not ignored (`keep = targets != ignore_index`, N = `keep.sum()`); with every "
+                  "position ignored the gradient is all zeros. Test `ignore_index is not None`, "
+                  "since 0 is falsy. Here your gradient is compared with your own gradient of "
+                  "the kept positions alone.",
              given=logits_and_targets(ignore=True),
              examples=[lecture((LECTURE_BATCH, np.array([-100, -100]), -100)),  # all ignored
                        lecture((LECTURE_BATCH, np.array([2, -100]), -100))])
 def grad_ignore(s, case):
     logits, targets, ignore_index = case
-    s.expect_array(s("cross_entropy_grad", logits, targets, ignore_index=ignore_index),
-                   reference.cross_entropy_grad(logits, targets, ignore_index=ignore_index),
-                   "the gradient")
+    got = s.expect_array(s("cross_entropy_grad", logits, targets, ignore_index=ignore_index),
+                         logits, "the gradient", values=False)
+    kept_logits, kept_targets, keep = kept(logits, targets, ignore_index)
+    expected = np.zeros(logits.shape)
+    if keep.any():
+        expected[keep] = s.expect_array(s("cross_entropy_grad", kept_logits, kept_targets),
+                                        kept_logits, "the gradient of the kept positions",
+                                        values=False)
+    s.expect_array(got, expected, "the gradient: zero rows where ignored, elsewhere your "
+                   "gradient of the kept positions alone")
 
 
-@hidden_test(Q, "log_softmax, cross_entropy and cross_entropy_grad leave their inputs unchanged",
-             1, ["log_softmax", "cross_entropy", "cross_entropy_grad"],
-             "Compute new arrays (`shifted = logits - logits.max(...)`) instead of updating the "
-             "inputs in place (`logits -= ...`, `targets[...] = 0`).",
-             "modified logits or targets in place",
-             given=logits_and_targets(ignore=True))
-def xent_unchanged(s, case):
-    logits, targets, ignore_index = case
-    for function, kwargs in [("log_softmax", {}),
-                             ("cross_entropy", {"ignore_index": ignore_index, "reduction": "none"}),
-                             ("cross_entropy_grad", {"ignore_index": ignore_index})]:
-        args = (logits,) if function == "log_softmax" else (logits, targets)
-        result = s.ex(function, *args, return_args=True, **kwargs)
-        s.expect_unchanged(result)
-        s.expect_like(result.value, getattr(reference, function)(*args, **kwargs))
-
-
-TESTS = (log_softmax_random, log_softmax_stable, log_softmax_float32, ce_random, ce_reductions,
-         ce_ignore, ce_all_ignored, ce_shift, ce_float32, grad_random, grad_ignore,
-         xent_unchanged)
+TESTS = (lsm_unchanged, ce_unchanged, grad_unchanged, log_softmax_stable, ce_shift,
+         log_softmax_random, ce_reductions, ce_random, ce_ignore, grad_random,
+         grad_ignore)

@@ -1,6 +1,6 @@
 """q3_cross_entropy: stability of log_softmax; what the loss reduces over and which positions
 ignore_index drops; the gradient's sign and scaling."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q3_cross_entropy"
 
@@ -178,3 +178,16 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
     Bug("grad-mean-over-V", Q, "divides by N*V (the mean over every logit)",
         _grad("(probs - onehot) * keep[:, None] / (max(int(keep.sum()), 1) * V)")),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q3_cross_entropy.py IDEAS)
+    "lsm-naive-exp": "stable", "lsm-log-of-softmax": "stable", "lsm-global-max": "stable",
+    "lsm-forgets-max": "stable", "lsm-sum-all-axes": "log-softmax", "lsm-in-place": "contract",
+    "ce-mean-over-V": "reductions", "ce-sum-not-mean": "reductions",
+    "ce-n-counts-ignored": "ignore", "ce-only-minus-100": "ignore", "ce-ignore-truthy": "ignore",
+    "ce-none-keeps-ignored": "ignore", "ce-none-flat": "reductions",
+    "ce-zero-when-all-ignored": "ignore", "ce-log2": "pick", "ce-naive-softmax": "stable",
+    "ce-take-without-axis": "pick", "ce-targets-in-place": "contract", "grad-sign": "grad",
+    "grad-not-divided": "grad", "grad-divided-by-B": "grad", "grad-n-counts-ignored": "ignore",
+    "grad-ignored-rows-nonzero": "ignore", "grad-nan-when-all-ignored": "ignore",
+    "grad-mean-over-V": "grad",
+})

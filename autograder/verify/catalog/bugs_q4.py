@@ -1,5 +1,5 @@
 """q4_perplexity: the base and the averaging of perplexity, per batch and over a corpus."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q4_perplexity"
 
@@ -74,3 +74,12 @@ def corpus_perplexity(losses, counts):
     return float(np.exp(np.sum(losses) / np.sum(counts)))
 '''),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q4_perplexity.py IDEAS)
+    "ppl-base-2": "exp-mean", "ppl-mean-of-sequence-ppls": "exp-mean",
+    "ppl-exp-of-sum": "exp-mean", "ppl-drops-ignore-index": "ignore",
+    "ppl-padding-in-n": "ignore", "ppl-nonzero-losses-as-kept": "ignore",
+    "ppl-product-of-probs": "exp-mean", "corpus-geometric-overflow": "token-weighted",
+    "corpus-mean-of-ppls": "token-weighted", "corpus-unweighted": "token-weighted",
+    "corpus-weighted-mean-of-ppls": "token-weighted", "corpus-losses-as-sums": "token-weighted",
+})

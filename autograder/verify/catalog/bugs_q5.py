@@ -1,6 +1,6 @@
 """q5_optimization: the global norm, what clipping scales and returns, every term of the AdamW
 update and its state, and each piece of the warmup + cosine schedule."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q5_optimization"
 
@@ -231,3 +231,24 @@ if step < warmup_steps:
 progress = (step - warmup_steps) / (total_steps - warmup_steps)
 return {COSINE} if progress < 1 else min_lr''')),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q5_optimization.py IDEAS)
+    "norm-sum-of-norms": "global-norm", "norm-matrix-2-norm": "global-norm",
+    "norm-rms": "global-norm", "clip-scales-up": "clipping", "clip-per-array": "clipping",
+    "clip-returns-norm-after": "clipping", "clip-no-eps": "pytorch-eps",
+    "clip-only-above": "pytorch-eps", "clip-shallow-copy": "contract", "init-step-one": "init",
+    "init-len-zeros": "init", "adam-l2-decay": "adam-decay",
+    "adam-decay-after-update": "adam-decay", "adam-decay-without-lr": "adam-decay",
+    "adam-t-is-step": "adam-update", "adam-eps-inside-sqrt": "adam-update",
+    "adam-eps-not-corrected": "adam-update", "adam-no-bias-correction": "adam-update",
+    "adam-v-hat-uses-b1": "adam-update", "adam-v-hat-power-typo": "adam-state",
+    "adam-betas-swapped": "adam-state", "adam-step-not-incremented": "adam-state",
+    "adam-stores-bias-corrected": "adam-state", "adam-moments-restart": "adam-state",
+    "adam-state-in-place": "contract", "adam-shallow-copy-state": "contract",
+    "adam-increments-input-step": "contract", "adam-decays-only-matrices": "adam-decay",
+    "adam-ignores-max-grad-norm": "adam-clip", "lr-warmup-plus-one": "warmup",
+    "lr-no-min-lr": "decay", "lr-no-clamp": "decay", "lr-warmup-ratio-first": "warmup",
+    "lr-warmup-le": "warmup", "lr-cosine-from-zero": "decay", "lr-cosine-over-total": "decay",
+    "lr-progress-floor-division": "decay", "lr-clamps-at-min": "decay",
+    "lr-warmup-from-min-lr": "warmup", "lr-no-max-1": "decay",
+})
