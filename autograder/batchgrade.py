@@ -71,8 +71,12 @@ def _read_results(record: Graded, data: dict) -> None:
         max_total += test["max_score"]
     record.tests, record.by_question = list(data["tests"]), by_q
     record.total, record.max_total = data["score"], max_total
-    record.graded = not data.get("output", "").startswith((UNREADABLE, UNFINISHED))
-    if not record.graded:
+    extra = data.get("extra_data") or {}  # data, not the wording
+    unreadable, unfinished = extra.get("unreadable", ""), bool(extra.get("unfinished"))
+    record.graded = not unreadable and not unfinished
+    if unreadable:
+        record.note = unreadable
+    elif unfinished:
         record.note = data["output"].split("**", 2)[-1].strip().split("\n")[0]
 
 

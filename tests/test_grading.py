@@ -48,10 +48,16 @@ def test_the_reference_gets_full_marks_and_valid_results(reference_result):
 
 def test_visibility_comes_from_the_config(reference_result):
     public = [t for t in reference_result.tests if t.name.endswith(" public checks")]
-    hidden = [t for t in reference_result.tests if not t.name.endswith(" public checks")]
+    summary = [t for t in reference_result.tests if t.name.endswith(" before the due date")]
+    hidden = [t for t in reference_result.tests if t.max_score > 0]
     assert len(public) == len(NUMPY_QUESTIONS) and all(t.max_score == 0 for t in public)
     assert {t.visibility for t in public} == {"visible"}
     assert {t.visibility for t in hidden} == {"after_due_date"}
+    # before the due date: per question, how many hidden tests failed and what they check
+    assert [t.question for t in summary] == [q.id for q in NUMPY_QUESTIONS]
+    assert all(t.visibility == "visible" and t.max_score == 0 for t in summary)
+    assert all(t.output.startswith("**0 of ") for t in summary)
+    assert reference_result.messages[0].startswith("**What you see now:**")
 
 
 def test_the_template_gets_zero_with_messages_naming_the_function():
@@ -60,8 +66,12 @@ def test_the_template_gets_zero_with_messages_naming_the_function():
     assert result.score == 0
     failed = [t for t in result.tests if t.max_score > 0]
     assert failed and not any(t.passed for t in failed)
-    assert all("NotImplementedError" in t.output or "not implemented" in t.output for t in failed), [
-        t.output[:200] for t in failed if "NotImplementedError" not in t.output][:3]
+    assert {t.status for t in failed} == {"not_implemented"}
+    # said once per function: the first test of each function in full, the others in one line
+    functions = [f for q in NUMPY_QUESTIONS for f in q.functions]
+    full = [t for t in failed if not t.output.startswith("Not run:")]
+    assert len(full) <= len(functions)
+    assert all(len(t.output) < 300 for t in failed), [t.output for t in failed][:2]
 
 
 def test_regrading_gives_byte_identical_results(reference_py, tmp_path):

@@ -37,7 +37,12 @@ def test_verify_passes_on_the_whole_catalog(capsys):
     full, correct = map(int, re.search(r"correct entries with full marks: (\d+) / (\d+)",
                                        out).groups())
     assert full == correct == len(CORRECT) >= MIN_CORRECT
-    assert "reference 100/100; reference-notebook 100/100; template 0/100" in out
+    full = f"{sum(q.points for q in NUMPY_QUESTIONS):g}"
+    assert f"reference {full}/{full}; reference-notebook {full}/{full}; template 0/{full}" in out
+    n = len([b for b in BUGS if not b.gap])
+    assert f"the class report charges exactly the bug's idea: {n} / {n}" in out
+    assert f"every failing test's hint is about the bug's idea (or points to the test that " \
+           f"is): {n} / {n}" in out
     for q in NUMPY_QUESTIONS:  # every bug of a question is caught (or a listed gap)
         mine = [b for b in BUGS if b.question == q.id]
         short = q.id.split("_")[0]
@@ -65,12 +70,12 @@ def test_seed_sweep_changes_no_verdict(capsys):
 
 
 # ----------------------------------------------------------------------------- judge
-def outcome(question, description, points, passed, output=None):
+def outcome(question, description, points, passed, output=None, status="", idea=""):
     if output is None:
         output = "Passed." if passed else "Expected 1, got 2."
     return TestOutcome(name=f"{question} {description}", question=question,
                        score=points if passed else 0.0, max_score=points, passed=passed,
-                       output=output, visibility="after_due_date")
+                       output=output, visibility="after_due_date", status=status, idea=idea)
 
 
 def result(*tests):
@@ -121,13 +126,31 @@ def test_judge_counts_only_the_graded_tests():
 
 
 def test_judge_unrun_tests_and_grader_failures_are_problems():
-    unrun = result(outcome(Q3, "a", 3, False, "Not run: your submission does not define x."))
+    unrun = result(outcome(Q3, "a", 3, False, "Not run: your submission does not define x.",
+                           status="missing"))
     assert "not run" in judge(entry("bug", Q3), unrun).problem
     assert "not run" in judge(entry("correct"), unrun).problem
     assert judge(entry("template"), unrun).problem == ""
     broken = result(outcome(Q3, "a", 3, False), outcome(Q1, "autograder error (instructors only)",
                                                          0.0, False, "Traceback ..."))
     assert judge(entry("bug", Q3), broken).problem == "the autograder itself failed"
+
+
+def test_judge_a_bug_must_be_charged_with_its_own_idea_only():
+    from autograder.hidden.ideas import Idea
+
+    ideas = {f"{Q3}:{k}": Idea(Q3, k, 1.0, k, after) for k, after in
+             [("pick", ()), ("ignore", ()), ("formula", (f"{Q3}:pick",))]}
+    bug = Entry(name="bug-x", kind="bug", path=Path("x.py"), question=Q3, idea=f"{Q3}:pick")
+    own = result(outcome(Q3, "a", 3, False, idea=f"{Q3}:pick"),
+                 outcome(Q3, "b", 2, False, idea=f"{Q3}:formula"))  # formula comes after pick
+    verdict = judge(bug, own, ideas)
+    assert verdict.problem == "" and verdict.charged == [f"{Q3}:pick"]
+    stray = result(outcome(Q3, "a", 3, False, idea=f"{Q3}:pick"),
+                   outcome(Q3, "c", 2, False, idea=f"{Q3}:ignore"))
+    assert judge(bug, stray, ideas).problem.startswith("charged with an idea it does not break")
+    only_after = result(outcome(Q3, "b", 2, False, idea=f"{Q3}:formula"))
+    assert judge(bug, only_after, ideas).problem.startswith("charged with [")
 
 
 def test_judge_a_known_gap_must_stay_missed_until_its_test_exists():
@@ -197,7 +220,7 @@ def test_an_entry_is_graded_on_the_tests_that_reach_its_change():
     reached = affected_tests(reference, ["cross_entropy"], tests)
     functions = {f for t in tests if t.name in reached for f in t.functions}
     assert {"cross_entropy", "perplexity"} <= functions  # perplexity calls cross_entropy
-    assert "chunk_tokens" not in functions and "corpus_perplexity" in functions  # same test
+    assert "chunk_tokens" not in functions and "corpus_perplexity" not in functions
     reached = affected_tests(reference, ["clip_grad_norm"], tests)
     assert any(t.name in reached for t in tests if t.functions == ("adamw_step",))
     assert not any(t.name in reached for t in tests if t.functions == ("warmup_cosine_lr",))

@@ -164,11 +164,14 @@ class TestFailure(AssertionError):
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, message: str, status: str = Status.WRONG, kind: str = ""):
+    def __init__(self, message: str, status: str = Status.WRONG, kind: str = "",
+                 function: str = ""):
         super().__init__(message)
         self.message = message
         self.status = status
         self.kind = kind or (Kind.VALUE if status == Status.WRONG else "")
+        self.function = function
+        """the student function it was calling ("" if unknown)"""
 
 
 @dataclass(frozen=True)

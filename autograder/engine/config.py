@@ -20,6 +20,9 @@ class GradingConfig:
     """Gradescope visibility of the public checks (0 points, the ones students ran)"""
     hidden_visibility: str = "after_due_date"
     """Gradescope visibility of the hidden tests (they carry the points)"""
+    hidden_summary: bool = True
+    """while the hidden tests are not visible: show, per question, a visible 0-point entry with
+    how many hidden tests failed and what each checks (not its inputs)"""
     torch_track: bool = False
     """grade the optional torch track (its worker imports torch)"""
     torch_track_points: float = 0.0

@@ -23,6 +23,10 @@ class GradingResult:
     execution_time: float = 0.0
     isolation: list[str] = field(default_factory=list)
     """what confined the worker (the sandbox's protections, in words), for the instructor"""
+    unreadable: str = ""
+    """why the submission could not be read ("" when it was read and tested)"""
+    unfinished: bool = False
+    """the placeholder written before grading (grading did not finish)"""
 
     @property
     def score(self) -> float:
@@ -59,7 +63,8 @@ def to_gradescope(result: GradingResult) -> dict:
         "output_format": "md",
         "test_output_format": "md",
         "stdout_visibility": "hidden",
-        "extra_data": {"isolation": list(result.isolation)},
+        "extra_data": {"isolation": list(result.isolation), "unreadable": result.unreadable,
+                       "unfinished": result.unfinished},
         "tests": [{
             "name": t.name,
             "score": round(t.score, 6),
@@ -68,6 +73,7 @@ def to_gradescope(result: GradingResult) -> dict:
             "output": _truncate(t.output, MAX_OUTPUT),
             "output_format": "md",
             "visibility": t.visibility,
+            "extra_data": {"status": t.status, "idea": t.idea, "kind": t.kind},
         } for t in result.tests],
     }
 
@@ -84,7 +90,7 @@ def reserve_results(path: Path, submission: str = "") -> Path:
     """Before any student code runs: create results.json's folder and a valid results.json
     (score 0, saying that grading did not finish), padded with spaces to RESERVED_BYTES, so
     that a disk filled later cannot stop the final write (:func:`write_results`)."""
-    placeholder = GradingResult(submission=submission, messages=[UNFINISHED])
+    placeholder = GradingResult(submission=submission, messages=[UNFINISHED], unfinished=True)
     data = json.dumps(to_gradescope(placeholder), indent=1).encode("utf-8")
     _write_atomically(path, data.ljust(RESERVED_BYTES, b" "))
     return path

@@ -9,11 +9,12 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.engine.api import (CallAborted, HiddenTest, StudentError, TestFailure,
-                                   TestOutcome)
+from autograder.engine.api import (CallAborted, HiddenTest, Status, StudentError,
+                                   TestFailure, TestOutcome)
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.loader import SubmissionError, Submission, load
+from autograder.engine.feedback import HiddenRun, summaries, top_line
 from autograder.engine.public import run_public_checks
 from autograder.engine.results import GradingResult
 from autograder.engine.sandbox import Sandbox
@@ -40,46 +41,58 @@ def hidden_tests(config: GradingConfig) -> list[HiddenTest]:
     for test in tests:
         if BY_ID[test.question].track == "torch":
             test = HiddenTest(test.question, test.description, test.points * per_torch_question,
-                              test.functions, test.run, test.hint, test.misconception)
+                              test.functions, test.run, test.hint, test.misconception, test.idea)
         scaled.append(test)
     return scaled
 
 
 def _outcome(name: str, question: str, points: float, passed: bool, output: str,
-             visibility: str) -> TestOutcome:
+             visibility: str, status: str = "", idea: str = "", kind: str = "") -> TestOutcome:
     return TestOutcome(name=name, question=question, score=points if passed else 0.0,
-                       max_score=points, passed=passed, output=output, visibility=visibility)
+                       max_score=points, passed=passed, output=output, visibility=visibility,
+                       status=status, idea=idea, kind=kind)
+
+
+def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str,
+                    run: HiddenRun | None = None) -> TestOutcome:
+    """Run one hidden test; ``run`` (what failed so far in this grading) reports an untouched
+    stub once per function and points to an earlier failure that explains this one."""
+    run = run or HiddenRun()
+
+    def failed(text: str, status: str, kind: str = "", function: str = "") -> TestOutcome:
+        outcome = _outcome(test.name, test.question, test.points, False, text, visibility,
+                           status, test.idea, kind)
+        return run.record(test, outcome, function)
+
+    missing = [f for f in test.functions if not student.has(f)]
+    if student.time_left() <= 0:
+        return failed(OUT_OF_TIME, Status.NOT_RUN)
+    if missing:
+        return failed(f"Not run: your submission does not define {', '.join(missing)} (check "
+                      "the name, and that its cell runs without an error).", Status.MISSING)
+    stub = run.stubbed(test)
+    if stub:
+        return failed(stub, Status.NOT_IMPLEMENTED)
+    disabled = [f for f in test.functions if f in student.disabled]
+    if disabled:
+        return failed(student.disabled[disabled[0]].capitalize() + ".", Status.DISABLED)
+    try:
+        test.run(student)
+    except TestFailure as e:
+        return failed(run.explain(test, e.message), e.status, e.kind, e.function)
+    except StudentError as e:
+        return failed(_failure_text(test, e.message), Status.RAISED)
+    except CallAborted as e:
+        status = {"timeout": Status.TIMEOUT, "disabled": Status.DISABLED}.get(e.kind,
+                                                                            Status.RAISED)
+        return failed(_failure_text(test, e.message), status)
+    return run.record(test, _outcome(test.name, test.question, test.points, True, "Passed.",
+                                     visibility, Status.PASSED, test.idea))
 
 
 def _failure_text(test: HiddenTest, message: str) -> str:
     hint = f"\n\n**Hint:** {test.hint}" if test.hint and test.hint not in message else ""
     return message + hint
-
-
-def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str) -> TestOutcome:
-    missing = [f for f in test.functions if not student.has(f)]
-    disabled = [f for f in test.functions if f in student.disabled]
-    if student.time_left() <= 0:
-        return _outcome(test.name, test.question, test.points, False, OUT_OF_TIME, visibility)
-    if missing:
-        text = (f"Not run: your submission does not define {', '.join(missing)} (check the "
-                "name, and that its cell runs without an error).")
-        return _outcome(test.name, test.question, test.points, False, text, visibility)
-    if disabled:
-        return _outcome(test.name, test.question, test.points, False,
-                        student.disabled[disabled[0]].capitalize() + ".", visibility)
-    try:
-        test.run(student)
-    except TestFailure as e:
-        return _outcome(test.name, test.question, test.points, False, _failure_text(test, e.message),
-                        visibility)
-    except StudentError as e:
-        return _outcome(test.name, test.question, test.points, False,
-                        _failure_text(test, e.message), visibility)
-    except CallAborted as e:
-        return _outcome(test.name, test.question, test.points, False,
-                        _failure_text(test, e.message), visibility)
-    return _outcome(test.name, test.question, test.points, True, "Passed.", visibility)
 
 
 def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
@@ -94,7 +107,8 @@ def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
 
 
 def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig, text: str):
-    return [_outcome(t.name, t.question, t.points, False, text, config.hidden_visibility)
+    return [_outcome(t.name, t.question, t.points, False, text, config.hidden_visibility,
+                     Status.NOT_RUN, t.idea)
             for t in tests if t.question in {q.id for q in questions}]
 
 
@@ -105,6 +119,7 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
         submission = load(path)
     except SubmissionError as e:
         result.messages.append(f"**Your submission could not be read:** {e}")
+        result.unreadable = str(e)
         result.tests += _all_failed(questions, tests, config, f"Not run: {e}")
         return
     functions = [f for q in questions for f in q.functions if f in ALL_FUNCTIONS]
@@ -118,8 +133,13 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
             student.start()
             result.messages += _load_messages(submission, student)
             result.tests += run_public_checks(student, questions, config.public_visibility)
+            from autograder.hidden import all_ideas
+
+            run = HiddenRun(all_ideas(torch_track=config.torch_track))
             for test in tests:
-                result.tests.append(run_hidden_test(test, student, config.hidden_visibility))
+                result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
+                                                    run))
+            result.tests += summaries(result.tests, questions, config)
             if student.time_left() <= 0:
                 result.messages.append(
                     f"**Grading stopped after {config.grading_timeout_s:g} s**, the most that "
@@ -149,6 +169,9 @@ def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
         result.tests += _all_failed(graded_questions(config), remaining, config, GRADER_BUG)
         first = graded_questions(config)[0].id
         result.tests.append(_outcome(f"{first} autograder error (instructors only)", first, 0.0,
-                                     False, f"```\n{detail[-3500:]}\n```", "hidden"))
+                                     False, f"```\n{detail[-3500:]}\n```", "hidden",
+                                     Status.NOT_RUN))
     result.execution_time = time.monotonic() - started
+    result.messages.insert(0, top_line(config if isinstance(config, GradingConfig) else
+                                       GradingConfig()))
     return result

@@ -334,7 +334,7 @@ class Calls:
         except MissingFunction:
             raise TestFailure(f"Your submission does not define the function `{function}` (or "
                               "it is not a function). Check its name and that its cell ran.",
-                              Status.MISSING) from None
+                              Status.MISSING, function=function) from None
         except BadReturn as e:
             self.fail(f"It returned a value the grader cannot read: "
                       f"{_ADDRESS.sub('0x...', e.message)}", kind=Kind.TYPE)
@@ -345,7 +345,8 @@ class Calls:
         detail = _ADDRESS.sub("0x...", e.detail)  # same message on every run
         if e.exc_type == "NotImplementedError":
             raise TestFailure(f"`{function}` is not written yet: it still raises "
-                              "`NotImplementedError`.", Status.NOT_IMPLEMENTED) from None
+                              "`NotImplementedError`.", Status.NOT_IMPLEMENTED,
+                              function=function) from None
         self.fail(f"It raised `{e.exc_type}: {detail}`.", status=Status.RAISED)
 
     # ---- failing
@@ -363,7 +364,8 @@ class Calls:
         if len(message) > MESSAGE_LIMIT - 400:  # shorten the inputs, keep the detail
             parts[1] = self.called(width=80)
             message = "\n\n".join(p for p in parts if p)
-        raise TestFailure(message, status, kind if status == Status.WRONG else "")
+        raise TestFailure(message, status, kind if status == Status.WRONG else "",
+                          self.last[0] if self.last else "")
 
     # ---- checks
     def expect_array(self, got: Any, expected: np.ndarray, what: str = "the result", *,
@@ -650,7 +652,7 @@ def _compose(spec: TestSpec, failure: TestFailure, detail: str | None = None) ->
     if len(detail) > room:
         detail = detail[:room - 1] + "…"
     message = "\n\n".join(p for p in (head, detail, hint) if p)
-    return TestFailure(message, failure.status, failure.kind)
+    return TestFailure(message, failure.status, failure.kind, failure.function)
 
 
 def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) -> None:

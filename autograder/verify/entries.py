@@ -144,11 +144,15 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
             raise ValueError(f"expected the names {sorted(missing)} that {name} uses to be "
                              "defined in the reference solution; update the catalog entry")
         if full:
-            add(name, kind, text, **kw)
+            changed_functions = set(_functions(ast.parse(source)))
+            add(name, kind, text, direct=tuple(t.name for t in tests
+                                               if set(t.functions) & changed_functions), **kw)
             return
-        graded = affected_tests(text, _functions(ast.parse(source)), tests)
+        changed_functions = set(_functions(ast.parse(source)))
+        graded = affected_tests(text, changed_functions, tests)
         needed = {f for t in tests if t.name in graded for f in t.functions}
-        add(name, kind, keep_functions(text, needed), graded=graded, **kw)
+        direct = tuple(t.name for t in tests if set(t.functions) & changed_functions)
+        add(name, kind, keep_functions(text, needed), graded=graded, direct=direct, **kw)
 
     if wanted("reference"):
         add("reference", "reference", reference)
@@ -159,7 +163,7 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
         add("template", "template", TEMPLATE.read_text(encoding="utf-8"))
     for bug in BUGS:
         changed(f"bug-{bug.name}", "bug", bug.source, question=bug.question,
-                description=bug.description, gap=bug.gap)
+                description=bug.description, gap=bug.gap, idea=bug.idea_id)
     for correct in CORRECT:
         if correct.render is None:
             changed(f"correct-{correct.name}", "correct", correct.source,

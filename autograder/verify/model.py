@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.engine.api import Status
 from autograder.engine.results import GradingResult
 
 KINDS = ("reference", "template", "bug", "correct")
 GRADER_FAILED = "autograder error (instructors only)"
 """the end of the name of the test the runner adds when grading itself failed"""
-NOT_RUN = "Not run:"
-"""how the output of a test that never ran starts (missing function, grading out of time)"""
+UNRUN = (Status.NOT_RUN, Status.MISSING, Status.DISABLED)
+"""statuses of a test that never ran (missing function, grading out of time, disabled)"""
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Entry:
     """the names of the hidden tests that count for this entry; () for all of them"""
     gap: str = ""
     """for a bug the hidden tests are known to miss: why, and the test that would catch it"""
+    idea: str = ""
+    """for a bug: the qualified idea it breaks (``"<question>:<key>"``)"""
+    direct: tuple[str, ...] = ()
+    """for a bug: the hidden tests that call a function it changes (the others reach it through
+    a function of the submission that calls it)"""
 
 
 @dataclass
@@ -44,6 +50,21 @@ class Verdict:
     """the output of the first failed test, when that explains the problem"""
     seed: int | None = None
     seconds: float = 0.0
+    failed_ideas: list[str] = field(default_factory=list)
+    """the idea of each failed test, in the order of failed_tests"""
+    charged: list[str] = field(default_factory=list)
+    """the ideas the mistake is charged with, each once (autograder.hidden.ideas.charged)"""
+
+    @property
+    def direct_failures(self) -> int:
+        """failed tests that call a function the bug changes"""
+        direct = set(self.entry.direct)
+        return sum(name in direct for name in self.failed_tests)
+
+    @property
+    def lost(self) -> float:
+        earned, possible = self.by_question.get(self.entry.question, (0.0, 0.0))
+        return round(possible - earned, 6)
 
 
 def _first_line(text: str, limit: int = 160) -> str:
@@ -51,7 +72,20 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def judge(entry: Entry, result: GradingResult) -> Verdict:
+def _explained_by(idea: str, label: str, ideas: dict) -> bool:
+    """``idea`` is ``label`` or comes after it (directly or through other ideas)."""
+    seen, todo = set(), [idea]
+    while todo:
+        current = todo.pop()
+        if current == label:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo += list(getattr(ideas.get(current), "after", ()))
+    return False
+
+
+def judge(entry: Entry, result: GradingResult, ideas: dict | None = None) -> Verdict:
     """Does this grading result show what the entry's kind requires? The reference and correct
     entries: every point of the graded questions; the template: nothing; a bug: points lost in
     its own question (points lost only elsewhere do not count), unless it is marked as a known
@@ -64,10 +98,15 @@ def judge(entry: Entry, result: GradingResult) -> Verdict:
     for t in tests:
         earned, possible = by_q.get(t.question, (0.0, 0.0))
         by_q[t.question] = (round(earned + t.score, 6), round(possible + t.max_score, 6))
+    from autograder.hidden.ideas import charged
+
+    ideas = ideas if ideas is not None else _all_ideas()
     failed = [t for t in tests if not t.passed]
     verdict = Verdict(entry, round(sum(t.score for t in tests), 6),
                       round(sum(t.max_score for t in tests), 6), by_q, [t.name for t in failed])
-    unrun = [t for t in failed if t.output.startswith(NOT_RUN)]
+    verdict.failed_ideas = [t.idea for t in failed]
+    verdict.charged = charged(verdict.failed_ideas, ideas)
+    unrun = [t for t in failed if t.status in UNRUN]
     if any(t.name.endswith(GRADER_FAILED) for t in result.tests):
         verdict.problem = "the autograder itself failed"
         verdict.detail = next(t.output for t in result.tests if t.name.endswith(GRADER_FAILED))
@@ -90,7 +129,22 @@ def judge(entry: Entry, result: GradingResult) -> Verdict:
         elif earned < possible - 1e-9 and entry.gap:
             verdict.problem = ("caught, but marked as a known gap of the hidden tests: remove "
                                "its gap note from the catalog")
+        elif entry.idea and not entry.gap:
+            stray = [(t.name, t.idea) for t in failed
+                     if not _explained_by(t.idea, entry.idea, ideas)]
+            if stray:
+                verdict.problem = (f"charged with an idea it does not break: \"{stray[0][0]}\" "
+                                   f"checks {stray[0][1]}, the bug breaks {entry.idea}")
+            elif verdict.charged != [entry.idea]:
+                verdict.problem = (f"charged with {verdict.charged}, expected exactly "
+                                   f"[{entry.idea!r}]")
     return verdict
+
+
+def _all_ideas() -> dict:
+    from autograder.hidden import all_ideas
+
+    return all_ideas(torch_track=True)
 
 
 @dataclass

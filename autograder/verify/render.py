@@ -77,8 +77,40 @@ def figures(report: VerifyReport) -> list[str]:
             f"  {'; '.join(others)}" if others else "  (no reference or template graded)",
             f"  hidden tests that catch no catalogued bug: {len(report.weak_tests())} / "
             f"{len(report.test_names)}",
+            *_focus(bugs),
             f"  graded {len(report.verdicts)} entries in {report.seconds:.0f} s",
             f"  verify {'PASSED' if report.ok else 'FAILED'}"]
+
+
+def focus_figures(failed_direct: list[int], failed_all: list[int], one_idea: int,
+                  on_topic: int) -> list[str]:
+    """The figures of feedback focus over n bugs: how many tests one mistake fails (the tests
+    of the function that holds it; and with the tests that reach it through a calling
+    function), how many bugs the class report charges with exactly their idea, and how many
+    have every failing test's hint about their mistake."""
+    n = len(failed_direct)
+    if not n:
+        return []
+
+    def share(counts: list[int], most: int) -> str:
+        return f"{100 * sum(c <= most for c in counts) / n:.0f}%"
+
+    return [f"  one mistake fails at most 2 hidden tests of its function in {share(failed_direct, 2)} "
+            f"of {n} bugs, at most 3 in {share(failed_direct, 3)}, never more than "
+            f"{max(failed_direct)}",
+            f"    counting the tests that reach it through a calling function too: at most 2 in "
+            f"{share(failed_all, 2)}, at most 3 in {share(failed_all, 3)}, never more than "
+            f"{max(failed_all)}",
+            f"  the class report charges exactly the bug's idea: {one_idea} / {n}",
+            f"  every failing test's hint is about the bug's idea (or points to the test that "
+            f"is): {on_topic} / {n}"]
+
+
+def _focus(bugs: list[Verdict]) -> list[str]:
+    bugs = [v for v in bugs if v.entry.idea and not v.entry.gap]
+    return focus_figures([v.direct_failures for v in bugs], [len(v.failed_tests) for v in bugs],
+                         sum(v.charged == [v.entry.idea] for v in bugs),
+                         sum(not v.problem.startswith("charged with an idea") for v in bugs))
 
 
 def render(report: VerifyReport) -> str:
