@@ -122,9 +122,9 @@ def test_report_and_plots_name_the_common_mistakes(graded_class):
         assert f"]({png})" in report
     assert "7 submissions: 4 graded, 3 not graded" in report
     mistakes = report.split("## Common mistakes")[1].split("## Hidden tests")[0]
-    assert "averaged per-batch perplexities instead of weighting by tokens" in mistakes
+    assert "corpus perplexity weights every token equally" in mistakes  # one row per idea
     assert "lecture16-erin" in mistakes
-    assert "eos_id=0" in mistakes and "lecture16-frank" in mistakes
+    assert "0 is a real id" in mistakes and "lecture16-frank" in mistakes
     assert "lecture16-gus" not in mistakes  # stubs are "not attempted", not mistakes
     for name in ("lecture16-bob", "lecture16-carol", "lecture16-dave"):
         assert f"**{name}**: not graded" in report
@@ -154,7 +154,7 @@ def test_stats_count_stubs_as_not_attempted():
     (test,) = stats.tests
     assert test.wrong == ["x"] and test.not_attempted == ["y"] and test.taken == 2
     assert [r.submission for r in stats.not_graded] == ["z"]
-    assert "| averaged per-batch perplexities" in "\n".join(common_mistakes(stats))
+    assert "| corpus perplexity weights every token equally" in "\n".join(common_mistakes(stats))
 
 
 EXPORT_YML = """submission_101:

@@ -1,9 +1,12 @@
 """The numbers of a class report, from the graded entries of a batch.
 
-A hidden test's name in results.json is ``"<question id> <description>"``; the misconception it
-reveals comes from its definition (:func:`autograder.hidden.hidden_tests`). A failed test counts
-as a *mistake* when the student's function ran and was wrong (a wrong value, an error, a time
-out); it counts as *not attempted* when the function is missing or still the template's stub.
+A hidden test's name in results.json is ``"<question id> <description>"``; its status and the
+idea it checks are data (``extra_data`` of each test; :class:`autograder.engine.api.Status`). A
+failed test counts as a *mistake* when the student's function ran and was wrong (a wrong value,
+an error, a time out); it counts as *not attempted* when the function is missing or still the
+template's stub. Each student's mistakes are attributed once, to the ideas they break
+(:func:`autograder.hidden.ideas.charged`: a failure that an earlier idea's failure explains is
+not counted again), so the common mistakes are one row per idea, not per test.
 """
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ import statistics
 from dataclasses import dataclass, field
 
 from autograder.batchgrade import Graded
+from autograder.engine.api import Status
 from autograder.questions import BY_ID, QUESTIONS
 
 NOT_ATTEMPTED = ("NotImplementedError", "Not run: your submission does not define")
+"""how the output of a not-attempted test began, for results.json written before statuses"""
 
 
 @dataclass
@@ -38,12 +43,32 @@ class TestStats:
 
 
 @dataclass
+class IdeaStats:
+    """One idea of the lecture and the students charged with breaking it (each once)."""
+
+    idea: str
+    question: str
+    misconception: str
+    """the idea in the lecture's words"""
+    tests: list[str] = field(default_factory=list)
+    """the descriptions of its hidden tests that those students failed"""
+    wrong: list[str] = field(default_factory=list)
+    """the students charged with it"""
+
+    @property
+    def description(self) -> str:
+        return "; ".join(self.tests)
+
+
+@dataclass
 class ClassStats:
     graded: list[Graded]
     not_graded: list[Graded]
     questions: list[str]
     """the question ids graded (numpy track, then any torch-track question that was graded)"""
     tests: list[TestStats]
+    ideas: list[IdeaStats] = field(default_factory=list)
+    """the ideas someone was charged with, most common first"""
 
     @property
     def totals(self) -> list[float]:
@@ -69,29 +94,63 @@ class ClassStats:
                 return possible
         return float(BY_ID[qid].points)
 
-    def mistakes(self) -> list[TestStats]:
-        """Hidden tests that someone got wrong, most common first (ties: test order)."""
-        order = {t.name: i for i, t in enumerate(self.tests)}
-        return sorted((t for t in self.tests if t.wrong),
-                      key=lambda t: (-len(t.wrong), order[t.name]))
+    def mistakes(self) -> list[IdeaStats]:
+        """The ideas someone was charged with, most common first (ties: idea order): one row
+        per idea, each student counted once."""
+        return self.ideas
 
 
-def not_attempted(output: str) -> bool:
+def not_attempted(output: str, status: str = "") -> bool:
+    """A failure that is no mistake: the function is missing or still the stub (from the
+    status; from the output only for results.json written without one)."""
+    if status:
+        return status in Status.NOT_ATTEMPTED
     return any(marker in output for marker in NOT_ATTEMPTED)
 
 
-def _declared() -> dict[str, tuple[str, str, str]]:
-    """name -> (question, description, misconception) of every hidden test, in order."""
+def _status(test: dict) -> str:
+    return (test.get("extra_data") or {}).get("status", "")
+
+
+def _declared() -> dict[str, tuple[str, str, str, str]]:
+    """name -> (question, description, misconception, idea) of every hidden test, in order."""
     from autograder.hidden import hidden_tests
 
-    return {t.name: (t.question, t.description, t.misconception or t.description)
+    return {t.name: (t.question, t.description, t.misconception or t.description, t.idea)
             for t in hidden_tests(examples_per_test=1, torch_track=True)}
+
+
+def _ideas(graded: list[Graded], declared: dict) -> list[IdeaStats]:
+    """Each student's mistakes attributed once, to the ideas they break."""
+    from autograder.hidden import all_ideas
+    from autograder.hidden.ideas import charged
+
+    table = all_ideas(torch_track=True)
+    rows: dict[str, IdeaStats] = {}
+    for record in graded:
+        failed = [t for t in record.tests if t["name"] in declared and t["status"] != "passed"
+                  and not not_attempted(t.get("output", ""), _status(t))
+                  and _status(t) != Status.NOT_RUN]
+        ideas = [(t.get("extra_data") or {}).get("idea") or declared[t["name"]][3]
+                 for t in failed]
+        for idea in charged(ideas, table):
+            question = idea.split(":", 1)[0]
+            text = table[idea].text if idea in table else declared.get(
+                next((t["name"] for t, i in zip(failed, ideas) if i == idea), ""),
+                ("", "", idea))[2]
+            row = rows.setdefault(idea, IdeaStats(idea, question, text))
+            row.wrong.append(record.submission)
+            for t, i in zip(failed, ideas):
+                if i == idea and declared[t["name"]][1] not in row.tests:
+                    row.tests.append(declared[t["name"]][1])
+    order = list(table) + [i for i in rows if i not in table]
+    return sorted(rows.values(), key=lambda r: (-len(r.wrong), order.index(r.idea)))
 
 
 def class_stats(records: list[Graded]) -> ClassStats:
     graded = [r for r in records if r.graded]
     declared = _declared()
-    tests = {name: TestStats(name, *info) for name, info in declared.items()}
+    tests = {name: TestStats(name, *info[:3]) for name, info in declared.items()}
     for record in graded:
         for test in record.tests:
             stats = tests.get(test["name"])
@@ -99,9 +158,11 @@ def class_stats(records: list[Graded]) -> ClassStats:
                 continue
             stats.taken += 1
             if test["status"] != "passed":
-                bucket = stats.not_attempted if not_attempted(test.get("output", "")) else stats.wrong
+                absent = not_attempted(test.get("output", ""), _status(test))
+                bucket = stats.not_attempted if absent else stats.wrong
                 bucket.append(record.submission)
     seen = {t["name"].split(" ", 1)[0] for r in graded for t in r.tests}
     questions = [q.id for q in QUESTIONS if q.track == "numpy" or q.id in seen]
     return ClassStats(graded=graded, not_graded=[r for r in records if not r.graded],
-                      questions=questions, tests=[t for t in tests.values() if t.taken])
+                      questions=questions, tests=[t for t in tests.values() if t.taken],
+                      ideas=_ideas(graded, declared))

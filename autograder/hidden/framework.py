@@ -296,8 +296,11 @@ def _numbers(value: Any, path: str):
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             yield from _numbers(v, f"{path}[{i}]")
-    elif isinstance(value, (np.ndarray, np.number, int, float)) and not isinstance(value, bool):
+    elif isinstance(value, (np.ndarray, np.number, int, float)) and not isinstance(value, bool) \
+            and np.asarray(value).dtype.kind in "biufc":
         yield path, value
+    else:
+        yield path, None  # not a number
 
 
 class Calls:
@@ -427,10 +430,26 @@ class Calls:
                       f"{got.dtype}: `{show(got)}`." + (f"\n\n{fix}" if fix else ""),
                       kind=Kind.DTYPE)
 
+    def array(self, got: Any, what: str = "the result", ndim: int | None = None) -> np.ndarray:
+        """``got`` as a numeric numpy array (of ``ndim`` axes), for comparing a student's result
+        with their own: anything else fails as the wrong type."""
+        if isinstance(got, TensorValue):
+            got = got.array
+        if isinstance(got, (int, float, np.number)) and not isinstance(got, bool):
+            got = np.asarray(got)
+        if not isinstance(got, np.ndarray) or got.dtype.kind not in "biuf" or (
+                ndim is not None and got.ndim != ndim):
+            shape = "" if ndim is None else f" with {ndim} axes"
+            self.fail(f"Expected {what} to be a numpy array of numbers{shape}, got "
+                      f"{describe(got)}: `{show(got)}`.", kind=Kind.TYPE)
+        return got
+
     def expect_finite(self, got: Any, what: str = "the result") -> None:
         """Every number in ``got`` (an array, a number, or lists/tuples/dicts of them) is
-        finite; nothing else is looked at."""
+        finite; nothing else is looked at (but a value that holds no number fails)."""
         for path, value in _numbers(got, what):
+            if value is None:
+                self.fail(f"Expected {path} to be numbers, got `{show(got)}`.", kind=Kind.TYPE)
             a = np.asarray(value)
             if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
                 where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0]) if a.ndim else ()

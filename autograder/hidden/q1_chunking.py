@@ -127,7 +127,9 @@ def chunk_eos(s, case):
                              st.integers(1, 6)))
 def chunk_eos_zero(s, case):
     documents, block_size = case
-    other = np.asarray(s("chunk_tokens", documents, block_size, eos_id=BIG_ID))
+    other = s.array(s("chunk_tokens", documents, block_size, eos_id=BIG_ID),
+                    f"the blocks with eos_id={BIG_ID}", ndim=2)
+    s.expect_array(other, np.zeros((len(other), block_size)), "the blocks", values=False)
     got = s("chunk_tokens", documents, block_size, eos_id=0)
     s.expect_array(got, np.where(other == BIG_ID, 0, other), f"the blocks with eos_id=0 (your "
                    f"blocks with eos_id={BIG_ID}, that id replaced by 0)")

@@ -120,7 +120,11 @@ def attention_weights(s, case):
                   "inf) or underflow every entry of a row to 0.",
              given=qkv(batch_dims=(0, 0), T=(1, 4), elements=big_or_small(70.0)))
 def attention_stable(s, case):
-    s.expect_finite(attention(s, *case), "(output, weights)")
+    q, k, v = case
+    output, weights = attention(s, q, k, v)
+    s.expect_array(weights, np.zeros(q.shape[:-1] + (q.shape[-2],)), "weights", values=False)
+    s.expect_array(output, np.zeros(v.shape), "output", values=False)
+    s.expect_finite((output, weights), "(output, weights)")
 
 
 @hidden_test(question=Q, idea="axes", description="causal_attention keeps batch and head axes "
@@ -143,9 +147,9 @@ def attention_axes(s, case):
     for index in np.ndindex(*q.shape[:-2]):
         alone_out, alone_w = attention(s, q[index], k[index], v[index])
         s.context = f"The slice `[{', '.join(map(str, index))}]` of the batch on its own:"
-        s.expect_array(weights[index], np.asarray(alone_w), f"weights[{index}] (your weights "
+        s.expect_array(weights[index], s.array(alone_w, "weights"), f"weights[{index}] (your weights "
                        "for the slice alone)", rtol=1e-9)
-        s.expect_array(output[index], np.asarray(alone_out), f"output[{index}] (your output "
+        s.expect_array(output[index], s.array(alone_out, "output"), f"output[{index}] (your output "
                        "for the slice alone)", rtol=1e-9, scale=max(1.0, magnitude(v)))
 
 

@@ -36,7 +36,8 @@ IDEAS = ideas(Q, {
                       "and apart from the gradient"),
     "adam-clip": (2, "with max_grad_norm, the gradients are clipped globally before the moments",
                   ("global-norm", "clipping", "pytorch-eps")),
-    "warmup": (1.5, "linear warmup from 0 to max_lr over warmup_steps (none when it is 0)"),
+    "warmup": (1.5, "linear warmup from 0 to max_lr over warmup_steps (none when it is 0)",
+               ("decay",)),  # with warmup_steps = 0, step 0 is the decay's first step
     "decay": (1.5, "cosine decay from max_lr to min_lr after the warmup, then min_lr"),
     "contract": (1, "new dicts of new arrays; the inputs are left unchanged"),
 })
@@ -255,6 +256,8 @@ def _step(s, params, grads, state, hp, what):
                                               f"(new_params, new_state) {what}")
     s.expect_dict(new_params, params.keys(), f"new_params {what}")
     s.expect_dict(new_state, ["m", "v"], f"new_state {what}")
+    for moment in ("m", "v"):
+        s.expect_dict(new_state[moment], params.keys(), f"new_state[{moment!r}] {what}")
     return new_params, new_state
 
 
@@ -316,11 +319,11 @@ def adam_weight_decay(s, case):
                  f"weight_decay=0 minus lr * weight_decay * p:")
     decayed, decayed_state = _step(s, params, grads, state, hp, "")
     for name, p in params.items():
-        expected = np.asarray(plain[name], dtype=np.float64) - lr * weight_decay * p
+        expected = s.array(plain[name], f"new_params[{name!r}]") - lr * weight_decay * p
         s.expect_array(decayed[name], expected, f"new_params[{name!r}]",
                        scale=max(1.0, magnitude(p)))
         for moment in ("m", "v"):
-            s.expect_array(decayed_state[moment][name], np.asarray(plain_state[moment][name]),
+            s.expect_array(decayed_state[moment][name], s.array(plain_state[moment][name]),
                            f"new_state[{moment!r}][{name!r}] (the decay does not touch the "
                            "moments)", scale=max(TINY, magnitude(plain_state[moment][name])))
 
@@ -340,9 +343,9 @@ def adam_clips(s, case):
                  "on the gradients clipped in advance:")
     got, got_state = _step(s, params, grads, state, {**hp, "max_grad_norm": max_grad_norm}, "")
     for name in params:
-        s.expect_array(got[name], np.asarray(expected[name]), f"new_params[{name!r}]",
+        s.expect_array(got[name], s.array(expected[name]), f"new_params[{name!r}]",
                        scale=max(magnitude(params[name]), hp["lr"], TINY))
-        s.expect_array(got_state["m"][name], np.asarray(expected_state["m"][name]),
+        s.expect_array(got_state["m"][name], s.array(expected_state["m"][name]),
                        f"new_state['m'][{name!r}]",
                        scale=max(magnitude(expected_state["m"][name]), TINY))
 

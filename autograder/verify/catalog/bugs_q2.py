@@ -89,3 +89,15 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q2_causa
     "attn-global-max-shift": "stable", "attn-softmax-axis": "masking", "attn-k-T": "axes",
     "attn-scales-q-in-place": "contract",
 })
+
+BUGS += [  # added with the ideas: realistic slips, one idea each
+    Bug("attn-scale-by-sqrt-T", Q, "divides the scores by sqrt(T), the sequence length, not by "
+        "sqrt(d)", _attention("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(T)"),
+        idea="scaling"),
+    Bug("attn-output-uses-scores", Q, "output = softmax weights of the unmasked scores @ v: the "
+        "weights returned are masked, the output is not",
+        _attention(SCORES, softmax="""\
+weights = _masked_softmax(scores, causal_mask(T))
+e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+unmasked = e / e.sum(axis=-1, keepdims=True)""", out="output = unmasked @ v"), idea="scaling"),
+]

@@ -191,3 +191,23 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q3_cross
     "grad-ignored-rows-nonzero": "ignore", "grad-nan-when-all-ignored": "ignore",
     "grad-mean-over-V": "grad",
 })
+
+BUGS += [  # added with the ideas: realistic slips, one idea each
+    Bug("lsm-axis-0", Q, "normalizes over axis 0 (the positions) instead of the V classes", '''
+def log_softmax(logits):
+    shifted = logits - logits.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+''', idea="log-softmax"),
+    Bug("grad-forgets-onehot", Q, "the gradient is softmax / N: the - onehot is missing",
+        _grad("probs * keep[:, None] / max(int(keep.sum()), 1)"), idea="grad"),
+    Bug("ce-ignore-by-masking-logits", Q, "drops ignored positions by zeroing their targets and "
+        "keeping them in the mean", _loss("""\
+logp = log_softmax(flat_logits)
+losses = -logp[np.arange(N), np.where(keep, flat_targets, 0)]
+losses = np.where(keep, losses, 0.0)""", """\
+if reduction == "none":
+    return losses.reshape(targets.shape)
+if reduction == "sum":
+    return losses.sum()
+return losses.sum() / N"""), idea="ignore"),
+]

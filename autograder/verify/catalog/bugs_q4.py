@@ -83,3 +83,16 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q4_perpl
     "corpus-mean-of-ppls": "token-weighted", "corpus-unweighted": "token-weighted",
     "corpus-weighted-mean-of-ppls": "token-weighted", "corpus-losses-as-sums": "token-weighted",
 })
+
+BUGS += [  # added with the ideas: realistic slips, one idea each
+    Bug("corpus-divides-by-batches", Q, "exp(sum(losses * counts) / len(counts)): divides the "
+        "token-weighted total by the number of batches", '''
+def corpus_perplexity(losses, counts):
+    losses, counts = np.asarray(losses, dtype=np.float64), np.asarray(counts)
+    return float(np.exp(np.sum(losses * counts) / len(counts)))
+''', idea="token-weighted"),
+    Bug("ppl-log10", Q, "10 ** (mean loss): the loss is in nats, so the base must be e", '''
+def perplexity(logits, targets, ignore_index=None):
+    return float(10 ** cross_entropy(logits, targets, ignore_index=ignore_index))
+''', idea="exp-mean"),
+]

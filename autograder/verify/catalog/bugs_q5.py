@@ -252,3 +252,24 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q5_optim
     "lr-progress-floor-division": "decay", "lr-clamps-at-min": "decay",
     "lr-warmup-from-min-lr": "warmup", "lr-no-max-1": "decay",
 })
+
+BUGS += [  # added with the ideas: realistic slips, one idea each
+    Bug("norm-l1", Q, "the L1 norm (sum of absolute values), not the L2 norm", '''
+def global_grad_norm(grads):
+    return float(sum(np.abs(g).sum() for g in grads.values()))
+''', idea="global-norm"),
+    Bug("clip-max-not-min", Q, "max(1, max_norm / norm): never clips, scales small gradients up",
+        _clip('''\
+total_norm = global_grad_norm(grads)
+coef = max(1.0, max_norm / (total_norm + 1e-6))
+return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clipping"),
+    Bug("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
+        _adamw(update="new_params[name] = p - lr * m_hat / (v_hat + eps)"), idea="adam-update"),
+    Bug("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the 0.5 "
+        "is missing, so the decay starts at twice max_lr", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if progress < 1 else min_lr'''),
+        idea="decay"),
+]

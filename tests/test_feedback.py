@@ -1,0 +1,191 @@
+"""Feedback and points (the contract's "Feedback and points"): one property per test, points that
+follow ideas, hints chosen from what went wrong, a stub said once, a summary before the due date,
+the class report one row per idea. The catalog runs in process here (fast); ``verify`` runs the
+same checks through the engine."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.batchgrade import Graded
+from autograder.classreport.stats import class_stats
+from autograder.engine.api import HiddenTest, Kind, Status, TestFailure, TestOutcome
+from autograder.engine.config import GradingConfig
+from autograder.engine.feedback import HiddenRun, summaries, top_line, wrap
+from autograder.hidden import all_ideas, hidden_tests
+from autograder.hidden.framework import Calls, TestSpec
+from autograder.hidden.ideas import Idea, charged
+from autograder.hidden.inprocess import InProcessStudent
+from autograder.questions import NUMPY_QUESTIONS
+from autograder.verify import points
+from autograder.verify.catalog import BUGS
+from autograder.verify.model import _explained_by
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    """Every catalogued bug graded in process at the points table's budget."""
+    from autograder.verify.inprocess import run_catalog
+
+    tests = hidden_tests(points.EXAMPLES, shrink=False)
+    return tests, run_catalog(tests)
+
+
+def test_every_catalogued_bug_is_charged_with_its_own_idea_only(catalog):
+    _, results = catalog
+    ideas = all_ideas(torch_track=False)
+    assert len(results) == len(BUGS) and all(b.idea for b in BUGS)
+    for r in results:
+        assert r.lost > 0, r.name  # loses points in its own question
+        stray = [i for i in r.failed.values() if not _explained_by(i, r.idea, ideas)]
+        assert not stray, (r.name, stray)  # every failing test's hint is about its idea
+        assert charged(r.failed.values(), ideas) == [r.idea], r.name  # one row per bug
+
+
+def test_one_mistake_fails_few_tests(catalog):
+    _, results = catalog
+    direct = [len(r.direct) for r in results]
+    assert max(direct) <= 3, [(r.name, r.direct) for r in results if len(r.direct) > 3]
+    assert sum(n <= 2 for n in direct) >= 0.9 * len(direct)
+
+
+def test_the_points_table_is_current(catalog):
+    tests, results = catalog
+    text = points.render(results, tests, all_ideas(torch_track=False))
+    assert points.PATH.read_text(encoding="utf-8") == text, (
+        "docs/points.md is out of date: run python -m autograder.verify.points")
+
+
+def test_points_follow_the_ideas_and_add_up_to_the_question():
+    tests = hidden_tests(1)
+    ideas = all_ideas(torch_track=False)
+    for q in NUMPY_QUESTIONS:
+        mine = [i for i in ideas.values() if i.question == q.id]
+        total = sum(i.weight for i in mine)
+        for idea in mine:
+            share = sum(t.points for t in tests if t.idea == idea.id)
+            assert share == pytest.approx(q.points * idea.weight / total), idea.id
+
+
+# ----------------------------------------------------------------------------- hints by kind
+def _spec(**kw):
+    return TestSpec("q1_chunking", "d", None, ("f",), "the own hint", "m", lambda s: None, **kw)
+
+
+def test_the_hint_follows_what_went_wrong():
+    value = _spec()
+    assert value.hint_for(Status.WRONG, Kind.VALUE) == "the own hint"
+    assert "nan or inf" in value.hint_for(Status.WRONG, Kind.NAN)
+    assert "shape" in value.hint_for(Status.WRONG, Kind.SHAPE)
+    assert "in place" in value.hint_for(Status.WRONG, Kind.CHANGED_INPUT)
+    assert value.hint_for(Status.NOT_IMPLEMENTED, "") == ""
+    assert "raised an error" in value.hint_for(Status.RAISED, "")
+    stable = _spec(checks=Kind.NAN, hints=((Kind.SHAPE, "a shape hint"),))
+    assert stable.hint_for(Status.WRONG, Kind.NAN) == "the own hint"
+    assert stable.hint_for(Status.WRONG, Kind.SHAPE) == "a shape hint"
+
+
+class _Returns:
+    def __init__(self, value, args=()):
+        self.value, self.args = value, args
+
+    def call_ex(self, function, args, kwargs, **kw):
+        from autograder.engine.api import CallResult
+
+        return CallResult(self.value, self.args)
+
+
+@pytest.mark.parametrize("got, kind", [
+    (np.array([1.0, np.nan]), Kind.NAN), (np.array([1.0]), Kind.SHAPE),
+    (np.array([1.0, 3.0]), Kind.VALUE), ([1.0, 2.0], Kind.TYPE)])
+def test_a_failure_says_what_went_wrong(got, kind):
+    s = Calls(_Returns(got))
+    with pytest.raises(TestFailure) as failure:
+        s.expect_array(s("f"), np.array([1.0, 2.0]))
+    assert failure.value.kind == kind and failure.value.status == Status.WRONG
+
+
+def test_a_dtype_test_looks_at_the_dtype_only_and_a_value_test_not_at_it():
+    s = Calls(_Returns(np.array([1.0, 2.0])))
+    s.expect_array(s("f"), np.array([1, 2]))  # values equal: the dtype is another test's
+    with pytest.raises(TestFailure) as failure:
+        s.expect_dtype(s("f"), "iu")
+    assert failure.value.kind == Kind.DTYPE
+
+
+def test_a_changed_input_is_its_own_kind():
+    before = np.array([1.0, 2.0])
+    s = Calls(_Returns(None, (np.array([0.0, 2.0]),)))
+    result = s.ex("f", before, return_args=True)
+    with pytest.raises(TestFailure) as failure:
+        s.expect_unchanged(result, ["x"])
+    assert failure.value.kind == Kind.CHANGED_INPUT
+
+
+# ----------------------------------------------------------------------------- runs and summaries
+def _test(description, idea, functions=("f",)):
+    return HiddenTest("q1_chunking", description, 1.0, functions, lambda s: None, "h", "m", idea)
+
+
+def _out(test, passed, status):
+    return TestOutcome(test.name, test.question, 1.0 if passed else 0.0, 1.0, passed, "x",
+                       "after_due_date", status, test.idea)
+
+
+def test_a_stub_is_said_once_and_a_later_failure_points_to_the_first():
+    ideas = {"q1_chunking:a": Idea("q1_chunking", "a", 1, "A"),
+             "q1_chunking:b": Idea("q1_chunking", "b", 1, "B", ("q1_chunking:a",))}
+    run = HiddenRun(ideas)
+    first, second = _test("one", "q1_chunking:a"), _test("two", "q1_chunking:a")
+    run.record(first, _out(first, False, Status.NOT_IMPLEMENTED), "f")
+    assert "said once" in run.stubbed(second) and run.stubbed(_test("x", "", ("g",))) == ""
+    run = HiddenRun(ideas)
+    run.record(first, _out(first, False, Status.WRONG))
+    later = _test("three", "q1_chunking:b", ("g",))
+    assert "Probably the same mistake as" in run.explain(later, "msg")
+    assert run.explain(first, "msg") == "msg"
+
+
+def test_before_the_due_date_students_see_counts_and_ideas_not_inputs():
+    tests = [t for t in hidden_tests(1) if t.question == "q1_chunking"]
+    outcomes = [_out(t, i != 1, Status.PASSED if i != 1 else Status.WRONG)
+                for i, t in enumerate(tests)]
+    (summary,) = summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig())
+    assert summary.visibility == "visible" and summary.max_score == 0
+    assert summary.output.startswith(f"**1 of {len(tests)} hidden tests failed.**")
+    assert all(len(line) <= 100 for line in summary.output.splitlines())
+    assert summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig(hidden_summary=False)) == []
+    assert summaries(outcomes, NUMPY_QUESTIONS[:1],
+                     GradingConfig(hidden_visibility="visible")) == []
+    assert "after the due date" in top_line(GradingConfig())
+    assert top_line(GradingConfig(hidden_visibility="visible")).startswith("**You see everything")
+
+
+def test_wrap_breaks_at_word_boundaries_only():
+    text = "- " + " ".join(["word"] * 40) + " `a_very_long_code_span_that_must_stay_whole`"
+    wrapped = wrap(text)
+    assert all(len(line) <= 100 for line in wrapped.splitlines()[:-1])
+    assert "`a_very_long_code_span_that_must_stay_whole`" in wrapped
+    assert wrapped.split() == text.split()  # no word cut
+
+
+# ----------------------------------------------------------------------------- class report
+def test_the_class_report_charges_each_student_once_per_idea():
+    tests = {t.description: t for t in hidden_tests(1)}
+    ce = tests["cross_entropy's per-position losses (reduction='none') match the reference on "
+               "random logits (float64 and float32)"]
+    ppl = tests["perplexity is exp of the mean cross-entropy on random logits"]
+    stub = tests["corpus_perplexity weights every token equally, not every batch"]
+
+    def failed(test, status=Status.WRONG):
+        return {"name": test.name, "score": 0, "max_score": 1, "status": "failed",
+                "output": "x", "extra_data": {"status": status, "idea": test.idea}}
+
+    ann = Graded("ann", Path("."), graded=True, tests=[failed(ce), failed(ppl),
+                                                          failed(stub, Status.NOT_IMPLEMENTED)])
+    ben = Graded("ben", Path("."), graded=True, tests=[failed(ppl)])
+    rows = class_stats([ann, ben]).mistakes()
+    # ann's perplexity failure follows from her cross-entropy: charged once, to q3's idea
+    assert [(r.idea, r.wrong) for r in rows] == [(ppl.idea, ["ben"]), (ce.idea, ["ann"])] or \
+        [(r.idea, r.wrong) for r in rows] == [(ce.idea, ["ann"]), (ppl.idea, ["ben"])]
+    assert all(len(r.wrong) == 1 for r in rows)
