@@ -189,3 +189,35 @@ def test_the_class_report_charges_each_student_once_per_idea():
     assert [(r.idea, r.wrong) for r in rows] == [(ppl.idea, ["ben"]), (ce.idea, ["ann"])] or \
         [(r.idea, r.wrong) for r in rows] == [(ce.idea, ["ann"]), (ppl.idea, ["ben"])]
     assert all(len(r.wrong) == 1 for r in rows)
+
+
+# ----------------------------------------------------------------------------- public checks
+def test_public_unchanged_checks_use_the_hidden_tests_wording_and_hint():
+    from assignments.lecture16.public_cases import UNCHANGED, cases_with_expected
+
+    hidden = {t.description: t for t in hidden_tests(1)}
+    for function, (description, hint) in UNCHANGED.items():
+        assert hidden[description].hint == hint, function
+        assert hidden[description].functions == (function,)
+    covered = {c.function for c in cases_with_expected() if c.description in hidden}
+    assert covered == set(UNCHANGED)
+    # every function whose hidden tests check its inputs has a public check of them
+    assert {t.functions[0] for t in hidden.values() if t.description.endswith(
+        ("unchanged", "unchanged (default arguments)"))} == set(UNCHANGED)
+
+
+@pytest.mark.parametrize("name", ["chunk-appends-to-docs", "lsm-in-place", "ce-targets-in-place",
+                                  "attn-scales-q-in-place", "clip-shallow-copy",
+                                  "adam-state-in-place", "adam-increments-input-step"])
+def test_the_public_checks_catch_a_changed_input(name):
+    from assignments.lecture16.public_cases import UNCHANGED, cases_with_expected
+    from autograder.build.release import solutions_module
+    from autograder.verify.entries import replace_function
+    from autograder.verify.inprocess import namespace_of
+
+    bug = next(b for b in BUGS if b.name == name)
+    namespace = namespace_of(replace_function(solutions_module(), bug.source))
+    failed = [c for c in cases_with_expected()
+              if c.question == bug.question and c.run(namespace[c.function]) is not None]
+    assert any(c.description == UNCHANGED[c.function][0] for c in failed if c.function in
+               UNCHANGED), [c.description for c in failed]

@@ -572,6 +572,59 @@ LECTURE_PROBS = [0.1, 0.2, 0.5, 0.15, 0.05]  # over [the, cat, sat, on, mat]
 BETTER_PROBS = [0.03, 0.05, 0.85, 0.05, 0.02]  # a better guess for "sat"
 
 
+# "Inputs are never modified": one case per function whose hidden tests check it, with the
+# hidden test's description and hint (tests/test_public_checks.py checks they stay the same).
+UNCHANGED = {
+    "chunk_tokens": (
+        "chunk_tokens leaves the documents unchanged",
+        "Build a new list for the stream (`stream = []; stream.extend(doc)`, or `stream += doc`) "
+        "instead of appending to the documents themselves (`doc.append(eos_id)` changes the "
+        "caller's list)."),
+    "next_token_pairs": (
+        "next_token_pairs leaves the blocks unchanged",
+        "Slice into new arrays (`blocks[:, :-1].copy()`) instead of changing `blocks`."),
+    "causal_attention": (
+        "causal_attention leaves q, k and v unchanged",
+        "Compute new arrays (`scores = q @ ... / np.sqrt(d)`) instead of updating the inputs in "
+        "place (`q /= np.sqrt(d)`)."),
+    "log_softmax": (
+        "log_softmax leaves its inputs unchanged",
+        "Compute new arrays (`shifted = logits - logits.max(...)`) instead of updating the inputs "
+        "in place (`logits -= ...`, `targets[...] = 0`)."),
+    "cross_entropy": (
+        "cross_entropy leaves its inputs unchanged",
+        "Compute new arrays (`shifted = logits - logits.max(...)`) instead of updating the inputs "
+        "in place (`logits -= ...`, `targets[...] = 0`)."),
+    "cross_entropy_grad": (
+        "cross_entropy_grad leaves its inputs unchanged",
+        "Compute new arrays (`shifted = logits - logits.max(...)`) instead of updating the inputs "
+        "in place (`logits -= ...`, `targets[...] = 0`)."),
+    "perplexity": (
+        "perplexity leaves its inputs unchanged",
+        "Compute new arrays instead of changing the inputs (`targets[...] = 0`, "
+        "`logits -= ...`)."),
+    "corpus_perplexity": (
+        "corpus_perplexity leaves its inputs unchanged",
+        "Compute new arrays instead of changing the inputs (`losses *= counts`)."),
+    "clip_grad_norm": (
+        "clip_grad_norm leaves the gradients unchanged",
+        "Build a new dict of new arrays (`{k: g * coef for k, g in grads.items()}`) instead of "
+        "scaling in place (`g *= coef`, also on a `grads.copy()`: its arrays are the caller's)."),
+    "adamw_step": (
+        "adamw_step leaves params, grads and state unchanged (default arguments)",
+        "Return new dicts of new arrays (`new_p = p * (1 - lr * wd)`, `m_new = b1 * m + ...`) "
+        "and a new state dict; do not update `params`, `state` or its arrays in place "
+        "(`p -= ...`, `m *= b1`, `state['step'] += 1`, or a `dict(state)` whose inner dicts you "
+        "fill)."),
+}
+
+
+def _unchanged(question, function, args, kwargs, observe):
+    """The case "``function`` leaves its inputs unchanged": the inputs after the call."""
+    description, hint = UNCHANGED[function]
+    return PublicCase(question, function, args, kwargs, description, hint=hint, observe=observe)
+
+
 def _q1_chunking(rng):
     q = "q1_chunking"
     return [
@@ -592,6 +645,8 @@ def _q1_chunking(rng):
                    "one block: the inputs drop its last token, the targets its first"),
         PublicCase(q, "next_token_pairs", (np.array([[5, 6, 7], [0, 8, 9]]),), {},
                    "two blocks: position t predicts token t+1 within each block"),
+        _unchanged(q, "chunk_tokens", ([[5, 6, 7], [], [8, 9]], 2), {"eos_id": 0}, ("arg0",)),
+        _unchanged(q, "next_token_pairs", (np.array([[5, 6, 7], [0, 8, 9]]),), {}, ("arg0",)),
     ]
 
 
@@ -619,6 +674,9 @@ def _q2_causal_mask(rng):
                    (_rng_array(rng, (1, 2, 3, 2)), _rng_array(rng, (1, 2, 3, 2)),
                     _rng_array(rng, (1, 2, 3, 2))), {},
                    "leading batch and head axes (B=1, H=2, T=3, d=2) are kept"),
+        _unchanged(q, "causal_attention", (_rng_array(rng, (3, 2)), _rng_array(rng, (3, 2)),
+                                           _rng_array(rng, (3, 1))), {},
+                   ("arg0", "arg1", "arg2")),
     ]
 
 
@@ -660,6 +718,11 @@ def _q3_cross_entropy(rng):
                    "a (B=2, T=3, V=5) batch: (softmax - onehot) / 6, the mean's gradient"),
         PublicCase(q, "cross_entropy_grad", (logits, ignored), {"ignore_index": -100},
                    "ignore_index=-100: zero rows where ignored, the others divided by 4"),
+        _unchanged(q, "log_softmax", (logits,), {}, ("arg0",)),
+        _unchanged(q, "cross_entropy", (logits, ignored), {"ignore_index": -100},
+                   ("arg0", "arg1")),
+        _unchanged(q, "cross_entropy_grad", (logits, ignored), {"ignore_index": -100},
+                   ("arg0", "arg1")),
     ]
 
 
@@ -681,6 +744,11 @@ def _q4_perplexity(rng):
                    "batch perplexities"),
         PublicCase(q, "corpus_perplexity", (np.array([1.2, 0.8, 1.0]), np.array([64, 64, 64])),
                    {}, "three batches of 64 tokens each, as numpy arrays: exp(1.0)"),
+        _unchanged(q, "perplexity", (_rng_array(rng, (2, 3, 4)),
+                                     np.array([[0, 3, 0], [2, 0, 1]])), {"ignore_index": 0},
+                   ("arg0", "arg1")),
+        _unchanged(q, "corpus_perplexity", (np.array([0.69, 2.3]), np.array([300, 100])), {},
+                   ("arg0", "arg1")),
     ]
 
 
@@ -722,9 +790,10 @@ def _q5_optimization(rng):
                    {"lr": 0.01, "max_grad_norm": 1.0},
                    "max_grad_norm=1.0: the gradients are clipped before the moments are "
                    "updated"),
-        PublicCase(q, "adamw_step", (params, grads_two, after_one), {},
-                   "the inputs are left unchanged: params and state (with its m and v arrays) "
-                   "are the same after the call", observe=("arg0", "arg2")),
+        _unchanged(q, "adamw_step", (params, grads_two, after_one), {},
+                   ("arg0", "arg1", "arg2")),
+        _unchanged(q, "clip_grad_norm", ({"w": np.array([3.0, 4.0]), "b": np.array([1.0])}, 1.0),
+                   {}, ("arg0",)),
         PublicCase(q, "warmup_cosine_lr", (50, *schedule), {"min_lr": 3e-5},
                    "halfway through the warmup: half of max_lr (the warmup starts at 0, not at "
                    "min_lr)", atol=1e-12),

@@ -174,9 +174,9 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
     if case.observe != ("return",):
         how.append(f"observe={_one_line(tuple(case.observe))}")
         how.append(f"labels={_one_line(case.labels)}")
-    if case.hint != HINTS[fn]:
-        raise ValueError(f"expected the hint of {fn} to be HINTS[{fn!r}], got a case-specific "
-                         f"one: {case.hint!r}")
+    if case.hint != HINTS[fn]:  # a case of its own (inputs unchanged): the hidden test's hint
+        lines.append("    hint = " + literal(case.hint, 4, len("    hint = ")))
+        how.append("hint=hint")
     if case.track == "torch":
         how.append("torch=torch")
     if case.raises:
@@ -187,13 +187,21 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
 
 
 CHECK = '''
+_STUBS = []  # the functions (objects) already reported as not implemented yet
+
+
 def _check(function, fn, args, kwargs, expected, description, rtol=1e-6, atol=1e-8,
-           observe=("return",), labels=("the result",), torch=None, raises=""):
-    """Fail (AssertionError, shown by otter) with the feedback of check_call, if any."""
+           observe=("return",), labels=("the result",), torch=None, raises="", hint=None):
+    """Fail (AssertionError, shown by otter) with the feedback of check_call, if any; a
+    function still raising NotImplementedError is reported in full once, then in one line."""
+    if any(fn is stub for stub in _STUBS):
+        raise AssertionError(function + " is not implemented yet (reported once, above).")
     message = check_call(function, fn, args, kwargs, expected, description=description,
-                         hint=HINTS[function], rtol=rtol, atol=atol, observe=observe,
-                         labels=labels, torch=torch, raises=raises)
+                         hint=HINTS[function] if hint is None else hint, rtol=rtol, atol=atol,
+                         observe=observe, labels=labels, torch=torch, raises=raises)
     if message is not None:
+        if message.startswith(function + " raised NotImplementedError"):
+            _STUBS.append(fn)
         raise AssertionError(message)
 '''
 
