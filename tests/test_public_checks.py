@@ -398,7 +398,7 @@ def test_cases_module_imports_only_numpy_and_the_reference():
                 if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"__future__", "copy", "math", "dataclasses", "typing", "numpy",
+    assert imported <= {"__future__", "copy", "math", "dataclasses", "typing", "textwrap", "numpy",
                         "reference"}, imported
 
 

@@ -497,12 +497,41 @@ def call_text(function, args, kwargs):
     return f"{function}({', '.join(parts)})"
 
 
+def _wrap(text, width=100):
+    """Every line of ``text`` wrapped at word boundaries (never inside a word) at ``width``,
+    continuation lines indented under the text after a label such as ``  hint:     ``."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        body = line.lstrip(" ")
+        label = body.split(":", 1)[0]
+        indent = len(line) - len(body)
+        if ":" in body and len(label) < 12 and " " not in label:
+            indent += len(label) + 1 + len(body.split(":", 1)[1]) - len(
+                body.split(":", 1)[1].lstrip(" "))
+        out += textwrap.wrap(line, width, subsequent_indent=" " * indent,
+                             break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out)
+
+
 def check_call(function, fn, args, kwargs, expected, description="", hint="", rtol=1e-6,
                atol=1e-8, observe=("return",), labels=("the result",), torch=None, raises=""):
     """Call the student's ``fn`` as a case says and compare; None when it passes, else the
     feedback (which function, the input, expected and got with their types, what differs, a
-    hint). ``torch``: the torch module for torch-track cases, else None. ``raises``: the name
-    of the exception the call must raise ('' when it must return)."""
+    hint), its lines wrapped at word boundaries. ``torch``: the torch module for torch-track
+    cases, else None. ``raises``: the name of the exception the call must raise ('' when it
+    must return)."""
+    message = _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol,
+                          observe, labels, torch, raises)
+    return None if message is None else _wrap(message)
+
+
+def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol, observe,
+                labels, torch, raises):
     call = call_text(function, args, kwargs)
     if fn is None:
         return (f"{function} is not defined: run the cell that defines it (and the cells above "
@@ -555,7 +584,7 @@ EMBEDDED = ("_type_name", "_is_number", "_number_text", "_array_text", "_short",
             "_describe",
             "_compare_arrays", "_compare_scalars", "compare", "compare_observed",
             "observe_call", "to_torch", "from_torch", "call_text",
-            "check_call")
+            "_wrap", "check_call", "_check_call")
 
 
 # ====================================================================== the cases
