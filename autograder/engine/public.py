@@ -95,7 +95,8 @@ def run_public_checks(student, questions, visibility: str) -> list[TestOutcome]:
     for qid in ids:
         failed = problems[qid]
         text = ("All public checks passed." if not failed else
-                "These public checks (the ones `grader.check` runs) failed:\n\n" + "\n".join(failed))
+                "These public checks (the ones `grader.check` runs) failed:\n\n"
+                + "\n".join(failed))
         outcomes.append(TestOutcome(name=f"{qid} public checks", question=qid, score=0.0,
                                     max_score=0.0, passed=not failed, output=text,
                                     visibility=visibility))

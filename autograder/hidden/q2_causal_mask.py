@@ -147,8 +147,8 @@ def attention_axes(s, case):
     for index in np.ndindex(*q.shape[:-2]):
         alone_out, alone_w = attention(s, q[index], k[index], v[index])
         s.context = f"The slice `[{', '.join(map(str, index))}]` of the batch on its own:"
-        s.expect_array(weights[index], s.array(alone_w, "weights"), f"weights[{index}] (your weights "
-                       "for the slice alone)", rtol=1e-9)
+        s.expect_array(weights[index], s.array(alone_w, "weights"),
+                       f"weights[{index}] (your weights for the slice alone)", rtol=1e-9)
         s.expect_array(output[index], s.array(alone_out, "output"), f"output[{index}] (your output "
                        "for the slice alone)", rtol=1e-9, scale=max(1.0, magnitude(v)))
 

@@ -66,7 +66,8 @@ def main(argv: list[str]) -> int:
     text = generate()
     if "--check" in argv:
         current = PATH.is_file() and PATH.read_text(encoding="utf-8") == text
-        print(f"{PATH} is {'current' if current else 'NOT current: run python -m autograder.verify.points'}")
+        state = "current" if current else "NOT current: run python -m autograder.verify.points"
+        print(f"{PATH} is {state}")
         return 0 if current else 1
     PATH.write_text(text, encoding="utf-8")
     print(f"wrote {PATH}")

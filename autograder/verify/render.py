@@ -95,8 +95,9 @@ def focus_figures(failed_direct: list[int], failed_all: list[int], one_idea: int
     def share(counts: list[int], most: int) -> str:
         return f"{100 * sum(c <= most for c in counts) / n:.0f}%"
 
-    return [f"  one mistake fails at most 2 hidden tests of its function in {share(failed_direct, 2)} "
-            f"of {n} bugs, at most 3 in {share(failed_direct, 3)}, never more than "
+    return [f"  one mistake fails at most 2 hidden tests of its function in "
+            f"{share(failed_direct, 2)} of {n} bugs, at most 3 in {share(failed_direct, 3)}, "
+            "never more than "
             f"{max(failed_direct)}",
             f"    counting the tests that reach it through a calling function too: at most 2 in "
             f"{share(failed_all, 2)}, at most 3 in {share(failed_all, 3)}, never more than "

@@ -270,6 +270,8 @@ return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clip
 if step < warmup_steps:
     return max_lr * step / warmup_steps
 progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if progress < 1 else min_lr'''),
+if progress >= 1:
+    return min_lr
+return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))'''),
         idea="decay"),
 ]
