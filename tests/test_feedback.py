@@ -221,3 +221,22 @@ def test_the_public_checks_catch_a_changed_input(name):
               if c.question == bug.question and c.run(namespace[c.function]) is not None]
     assert any(c.description == UNCHANGED[c.function][0] for c in failed if c.function in
                UNCHANGED), [c.description for c in failed]
+
+
+def test_a_question_without_ideas_keeps_its_declared_points():
+    """q6/q7 style: tests declared with points and no idea still work, each its own idea."""
+    import types
+
+    from autograder.hidden import _points
+    from autograder.hidden.framework import hidden_test
+
+    @hidden_test("q1_chunking", "an old-style test", 2.5, ["chunk_tokens"], "a hint",
+                 "a misconception")
+    def old(s):
+        pass
+
+    module = types.SimpleNamespace(__name__="old_module", TESTS=(old,))
+    ((spec, points_, idea),) = _points(module)
+    test = spec.build(1, points=points_, idea=idea)
+    assert test.points == 2.5 and test.idea == "q1_chunking:an old-style test"
+    assert charged([test.idea], all_ideas()) == [test.idea]
