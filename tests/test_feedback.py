@@ -76,7 +76,9 @@ def test_the_hint_follows_what_went_wrong():
     value = _spec()
     assert value.hint_for(Status.WRONG, Kind.VALUE) == "the own hint"
     assert "nan or inf" in value.hint_for(Status.WRONG, Kind.NAN)
-    assert "shape" in value.hint_for(Status.WRONG, Kind.SHAPE)
+    assert value.hint_for(Status.WRONG, Kind.SHAPE) == "the own hint"  # a value, too
+    assert "Return what the docstring says" in value.hint_for(Status.WRONG, Kind.TYPE)
+    assert "dtype" in value.hint_for(Status.WRONG, Kind.DTYPE)
     assert "in place" in value.hint_for(Status.WRONG, Kind.CHANGED_INPUT)
     assert value.hint_for(Status.NOT_IMPLEMENTED, "") == ""
     assert "raised an error" in value.hint_for(Status.RAISED, "")

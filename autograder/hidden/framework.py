@@ -614,8 +614,8 @@ class TestSpec:
             return own.get(Status.RAISED, RAISED_HINT)
         if kind in own:
             return own[kind]
-        if kind in (Kind.VALUE, self.checks) or status != Status.WRONG:
-            return self.hint
+        if kind in (Kind.VALUE, Kind.SHAPE, self.checks) or status != Status.WRONG:
+            return self.hint  # a wrong shape is a wrong value (a missing eos, a lost axis)
         return KIND_HINTS.get(kind, self.hint)
 
     def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
