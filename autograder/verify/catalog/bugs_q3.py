@@ -211,3 +211,16 @@ if reduction == "sum":
     return losses.sum()
 return losses.sum() / N"""), idea="ignore"),
 ]
+BUGS += [
+    Bug("grad-shifts-logits-in-place", Q, "logits -= logits.max(...) before the softmax changes "
+        "the caller's logits", '''
+def cross_entropy_grad(logits, targets, ignore_index=None):
+    V = logits.shape[-1]
+    logits -= logits.max(axis=-1, keepdims=True)
+    flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)
+    probs = np.exp(flat_logits) / np.exp(flat_logits).sum(axis=-1, keepdims=True)
+    onehot = np.arange(V) == flat_targets[:, None]
+    grad = (probs - onehot) * keep[:, None] / max(int(keep.sum()), 1)
+    return grad.reshape(logits.shape)
+''', idea="contract"),
+]

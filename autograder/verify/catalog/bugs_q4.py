@@ -96,3 +96,12 @@ def perplexity(logits, targets, ignore_index=None):
     return float(10 ** cross_entropy(logits, targets, ignore_index=ignore_index))
 ''', idea="exp-mean"),
 ]
+BUGS += [
+    Bug("corpus-scales-losses-in-place", Q, "np.asarray(losses) then losses *= counts: a float "
+        "array passed in is the same array, and it changes", '''
+def corpus_perplexity(losses, counts):
+    losses = np.asarray(losses, dtype=np.float64)
+    losses *= np.asarray(counts)
+    return float(np.exp(losses.sum() / np.sum(counts)))
+''', idea="contract"),
+]
