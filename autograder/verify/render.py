@@ -83,7 +83,7 @@ def figures(report: VerifyReport) -> list[str]:
 
 
 def focus_figures(failed_direct: list[int], failed_all: list[int], one_idea: int,
-                  on_topic: int) -> list[str]:
+                  on_topic: int, with_ideas: int) -> list[str]:
     """The figures of feedback focus over n bugs: how many tests one mistake fails (the tests
     of the function that holds it; and with the tests that reach it through a calling
     function), how many bugs the class report charges with exactly their idea, and how many
@@ -102,16 +102,19 @@ def focus_figures(failed_direct: list[int], failed_all: list[int], one_idea: int
             f"    counting the tests that reach it through a calling function too: at most 2 in "
             f"{share(failed_all, 2)}, at most 3 in {share(failed_all, 3)}, never more than "
             f"{max(failed_all)}",
-            f"  the class report charges exactly the bug's idea: {one_idea} / {n}",
+            f"  the class report charges exactly the bug's idea: {one_idea} / {with_ideas} (the "
+            "bugs of questions that declare ideas)",
             f"  every failing test's hint is about the bug's idea (or points to the test that "
-            f"is): {on_topic} / {n}"]
+            f"is): {on_topic} / {with_ideas}"]
 
 
 def _focus(bugs: list[Verdict]) -> list[str]:
-    bugs = [v for v in bugs if v.entry.idea and not v.entry.gap]
+    bugs = [v for v in bugs if not v.entry.gap]
+    labelled = [v for v in bugs if v.entry.idea]
     return focus_figures([v.direct_failures for v in bugs], [len(v.failed_tests) for v in bugs],
-                         sum(v.charged == [v.entry.idea] for v in bugs),
-                         sum(not v.problem.startswith("charged with an idea") for v in bugs))
+                         sum(v.charged == [v.entry.idea] for v in labelled),
+                         sum(not v.problem.startswith("charged with an idea") for v in labelled),
+                         len(labelled))
 
 
 def render(report: VerifyReport) -> str:
