@@ -70,22 +70,14 @@ def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
     for name, p in params.items():
         g = grads[name]  # same shape as p
         # 1) decoupled weight decay: shrink the weights, independently of the gradient
-        p = p * (1 - lr * weight_decay)  # a new array (the input stays unchanged)
-        # 2) running averages of the gradient and of its square (new arrays, then in place)
-        m[name] = state["m"][name] * b1
-        m[name] += (1 - b1) * g
-        v[name] = state["v"][name] * b2
-        v[name] += (1 - b2) * np.square(g)
+        p = p * (1 - lr * weight_decay)
+        # 2) running averages of the gradient and of its square
+        m[name] = b1 * state["m"][name] + (1 - b1) * g
+        v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2
         # 3) bias correction: the averages start at 0, so early on they are too small
         m_hat = m[name] / (1 - b1 ** t)
         v_hat = v[name] / (1 - b2 ** t)
-        # 4) a step of about lr per coordinate, in the direction of -m_hat:
-        #    p <- p - lr * m_hat / (sqrt(v_hat) + eps), in place on the temporaries
-        v_hat **= 0.5  # sqrt(v_hat)
-        v_hat += eps
-        m_hat /= v_hat
-        m_hat *= lr
-        p -= m_hat
-        new_params[name] = p
+        # 4) a step of about lr per coordinate, in the direction of -m_hat
+        new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)
     new_state = {**state, "step": t, "m": m, "v": v}  # extra keys are carried over
     return new_params, new_state

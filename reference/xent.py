@@ -71,15 +71,12 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
         >>> round(float(cross_entropy(better, np.array([2]))), 2)  # -log(0.85)
         0.16
     """
-    flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)
+    flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)  # (N, V), (N,), (N,)
     N = flat_logits.shape[0]
-    # 1) log-probability of every position's true token, log_softmax(logits)[target], that is
-    #    shifted[target] - log(sum(exp(shifted))) with shifted = logits - max (stable)
-    shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)  # (N, V)
-    shifted_target = shifted[np.arange(N), flat_targets]  # (N,)
-    np.exp(shifted, out=shifted)  # (N, V), in place: the shifted logits are no longer needed
-    logp_target = shifted_target - np.log(shifted.sum(axis=-1))  # (N,)
-    # 2) per-position loss, 0 where ignored
+    # 1) log-probabilities of every token at every position
+    logp = log_softmax(flat_logits)  # (N, V)
+    # 2) per-position loss: minus the log-probability of the true token, 0 where ignored
+    logp_target = logp[np.arange(N), flat_targets]  # (N,)
     losses = np.where(keep, -logp_target, 0.0)  # (N,)
     # 3) reduce
     if reduction == "none":
@@ -109,23 +106,24 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
     Returns:
         An array of the shape and float dtype of ``logits``.
 
-    Example: the true token's logit goes down, every other one up, by its probability:
+    Example: the gradient is ``p - 1`` at the true token (negative) and ``p`` elsewhere
+    (positive). Gradient descent steps against the gradient, so it pushes the true token's logit
+    up and every other logit down, each in proportion to its probability:
 
         >>> logits = np.log(np.array([[0.1, 0.2, 0.5, 0.15, 0.05]]))
         >>> cross_entropy_grad(logits, np.array([2])).round(2)
         array([[ 0.1 ,  0.2 , -0.5 ,  0.15,  0.05]])
     """
-    flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)
-    N = flat_logits.shape[0]
-    # 1) predicted distribution: softmax = exp(logits - max) / sum(exp(logits - max))
-    probs = flat_logits - flat_logits.max(axis=-1, keepdims=True)  # (N, V)
-    np.exp(probs, out=probs)  # (N, V), in place: one (N, V) array for the whole gradient
-    probs /= probs.sum(axis=-1, keepdims=True)  # (N, V), each row sums to 1
-    # 2) softmax - onehot(targets): subtract 1 at each position's true token
-    grad = probs
-    grad[np.arange(N), flat_targets] -= 1  # (N, V)
-    # 3) mean over the positions that count (max(.., 1): all ignored gives zeros, not nan)
+    flat_logits, flat_targets, keep = _flatten(logits, targets, ignore_index)  # (N, V), (N,), (N,)
+    V = flat_logits.shape[-1]
+    # 1) the predicted distribution: p = softmax(logits) = exp(log_softmax(logits))
+    probs = np.exp(log_softmax(flat_logits))  # (N, V), each row sums to 1
+    # 2) onehot(targets): 1 at each position's true token, 0 elsewhere
+    onehot = (np.arange(V) == flat_targets[:, None]).astype(probs.dtype)  # (N, V)
+    # 3) the mean over the N positions that count: (p - onehot) / N
+    #    (max(.., 1): when every position is ignored the gradient is zeros, not nan)
     n_kept = max(int(keep.sum()), 1)
-    grad /= n_kept
-    grad[~keep] = 0  # ignored positions: rows of zeros
+    grad = (probs - onehot) / n_kept  # (N, V)
+    # 4) ignored positions contribute nothing: rows of zeros
+    grad = np.where(keep[:, None], grad, 0.0)  # (N, V)
     return grad.reshape(logits.shape)  # (..., V)

@@ -107,3 +107,41 @@ def test_the_bench_is_not_shipped_to_gradescope():
 
     files = source_files()
     assert files and not any(f.startswith("autograder/bench/") for f in files)
+
+
+def test_the_benchs_memory_lean_versions_compute_what_the_reference_computes():
+    import reference
+    from autograder.bench import lean
+
+    rng = np.random.default_rng(0)
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        logits = (rng.standard_normal((3, 4, 7)) * 5).astype(dtype)  # (B, T, V)
+        targets = rng.integers(0, 7, (3, 4))
+        targets[0, :2] = -1  # two ignored positions
+        before = logits.copy()
+        for ignore in (None, -1):
+            t = targets if ignore is not None else np.abs(targets)
+            got = lean.cross_entropy(logits, t, ignore)
+            want = reference.cross_entropy(logits, t, ignore)
+            np.testing.assert_allclose(got, want, rtol=rtol)
+            assert got.dtype == want.dtype == dtype
+            got = lean.cross_entropy_grad(logits, t, ignore)
+            want = reference.cross_entropy_grad(logits, t, ignore)
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
+            assert got.dtype == want.dtype == dtype and got.shape == logits.shape
+        np.testing.assert_array_equal(logits, before)  # the inputs are left unchanged
+
+    params = {"w": rng.standard_normal((3, 5)), "b": rng.standard_normal(5)}
+    grads = {k: rng.standard_normal(p.shape) for k, p in params.items()}
+    copies = {k: p.copy() for k, p in params.items()}
+    hp = {"lr": 0.01, "betas": (0.9, 0.95), "weight_decay": 0.1, "max_grad_norm": 1.0}
+    got_state = want_state = reference.init_adamw_state(params)
+    got_params = want_params = params
+    for _ in range(3):  # three steps: the moments and the bias correction take part
+        got_params, got_state = lean.adamw_step(got_params, grads, got_state, **hp)
+        want_params, want_state = reference.adamw_step(want_params, grads, want_state, **hp)
+    assert got_state["step"] == want_state["step"] == 3
+    for k in params:
+        np.testing.assert_allclose(got_params[k], want_params[k], rtol=1e-12)
+        np.testing.assert_allclose(got_state["v"][k], want_state["v"][k], rtol=1e-12)
+        np.testing.assert_array_equal(params[k], copies[k])

@@ -344,6 +344,11 @@ def _scale(r: dict) -> list[str]:
     rounds = {case: len(c["times"]["ref"]) for case, c in sc.items() if "times" in c}
     lines += ["Agreement with PyTorch (or plain Python) and dtypes, first round: "
               + "; ".join(checks) + ".", "",
+              "The numpy side of xent and adamw is the memory-lean version in "
+              "`autograder/bench/lean.py`: the reference's numbers (checked by "
+              "`tests/test_bench.py`) with in-place updates of its own temporaries; "
+              "`reference/` itself is written as the lecture's formulas, one new array per "
+              "step, for students to read.", "",
               "Medians of " + ", ".join(f"{n} rounds ({case})" for case, n in rounds.items())
               + ", the implementations taking turns in one fresh process per case (plain "
               "Python: one run); adamw and chunk after one untimed call of each. PyTorch runs "
@@ -432,7 +437,8 @@ def gap_note(key: str, r: dict) -> str:
     if key == "chunk-time":
         return "The plain-Python baseline converts every token to a Python object."
     if key.endswith("-memory"):
-        return "The reference allocates more than it should: look for (N, V)-sized temporaries."
+        return ("The numpy version allocates more than it should: look for (N, V)-sized "
+                "temporaries in `autograder/bench/lean.py`.")
     if key == "upcast":
         return ("A float64 array appeared: an operation mixes in a float64 array or a numpy "
                 "float64 scalar (Python floats keep float32).")
