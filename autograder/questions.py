@@ -19,44 +19,32 @@ class Question:
     """points in the numpy track (torch-track points come from otter_config.json)"""
     functions: tuple[str, ...]
     """the functions a student writes for this question, in the order they are taught"""
-    section: str
-    """where the lecture explains it (used in NotImplementedError messages and hints)"""
     track: str = "numpy"
     """``numpy`` (graded) or ``torch`` (optional, extra credit)"""
 
 
 QUESTIONS: tuple[Question, ...] = (
     Question("q1_chunking", "Raw text to training examples", 15,
-             ("chunk_tokens", "next_token_pairs"),
-             "Training data: tokenize, concatenate with EOS, chunk"),
+             ("chunk_tokens", "next_token_pairs")),
     Question("q2_causal_mask", "The causal attention mask", 15,
-             ("causal_mask", "causal_attention"),
-             "The causal attention mask"),
+             ("causal_mask", "causal_attention")),
     Question("q3_cross_entropy", "Cross-entropy loss and its gradient", 20,
-             ("log_softmax", "cross_entropy", "cross_entropy_grad"),
-             "Cross-entropy loss"),
+             ("log_softmax", "cross_entropy", "cross_entropy_grad")),
     Question("q4_perplexity", "Perplexity", 10,
-             ("perplexity", "corpus_perplexity"),
-             "Perplexity"),
+             ("perplexity", "corpus_perplexity")),
     Question("q5_optimization", "The training loop's update", 25,
              ("global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_step",
-              "warmup_cosine_lr"),
-             "The training loop: AdamW, warmup + cosine schedule, gradient clipping"),
+              "warmup_cosine_lr")),
     Question("q6_finetuning", "From a foundation model to an instruct model", 10,
-             ("sft_example", "pad_batch"),
-             "From foundation model to instruct model: instruction tuning learns from responses"),
+             ("sft_example", "pad_batch")),
     Question("q7_scaling", "Scaling laws: predict before you train", 5,
-             ("training_flops", "chinchilla_optimal", "fit_power_law"),
-             "Scaling laws: Kaplan and Chinchilla"),
+             ("training_flops", "chinchilla_optimal", "fit_power_law")),
     Question("t1_cross_entropy", "Cross-entropy in PyTorch", 0,
-             ("cross_entropy_torch",),
-             "Cross-entropy loss", track="torch"),
+             ("cross_entropy_torch",), track="torch"),
     Question("t2_causal_attention", "Causal attention in PyTorch", 0,
-             ("causal_attention_torch",),
-             "The causal attention mask", track="torch"),
+             ("causal_attention_torch",), track="torch"),
     Question("t3_optimization", "Clipping and AdamW in PyTorch", 0,
              ("clip_grad_norm_torch_", "init_adamw_state_torch", "adamw_step_torch_"),
-             "The training loop: AdamW, warmup + cosine schedule, gradient clipping",
              track="torch"),
 )
 
@@ -64,11 +52,3 @@ BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 NUMPY_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "numpy")
 TORCH_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "torch")
 ALL_FUNCTIONS: tuple[str, ...] = tuple(f for q in QUESTIONS for f in q.functions)
-
-
-def question_of(function: str) -> Question:
-    """The question a function belongs to."""
-    for q in QUESTIONS:
-        if function in q.functions:
-            return q
-    raise KeyError(f"expected one of the spec's functions, got function={function!r}")

@@ -1,15 +1,16 @@
-"""Lecture 16, "Training transformer models": the functions you implement.
+"""Lecture 16, "Training transformer models": the functions you write.
 
-Fill in every function that raises NotImplementedError. Keep the names and signatures: the
-autograder calls them exactly like this. Use numpy only (the optional torch track uses PyTorch).
-Inputs must never be modified: return new arrays.
+Every function below raises NotImplementedError until you write its body; the error names the
+section of the notebook (lecture16.ipynb) that explains it. Keep every name and signature: the
+autograder calls the functions exactly like this. Use numpy only (the optional torch track at
+the end uses PyTorch), and never modify an input: return new arrays.
 
-Check your work with the public checks in the notebook (grader.check("q1_chunking"), ...);
-Gradescope runs more (hidden) tests that compare your functions with a reference solution on
-many generated inputs.
-
-This file is generated from the reference by `python -m autograder build`; do not edit the
-copy in the course repository by hand.
+Work in this file or in the notebook, not in both: they hold the same functions. Submit the one
+you worked in. The public checks run in the notebook (grader.check("q1_chunking"), ...) or, in
+a GitHub Classroom repository, with `python run_checks.py`. Your grade comes from hidden tests
+that compare your functions with a reference solution on many generated inputs (empty
+documents, huge logits, float32 inputs...): passing the public checks is a good sign, not a
+guarantee, so test your own edge cases too.
 """
 import math
 
@@ -53,7 +54,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
         (0, 4)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("chunk_tokens is not implemented yet: see the lecture section 'Training data: tokenize, concatenate with EOS, chunk' (q1_chunking)")
+    raise NotImplementedError("chunk_tokens is not implemented yet: see the notebook section 'Question 1: Raw text to training examples' (q1_chunking)")
 
 
 def next_token_pairs(blocks):
@@ -75,7 +76,7 @@ def next_token_pairs(blocks):
         (array([[10, 11, 12]]), array([[11, 12, 13]]))
     """
     # YOUR CODE HERE
-    raise NotImplementedError("next_token_pairs is not implemented yet: see the lecture section 'Training data: tokenize, concatenate with EOS, chunk' (q1_chunking)")
+    raise NotImplementedError("next_token_pairs is not implemented yet: see the notebook section 'Question 1: Raw text to training examples' (q1_chunking)")
 
 
 # ======================================================================
@@ -99,7 +100,7 @@ def causal_mask(T):
                [ True,  True,  True]])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("causal_mask is not implemented yet: see the lecture section 'The causal attention mask' (q2_causal_mask)")
+    raise NotImplementedError("causal_mask is not implemented yet: see the notebook section 'Question 2: The causal attention mask' (q2_causal_mask)")
 
 
 def causal_attention(q, k, v):
@@ -131,7 +132,7 @@ def causal_attention(q, k, v):
         array([1. , 1.5, 3. ])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("causal_attention is not implemented yet: see the lecture section 'The causal attention mask' (q2_causal_mask)")
+    raise NotImplementedError("causal_attention is not implemented yet: see the notebook section 'Question 2: The causal attention mask' (q2_causal_mask)")
 
 
 # ======================================================================
@@ -155,7 +156,7 @@ def log_softmax(logits):
         array([-0.69314718, -0.69314718])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("log_softmax is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+    raise NotImplementedError("log_softmax is not implemented yet: see the notebook section 'Question 3: Cross-entropy loss and its gradient' (q3_cross_entropy)")
 
 
 def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
@@ -190,7 +191,7 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
         0.16
     """
     # YOUR CODE HERE
-    raise NotImplementedError("cross_entropy is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+    raise NotImplementedError("cross_entropy is not implemented yet: see the notebook section 'Question 3: Cross-entropy loss and its gradient' (q3_cross_entropy)")
 
 
 def cross_entropy_grad(logits, targets, ignore_index=None):
@@ -210,14 +211,16 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
     Returns:
         An array of the shape and float dtype of ``logits``.
 
-    Example: the true token's logit goes down, every other one up, by its probability:
+    Example: the gradient is ``p - 1`` at the true token (negative) and ``p`` elsewhere
+    (positive). Gradient descent steps against the gradient, so it pushes the true token's logit
+    up and every other logit down, each in proportion to its probability:
 
         >>> logits = np.log(np.array([[0.1, 0.2, 0.5, 0.15, 0.05]]))
         >>> cross_entropy_grad(logits, np.array([2])).round(2)
         array([[ 0.1 ,  0.2 , -0.5 ,  0.15,  0.05]])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("cross_entropy_grad is not implemented yet: see the lecture section 'Cross-entropy loss' (q3_cross_entropy)")
+    raise NotImplementedError("cross_entropy_grad is not implemented yet: see the notebook section 'Question 3: Cross-entropy loss and its gradient' (q3_cross_entropy)")
 
 
 # ======================================================================
@@ -246,7 +249,7 @@ def perplexity(logits, targets, ignore_index=None):
         50.0
     """
     # YOUR CODE HERE
-    raise NotImplementedError("perplexity is not implemented yet: see the lecture section 'Perplexity' (q4_perplexity)")
+    raise NotImplementedError("perplexity is not implemented yet: see the notebook section 'Question 4: Perplexity' (q4_perplexity)")
 
 
 def corpus_perplexity(losses, counts):
@@ -272,7 +275,7 @@ def corpus_perplexity(losses, counts):
         5.98
     """
     # YOUR CODE HERE
-    raise NotImplementedError("corpus_perplexity is not implemented yet: see the lecture section 'Perplexity' (q4_perplexity)")
+    raise NotImplementedError("corpus_perplexity is not implemented yet: see the notebook section 'Question 4: Perplexity' (q4_perplexity)")
 
 
 # ======================================================================
@@ -294,7 +297,7 @@ def global_grad_norm(grads):
         5.0
     """
     # YOUR CODE HERE
-    raise NotImplementedError("global_grad_norm is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+    raise NotImplementedError("global_grad_norm is not implemented yet: see the notebook section 'Question 5: The training loop's update' (q5_optimization)")
 
 
 def clip_grad_norm(grads, max_norm):
@@ -319,7 +322,7 @@ def clip_grad_norm(grads, max_norm):
         (5.0, array([0.6, 0.8]))
     """
     # YOUR CODE HERE
-    raise NotImplementedError("clip_grad_norm is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+    raise NotImplementedError("clip_grad_norm is not implemented yet: see the notebook section 'Question 5: The training loop's update' (q5_optimization)")
 
 
 def init_adamw_state(params):
@@ -338,7 +341,7 @@ def init_adamw_state(params):
         (0, (2, 3), 0.0)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("init_adamw_state is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+    raise NotImplementedError("init_adamw_state is not implemented yet: see the notebook section 'Question 5: The training loop's update' (q5_optimization)")
 
 
 def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
@@ -380,7 +383,7 @@ def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
         (array([0.9, 1.1]), 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("adamw_step is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+    raise NotImplementedError("adamw_step is not implemented yet: see the notebook section 'Question 5: The training loop's update' (q5_optimization)")
 
 
 def warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
@@ -406,7 +409,7 @@ def warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
         [0.0, 0.5, 1.0, 0.85, 0.5, 0.15, 0.0, 0.0]
     """
     # YOUR CODE HERE
-    raise NotImplementedError("warmup_cosine_lr is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (q5_optimization)")
+    raise NotImplementedError("warmup_cosine_lr is not implemented yet: see the notebook section 'Question 5: The training loop's update' (q5_optimization)")
 
 
 # ======================================================================
@@ -443,7 +446,7 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
         array([-100, -100,    8,    9,    0])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("sft_example is not implemented yet: see the lecture section 'From foundation model to instruct model: instruction tuning learns from responses' (q6_finetuning)")
+    raise NotImplementedError("sft_example is not implemented yet: see the notebook section 'Question 6: From a foundation model to an instruct model' (q6_finetuning)")
 
 
 def pad_batch(examples, pad_id, ignore_index=-100):
@@ -473,7 +476,7 @@ def pad_batch(examples, pad_id, ignore_index=-100):
                [   9, -100]])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("pad_batch is not implemented yet: see the lecture section 'From foundation model to instruct model: instruction tuning learns from responses' (q6_finetuning)")
+    raise NotImplementedError("pad_batch is not implemented yet: see the notebook section 'Question 6: From a foundation model to an instruct model' (q6_finetuning)")
 
 
 # ======================================================================
@@ -497,7 +500,7 @@ def training_flops(n_params, n_tokens):
         '3.15e+23'
     """
     # YOUR CODE HERE
-    raise NotImplementedError("training_flops is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+    raise NotImplementedError("training_flops is not implemented yet: see the notebook section 'Question 7: Scaling laws: predict before you train' (q7_scaling)")
 
 
 def chinchilla_optimal(flops, tokens_per_param=20.0):
@@ -523,7 +526,7 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         '5.1e+10 parameters, 1e+12 tokens'
     """
     # YOUR CODE HERE
-    raise NotImplementedError("chinchilla_optimal is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+    raise NotImplementedError("chinchilla_optimal is not implemented yet: see the notebook section 'Question 7: Scaling laws: predict before you train' (q7_scaling)")
 
 
 def fit_power_law(x, y):
@@ -552,7 +555,7 @@ def fit_power_law(x, y):
         (0.25, 126.5)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("fit_power_law is not implemented yet: see the lecture section 'Scaling laws: Kaplan and Chinchilla' (q7_scaling)")
+    raise NotImplementedError("fit_power_law is not implemented yet: see the notebook section 'Question 7: Scaling laws: predict before you train' (q7_scaling)")
 
 
 # ======================================================================
@@ -582,7 +585,7 @@ def cross_entropy_torch(logits, targets, ignore_index=None):
         0.69
     """
     # YOUR CODE HERE
-    raise NotImplementedError("cross_entropy_torch is not implemented yet: see the lecture section 'Cross-entropy loss' (t1_cross_entropy)")
+    raise NotImplementedError("cross_entropy_torch is not implemented yet: see the notebook section 'Cross-entropy in PyTorch' (t1_cross_entropy)")
 
 
 # ======================================================================
@@ -611,7 +614,7 @@ def causal_attention_torch(q, k, v):
         ([[1.0, 0.0], [0.5, 0.5]], [1.0, 2.0])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("causal_attention_torch is not implemented yet: see the lecture section 'The causal attention mask' (t2_causal_attention)")
+    raise NotImplementedError("causal_attention_torch is not implemented yet: see the notebook section 'Causal attention in PyTorch' (t2_causal_attention)")
 
 
 # ======================================================================
@@ -637,7 +640,7 @@ def clip_grad_norm_torch_(grads, max_norm):
         (5.0, [0.6, 0.8])
     """
     # YOUR CODE HERE
-    raise NotImplementedError("clip_grad_norm_torch_ is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
+    raise NotImplementedError("clip_grad_norm_torch_ is not implemented yet: see the notebook section 'Clipping and AdamW in PyTorch' (t3_optimization)")
 
 
 def init_adamw_state_torch(params):
@@ -656,7 +659,7 @@ def init_adamw_state_torch(params):
         (0, torch.Size([2, 3]))
     """
     # YOUR CODE HERE
-    raise NotImplementedError("init_adamw_state_torch is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
+    raise NotImplementedError("init_adamw_state_torch is not implemented yet: see the notebook section 'Clipping and AdamW in PyTorch' (t3_optimization)")
 
 
 def adamw_step_torch_(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
@@ -687,4 +690,4 @@ def adamw_step_torch_(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-
         ([0.9, 1.1], 1)
     """
     # YOUR CODE HERE
-    raise NotImplementedError("adamw_step_torch_ is not implemented yet: see the lecture section 'The training loop: AdamW, warmup + cosine schedule, gradient clipping' (t3_optimization)")
+    raise NotImplementedError("adamw_step_torch_ is not implemented yet: see the notebook section 'Clipping and AdamW in PyTorch' (t3_optimization)")

@@ -1,5 +1,6 @@
 """The student template is generated from the reference and never edited by hand."""
 import ast
+import re
 
 import pytest
 
@@ -27,13 +28,63 @@ def test_template_has_every_spec_function_as_a_stub_with_a_docstring():
         assert len(node.body) == 2, f"{name}: the stub should hold only the docstring and a raise"
 
 
-@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
-def test_stubs_raise_not_implemented_with_a_pointer_to_the_lecture(question):
+POINTER = re.compile(r"is not implemented yet: see the notebook section '(?P<heading>.+)' "
+                     r"\((?P<id>\w+)\)$")
+
+
+def _stub_messages(question) -> dict[str, str]:
+    """What each of the question's stubs says when called."""
     namespace = {}
     exec(compile(TEMPLATE.read_text(encoding="utf-8"), str(TEMPLATE), "exec"), namespace)
+    messages = {}
     for name in question.functions:
-        with pytest.raises(NotImplementedError, match=question.section.split(":")[0]):
+        with pytest.raises(NotImplementedError) as raised:
             namespace[name](*([None] * namespace[name].__code__.co_argcount))
+        messages[name] = str(raised.value)
+    return messages
+
+
+@pytest.fixture(scope="module")
+def notebook_headings() -> list[str]:
+    """The text of every markdown heading of the student notebook, as the build makes it."""
+    from autograder.build.notebook import build_notebook
+
+    headings = []
+    for cell in build_notebook(solutions=False, tests={}).cells:
+        if cell.cell_type == "markdown":
+            headings += [line.lstrip("#").strip() for line in cell.source.splitlines()
+                         if re.match(r"#{1,6} ", line)]
+    return headings
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+def test_every_stub_names_a_heading_of_the_built_notebook(question, notebook_headings):
+    for name, message in _stub_messages(question).items():
+        found = POINTER.search(message)
+        assert found, f"expected {name}'s stub to name a notebook section, got {message!r}"
+        assert found["id"] == question.id, message
+        heading = found["heading"]
+        # the heading as the notebook shows it, or that heading before its "(`id`, N points)"
+        assert any(h == heading or h.startswith(f"{heading} (`{question.id}`")
+                   for h in notebook_headings), (
+            f"expected {name}'s stub to name a heading of the notebook, got {heading!r}; "
+            f"the notebook's headings: {notebook_headings}")
+
+
+def test_a_question_text_without_a_heading_is_refused(monkeypatch, tmp_path):
+    from autograder.build import template
+
+    (tmp_path / "q1_chunking.md").write_text("No heading here.\n", encoding="utf-8")
+    monkeypatch.setattr(template, "ASSIGNMENT", tmp_path)
+    with pytest.raises(template.TemplateError, match="expected a markdown heading"):
+        template.section_heading(QUESTIONS[0])
+
+
+def test_the_template_speaks_to_students():
+    docstring = ast.get_docstring(ast.parse(TEMPLATE.read_text(encoding="utf-8")))
+    assert "NotImplementedError" in docstring and "notebook" in docstring
+    for instructor_words in ("python -m autograder", "course repository", "generated from"):
+        assert instructor_words not in docstring, instructor_words
 
 
 def test_template_signatures_match_the_reference():

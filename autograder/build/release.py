@@ -21,7 +21,7 @@ from autograder.build.classroom import write_classroom
 from autograder.build.figures import FIGURES_NAME, write_figures
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
-from autograder.build.template import HEADER, write_template
+from autograder.build.template import SOLUTIONS_DOCSTRING, write_template
 from autograder.paths import ASSIGNMENT
 from autograder.questions import QUESTIONS
 
@@ -48,8 +48,7 @@ def solutions_module() -> str:
     """``lm_training.py`` with every function filled in from the reference."""
     functions = read_functions()
     defined: set[str] = set()
-    parts = [HEADER.split("import math", 1)[0].replace(
-        "the functions you implement", "the reference solution (instructors only)")]
+    parts = [SOLUTIONS_DOCSTRING]
     modules = sorted({functions[f].module for q in QUESTIONS for f in q.functions})
     parts.append("\n".join(line for line in module_imports(modules) if "torch" not in line))
     parts.append("\ntry:  # the torch track is optional\n    import torch\n"

@@ -5,26 +5,36 @@
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 from autograder.build.source import FunctionSource, read_functions
-from autograder.paths import TEMPLATE
+from autograder.paths import ASSIGNMENT, TEMPLATE
 from autograder.questions import QUESTIONS, Question
 
-HEADER = '''"""Lecture 16, "Training transformer models": the functions you implement.
+STUDENT_DOCSTRING = '''"""Lecture 16, "Training transformer models": the functions you write.
 
-Fill in every function that raises NotImplementedError. Keep the names and signatures: the
-autograder calls them exactly like this. Use numpy only (the optional torch track uses PyTorch).
-Inputs must never be modified: return new arrays.
+Every function below raises NotImplementedError until you write its body; the error names the
+section of the notebook (lecture16.ipynb) that explains it. Keep every name and signature: the
+autograder calls the functions exactly like this. Use numpy only (the optional torch track at
+the end uses PyTorch), and never modify an input: return new arrays.
 
-Check your work with the public checks in the notebook (grader.check("q1_chunking"), ...);
-Gradescope runs more (hidden) tests that compare your functions with a reference solution on
-many generated inputs.
-
-This file is generated from the reference by `python -m autograder build`; do not edit the
-copy in the course repository by hand.
+Work in this file or in the notebook, not in both: they hold the same functions. Submit the one
+you worked in. The public checks run in the notebook (grader.check("q1_chunking"), ...) or, in
+a GitHub Classroom repository, with `python run_checks.py`. Your grade comes from hidden tests
+that compare your functions with a reference solution on many generated inputs (empty
+documents, huge logits, float32 inputs...): passing the public checks is a good sign, not a
+guarantee, so test your own edge cases too.
 """
-import math
+'''
+
+SOLUTIONS_DOCSTRING = '''"""Lecture 16, "Training transformer models": the reference solution (instructors only).
+
+Every function of the assignment, filled in from the reference. Do not hand this file out.
+"""
+'''
+
+IMPORTS = '''import math
 
 import numpy as np
 
@@ -34,12 +44,36 @@ except ImportError:
     torch = None
 '''
 
+HEADER = STUDENT_DOCSTRING + IMPORTS
+
+_HEADING_SUFFIX = re.compile(r"\s*\(`[^`]+`[^)]*\)\s*$")
+"""the ``(`q3_cross_entropy`, 20 points)`` that ends a question's heading"""
+
+
+class TemplateError(Exception):
+    """A question's notebook text has no heading for the stubs to point to."""
+
+
+def section_heading(question: Question) -> str:
+    """The heading of the notebook section that teaches ``question``, without its trailing
+    ``(`id`, N points)``: the first heading of ``assignments/lecture16/<id>.md`` for the numpy
+    track; the torch track's headings are the questions' titles (``build/notebook.py``)."""
+    if question.track == "torch":
+        return question.title
+    path = ASSIGNMENT / f"{question.id}.md"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return _HEADING_SUFFIX.sub("", line.lstrip("#").strip())
+    raise TemplateError(f"expected a markdown heading in {path.name}, got none; start it with "
+                        f"'## Question N: {question.title} (`{question.id}`, ... points)'")
+
 
 def stub(fn: FunctionSource, question: Question) -> str:
-    """A function with its signature and docstring and a body that points to the lecture."""
+    """A function with its signature and docstring and a body that points to the notebook
+    section that teaches it."""
     indent = " " * 4
-    message = (f"{fn.name} is not implemented yet: see the lecture section "
-               f"'{question.section}' ({question.id})")
+    message = (f"{fn.name} is not implemented yet: see the notebook section "
+               f"'{section_heading(question)}' ({question.id})")
     body = textwrap.indent(f"# YOUR CODE HERE\nraise NotImplementedError({message!r})", indent)
     return f"{fn.header}\n{fn.docstring}\n{body}\n"
 
