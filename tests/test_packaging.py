@@ -1,4 +1,6 @@
-"""The Gradescope zip, unpacked into a temporary /autograder, and otter's own zip with `otter run`."""
+"""The Gradescope zip, unpacked into a temporary /autograder, and otter's own zip with `otter run`;
+the wheel (`pip install .`), installed into a fresh virtual environment, grading from another
+folder."""
 import json
 import os
 import shutil
@@ -70,3 +72,86 @@ def test_otter_zip_gives_the_solutions_notebook_full_public_marks(dist, tmp_path
 def test_otter_zip_gives_the_untouched_student_notebook_zero(dist, tmp_path):
     results = _otter_run(dist, tmp_path, dist / "student" / "lecture16.ipynb")
     assert _otter_score(results) == 0
+
+
+# ----------------------------------------------------------------------------- the wheel
+def _copy_of_the_checkout(dest: Path) -> Path:
+    """The sources without build outputs (building in place would leave build/ in the tree)."""
+    from autograder.paths import ROOT
+
+    skip = shutil.ignore_patterns(".venv", ".git", "dist", "build", "*.egg-info", "__pycache__",
+                                  ".hypothesis", ".pytest_cache")
+    return Path(shutil.copytree(ROOT, dest, ignore=skip))
+
+
+def test_the_installed_wheel_grades_from_any_folder_and_refuses_to_build(tmp_path):
+    from autograder.build.release import solutions_module
+
+    # 1) a wheel of the project, built without network (this environment's setuptools)
+    source = _copy_of_the_checkout(tmp_path / "source")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path / "wheels"), "-q"],
+                   check=True, capture_output=True, timeout=300)
+    shutil.rmtree(source)
+    (wheel,) = (tmp_path / "wheels").glob("*.whl")
+    # 2) a fresh environment that sees neither the checkout nor this one's packages
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True,
+                   capture_output=True, timeout=600)
+    # 3) grade the reference solution from a folder outside the checkout, with its own settings
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "lm_training.py").write_text(solutions_module(), encoding="utf-8")
+    (elsewhere / "otter_config.json").write_text('{"autograder": {"examples_per_test": 3}}')
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    where = subprocess.run([str(python), "-c", "import autograder; print(autograder.__file__)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout
+    done = subprocess.run([str(python), "-m", "autograder", "grade", "../lm_training.py",
+                           "--results", "results.json"], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((elsewhere / "results.json").read_text())
+    assert results["score"] == pytest.approx(NUMPY_POINTS), done.stdout
+    assert "100 / 100" in done.stdout
+    # 4) what needs a checkout says so instead of building from an installed package
+    for command in ("build", "verify"):
+        done = subprocess.run([str(python), "-m", "autograder", command], cwd=elsewhere, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "expected a checkout of the repository" in done.stderr
+    assert not (elsewhere / "dist").exists()
+
+
+def test_grading_settings_come_from_the_current_folder_then_the_checkout_then_defaults(
+        tmp_path, monkeypatch):
+    from autograder import paths
+    from autograder.engine.config import GradingConfig, load_config
+
+    monkeypatch.chdir(tmp_path)
+    assert paths.otter_config() == paths.OTTER_CONFIG  # the checkout's, nothing here
+    (tmp_path / "otter_config.json").write_text('{"autograder": {"examples_per_test": 7}}')
+    assert paths.otter_config() == tmp_path / "otter_config.json"
+    assert load_config().examples_per_test == 7
+    (tmp_path / "otter_config.json").unlink()
+    monkeypatch.setattr(paths, "OTTER_CONFIG", tmp_path / "installed" / "otter_config.json")
+    assert paths.otter_config() is None and load_config() == GradingConfig()
+
+
+def test_the_defaults_grade_as_the_checkouts_settings_do():
+    """An installed grader run where there is no otter_config.json uses the defaults."""
+    from autograder.engine.config import GradingConfig, load_config
+    from autograder.paths import OTTER_CONFIG
+
+    assert load_config(OTTER_CONFIG) == GradingConfig()
+
+
+def test_a_checkout_is_recognised_and_an_installed_layout_is_refused(tmp_path, monkeypatch):
+    from autograder import paths
+
+    assert paths.is_checkout()
+    paths.require_checkout("python -m autograder build")  # no error here
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    with pytest.raises(paths.NotACheckout, match="expected a checkout of the repository"):
+        paths.require_checkout("python -m autograder build")

@@ -129,9 +129,15 @@ def run(args, log=print) -> dict:
 
 def main(argv=None) -> int:
     from autograder.bench import report
+    from autograder.paths import NotACheckout, require_checkout
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(argv)
+    try:
+        require_checkout("python -m autograder.bench")
+    except NotACheckout as e:
+        print(f"ERROR {e}", file=sys.stderr)
+        return 2
     args.command_line = " ".join(argv)
     results = run(args, log=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:

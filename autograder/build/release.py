@@ -22,7 +22,7 @@ from autograder.build.figures import FIGURES_NAME, write_figures
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
 from autograder.build.template import SOLUTIONS_DOCSTRING, write_template
-from autograder.paths import ASSIGNMENT
+from autograder.paths import ASSIGNMENT, NotACheckout, require_checkout
 from autograder.questions import QUESTIONS
 
 CORPUS = ASSIGNMENT / "corpus" / "corpus.txt"
@@ -78,6 +78,10 @@ def _release_dir(out: Path, name: str, report: BuildReport, notebook, py_text: s
 
 def build(out: Path, *, execute: bool = True, zips: bool = True) -> BuildReport:
     """Build everything into ``out``. ``execute=False`` skips running the solutions notebook."""
+    try:
+        require_checkout("python -m autograder build")
+    except NotACheckout as e:
+        raise BuildError(str(e)) from e
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out=out)

@@ -11,6 +11,8 @@ import sys
 from typing import Sequence
 
 SUBCOMMANDS = ("build", "grade", "verify", "demo")
+CHECKOUT_ONLY = ("build", "verify", "demo")
+"""subcommands that need a checkout of the repository (``grade`` also runs installed)"""
 
 
 class CommandError(Exception):
@@ -27,7 +29,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         modules[name] = module
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
+        if args.command in CHECKOUT_ONLY:
+            _require_checkout(args.command)
         return modules[args.command].run(args)
     except CommandError as e:
         print(f"ERROR {e}", file=sys.stderr)
         return 2
+
+
+def _require_checkout(command: str) -> None:
+    from autograder.paths import NotACheckout, require_checkout
+
+    try:
+        require_checkout(f"python -m autograder {command}")
+    except NotACheckout as e:
+        raise CommandError(str(e)) from e

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from autograder.paths import OTTER_CONFIG
+from autograder.paths import otter_config
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -48,7 +48,13 @@ class GradingConfig:
     run by then fail with a message (Gradescope stops everything at 10 minutes by default)"""
 
 
-def load_config(path: Path = OTTER_CONFIG) -> GradingConfig:
+def load_config(path: Path | None = None) -> GradingConfig:
+    """The settings in ``path``; by default in the ``otter_config.json`` that
+    :func:`autograder.paths.otter_config` finds, or the defaults above when there is none."""
+    if path is None:
+        path = otter_config()
+        if path is None:
+            return GradingConfig()
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8")).get("autograder", {})
     except (OSError, ValueError) as e:
