@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test build verify bench clean
+.PHONY: setup demo test lint build verify bench clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ demo: build
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# ruff's lint rules (pyproject.toml [tool.ruff]); formatting is not enforced
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 verify: $(STAMP)
 	$(PY) -m autograder verify

@@ -1,4 +1,5 @@
-"""Scaling laws: loss falls as a power law of model size, data and compute, so small runs predict big ones."""
+"""Scaling laws: loss falls as a power law of model size, data and compute, so small runs predict
+big ones."""
 import numpy as np
 
 

@@ -163,7 +163,7 @@ def adamw_step_torch_(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-
     state["step"] += 1
     t = state["step"]
     with torch.no_grad():
-        for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        for p, g, m, v in zip(params, grads, state["m"], state["v"], strict=True):
             # 1) decoupled weight decay
             p.mul_(1 - lr * weight_decay)
             # 2) moments, in place

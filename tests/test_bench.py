@@ -31,13 +31,13 @@ def test_a_pinned_command_runs_on_one_core():
 
 def test_the_recommended_budget_is_the_next_one_up_from_where_every_bug_is_caught():
     budgets = (10, 25, 50, 100, 200)
-    share = dict(zip(budgets, (0.9, 1.0, 1.0, 1.0, 1.0)))
+    share = dict(zip(budgets, (0.9, 1.0, 1.0, 1.0, 1.0), strict=True))
     assert recommend(share, budgets)["recommended"] == 50
-    share = dict(zip(budgets, (1.0, 0.99, 1.0, 1.0, 1.0)))  # not monotone: from 50 on
+    share = dict(zip(budgets, (1.0, 0.99, 1.0, 1.0, 1.0), strict=True))  # not monotone: from 50 on
     assert recommend(share, budgets)["full_from"] == 50
     assert recommend(share, budgets)["recommended"] == 100
-    assert recommend(dict(zip(budgets, (1.0,) * 5)), budgets)["recommended"] == 25
-    assert recommend(dict(zip(budgets, (0.9,) * 5)), budgets)["recommended"] is None
+    assert recommend(dict(zip(budgets, (1.0,) * 5, strict=True)), budgets)["recommended"] == 25
+    assert recommend(dict(zip(budgets, (0.9,) * 5, strict=True)), budgets)["recommended"] is None
 
 
 def test_the_recommended_budget_spends_the_latency_goal_on_a_wider_margin():
@@ -46,7 +46,8 @@ def test_the_recommended_budget_spends_the_latency_goal_on_a_wider_margin():
     seconds = {5: 3.0, 10: 4.0, 20: 5.5, 40: 8.5, 50: 10.4, 100: 18.0}
     got = recommend(every, budgets, seconds, latency_goal_s=10.0)
     assert (got["full_from"], got["recommended"]) == (5, 40) and "8.5 s" in got["reason"]
-    late = dict(zip(budgets, (0.9, 0.9, 0.9, 0.9, 1.0, 1.0)))  # x2 margin beyond the goal
+    # x2 margin beyond the goal
+    late = dict(zip(budgets, (0.9, 0.9, 0.9, 0.9, 1.0, 1.0), strict=True))
     got = recommend(late, budgets, seconds, latency_goal_s=10.0)
     assert got["recommended"] == 100 and "over the 10 s latency goal" in got["reason"]
 
@@ -60,7 +61,8 @@ def test_the_plain_python_baseline_chunks_as_the_reference():
 
     docs = [np.arange(n, dtype=np.int64) + 10 * n for n in (3, 0, 5, 7)]
     for eos in (None, 0):
-        assert np.array_equal(plain_python_chunks(docs, 4, eos), reference.chunk_tokens(docs, 4, eos))
+        assert np.array_equal(plain_python_chunks(docs, 4, eos),
+                              reference.chunk_tokens(docs, 4, eos))
 
 
 @needs_torch

@@ -165,7 +165,8 @@ def test_causal_attention_stays_finite_for_scores_of_1e4():
 
 
 def test_causal_attention_with_T_1_is_the_value():
-    output, weights = causal_attention(np.ones((2, 1, 3)), np.ones((2, 1, 3)), np.full((2, 1, 2), 7.0))
+    output, weights = causal_attention(np.ones((2, 1, 3)), np.ones((2, 1, 3)),
+                                       np.full((2, 1, 2), 7.0))
     assert weights.tolist() == [[[1.0]], [[1.0]]] and output.tolist() == [[[7.0, 7.0]]] * 2
 
 
@@ -174,7 +175,8 @@ def test_causal_attention_with_T_1_is_the_value():
 def test_log_softmax_matches_a_python_oracle(case):
     logits, _, _, magnitude = case
     out = call_and_check_inputs(log_softmax, logits)
-    expected = np.array([log_softmax_oracle(list(row)) for row in logits.reshape(-1, logits.shape[-1])])
+    rows = logits.reshape(-1, logits.shape[-1])
+    expected = np.array([log_softmax_oracle(list(row)) for row in rows])
     assert out.shape == logits.shape and out.dtype == np.float64
     assert_allclose(out.reshape(expected.shape), expected, rtol=1e-9, atol=1e-12 * magnitude)
 
@@ -187,7 +189,7 @@ def test_cross_entropy_matches_a_python_oracle(case, reduction):
     V = logits.shape[-1]
     rows, flat_targets = logits.reshape(-1, V), targets.reshape(-1)
     per_position = [0.0 if t == ignore_index else -log_softmax_oracle(list(row))[t]
-                    for row, t in zip(rows, flat_targets)]
+                    for row, t in zip(rows, flat_targets, strict=True)]
     n_kept = sum(t != ignore_index for t in flat_targets)
     if reduction == "none":
         assert loss.shape == targets.shape
@@ -212,7 +214,8 @@ def test_cross_entropy_all_ignored_is_nan_without_a_warning(ignore_index):
     targets = np.full((2, 3), ignore_index)
     assert np.isnan(no_warnings(cross_entropy, logits, targets, ignore_index=ignore_index))
     assert no_warnings(cross_entropy, logits, targets, ignore_index, "sum") == 0.0
-    assert no_warnings(cross_entropy, logits, targets, ignore_index, "none").tolist() == [[0.0] * 3] * 2
+    none = no_warnings(cross_entropy, logits, targets, ignore_index, "none")
+    assert none.tolist() == [[0.0] * 3] * 2
     grad = no_warnings(cross_entropy_grad, logits, targets, ignore_index=ignore_index)
     assert grad.shape == logits.shape and np.all(grad == 0.0)
 
@@ -376,7 +379,8 @@ def test_adamw_step_keeps_float32_and_extra_state_keys():
     grads = {"w": np.full((2, 2), 0.5, dtype=np.float32)}
     state = {**init_adamw_state(params), "note": "kept"}
     new_params, new_state = adamw_step(params, grads, state, lr=0.1, max_grad_norm=0.1)
-    assert new_params["w"].dtype == new_state["m"]["w"].dtype == new_state["v"]["w"].dtype == np.float32
+    dtypes = (new_params["w"].dtype, new_state["m"]["w"].dtype, new_state["v"]["w"].dtype)
+    assert dtypes == (np.float32,) * 3
     assert new_state["note"] == "kept" and state["step"] == 0
 
 
@@ -402,5 +406,5 @@ def test_warmup_cosine_lr_endpoints():
     assert warmup_cosine_lr(10, 1.0, 10, 10, min_lr=0.1) == 1.0
     assert warmup_cosine_lr(11, 1.0, 10, 10, min_lr=0.1) == 0.1
     lrs = [warmup_cosine_lr(s, 1.0, 10, 100) for s in range(120)]
-    assert all(a <= b for a, b in zip(lrs[:10], lrs[1:11]))  # up during warmup
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))  # down after
+    assert all(a <= b for a, b in zip(lrs[:10], lrs[1:11], strict=True))  # up during warmup
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False))  # down after

@@ -69,7 +69,8 @@ def grad_dicts(draw, *, dtype=np.float64, magnitude=10.0, min_arrays=1):
 
 def same_shapes_as(arrays, *, dtype=np.float64, magnitude=10.0):
     """A strategy for a dict of arrays with the keys and shapes of ``arrays``."""
-    return st.fixed_dictionaries({name: nps.arrays(dtype, a.shape, elements=finite(dtype, magnitude))
+    elements = finite(dtype, magnitude)
+    return st.fixed_dictionaries({name: nps.arrays(dtype, a.shape, elements=elements)
                                   for name, a in arrays.items()})
 
 
@@ -102,7 +103,7 @@ def assert_same(before, after, path="input"):
             assert_same(before[key], after[key], f"{path}[{key!r}]")
     elif isinstance(before, (list, tuple)):
         assert len(before) == len(after), f"{path} length changed"
-        for i, (b, a) in enumerate(zip(before, after)):
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
             assert_same(b, a, f"{path}[{i}]")
     else:
         assert before == after, f"{path} changed"

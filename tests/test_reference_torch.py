@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
 from numpy.testing import assert_allclose
 from test_reference_strategies import (call_and_check_inputs, grad_dicts, hyperparameters,
                                        logits_targets, qkv, same_shapes_as)
@@ -185,7 +184,7 @@ def test_clip_grad_norm_matches_clip_grad_norm_(grads, where):
     params = torch_params_with_grads(grads)
     expected_total = torch.nn.utils.clip_grad_norm_(params, max_norm)
     assert_allclose(total, expected_total.item(), rtol=1e-9, atol=1e-150)  # as above
-    for (name, g), p in zip(clipped.items(), params):
+    for (name, g), p in zip(clipped.items(), params, strict=True):
         assert g.dtype == grads[name].dtype
         assert_allclose(g, p.grad.numpy(), rtol=1e-9, atol=1e-150)
 
@@ -196,7 +195,8 @@ def torch_adamw_run(params, grads_per_step, lr, betas, eps, weight_decay, max_gr
     opt = torch.optim.AdamW(tensors, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                             foreach=False)
     for grads in grads_per_step:
-        for t, name in zip(tensors, params):  # by name: a drawn dict may list its keys in any order
+        # by name: a drawn dict may list its keys in any order
+        for t, name in zip(tensors, params, strict=True):
             t.grad = torch.from_numpy(grads[name].copy())
         if max_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(tensors, max_grad_norm)
@@ -214,7 +214,7 @@ def test_adamw_step_matches_torch_optim_AdamW_over_several_steps(data, params, h
         new_params, state = call_and_check_inputs(adamw_step, new_params, grads, state, **hp)
     tensors, opt = torch_adamw_run(params, grads_per_step, **hp)
     assert state["step"] == n_steps
-    for name, t in zip(params, tensors):
+    for name, t in zip(params, tensors, strict=True):
         torch_state = opt.state[t]
         assert int(torch_state["step"]) == state["step"]
         assert new_params[name].shape == params[name].shape
@@ -232,6 +232,6 @@ def test_float32_adamw_stays_float32_and_close_to_torch(data, params, hp):
     for grads in grads_per_step:
         new_params, state = adamw_step(new_params, grads, state, **hp)
     tensors, _ = torch_adamw_run(params, grads_per_step, **hp)
-    for name, t in zip(params, tensors):
+    for name, t in zip(params, tensors, strict=True):
         assert new_params[name].dtype == state["m"][name].dtype == np.float32
         assert_allclose(new_params[name], t.detach().numpy(), rtol=1e-5, atol=1e-5)

@@ -1,4 +1,5 @@
-"""``python -m autograder.bench`` (``make bench``): measure, then write BENCHMARKS.md and the plot."""
+"""``python -m autograder.bench`` (``make bench``): measure, then write BENCHMARKS.md and its
+plot."""
 from __future__ import annotations
 
 import argparse

@@ -115,7 +115,7 @@ def judge_catalog(bugs: Sequence, budgets: Sequence[int], *, jobs: int = 2,
         results = pool.map(judge_bug, tasks, chunksize=1)
     wall = time.perf_counter() - started
     per_bug = []
-    for bug, verdicts in zip(bugs, results):
+    for bug, verdicts in zip(bugs, results, strict=True):
         per_bug.append({"name": bug.name, "question": bug.question,
                         "description": bug.description, "gap": getattr(bug, "gap", ""),
                         "verdicts": verdicts})

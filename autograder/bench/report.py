@@ -264,7 +264,8 @@ def _batch(r: dict) -> list[str]:
     rows = []
     for j, res in sorted(b["jobs"].items(), key=lambda kv: int(kv[0])):
         halves = " + ".join(f"{h:.0f}" for h in res.get("halves_s", []))
-        rows.append([f"`--jobs {j}`", f"{_s(res['wall_s'])} ({halves} s)", f"{res['per_minute']:.1f}",
+        rows.append([f"`--jobs {j}`", f"{_s(res['wall_s'])} ({halves} s)",
+                     f"{res['per_minute']:.1f}",
                      _mb(res["peak_together_mb"]), _mb(res["largest_mb"]),
                      f"{res['rows']}/{b['n']}" + ("" if res["ok"] else " (problem)")])
     lines += _table(["command", "wall time (half A + half B)", "submissions / min",
@@ -335,7 +336,8 @@ def _scale(r: dict) -> list[str]:
               _s(med["floor"]), f"**{med['python'] / med['ref']:.0f}x**",
               _ratio(med["ref"] / med["floor"]),
               f"{_mb(extra['ref'])} ({_ratio(extra['ref'] / c['input_mb'])}), "
-              f"{_mb(extra.get('python'))} ({_ratio(extra.get('python', float('nan')) / c['input_mb'])})"]]) + [""]
+              f"{_mb(extra.get('python'))} "
+              f"({_ratio(extra.get('python', float('nan')) / c['input_mb'])})"]]) + [""]
     checks = []
     for case, c in sc.items():
         if "check" in c:

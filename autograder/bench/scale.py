@@ -35,7 +35,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -171,7 +170,7 @@ def setup_adamw(size, rng, need):
         import torch
 
         tensors = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params.values()]
-        for t, g in zip(tensors, grads.values()):
+        for t, g in zip(tensors, grads.values(), strict=True):
             t.grad = torch.from_numpy(g.copy())
         optimizer = torch.optim.AdamW(tensors, foreach=True, **hp)
         torch.nn.utils.clip_grad_norm_(tensors, 1.0, foreach=True)
@@ -179,7 +178,7 @@ def setup_adamw(size, rng, need):
     first_diff = None
     if tensors is not None:
         first_diff = max(float(np.max(np.abs(t.detach().numpy() - first_params[k])))
-                         for t, k in zip(tensors, params))
+                         for t, k in zip(tensors, params, strict=True))
     del first_params
 
     def ref():

@@ -1,4 +1,5 @@
-"""The two autograder zips: this project's (``autograder.zip``) and otter's own (``otter generate``)."""
+"""The two autograder zips: this project's (``autograder.zip``) and otter's own
+(``otter generate``)."""
 from __future__ import annotations
 
 import os

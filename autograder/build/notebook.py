@@ -87,7 +87,8 @@ def torch_setup_cell(imports: list[str]) -> list[NotebookNode]:
     guarded = "\n".join("    " + line for line in imports)
     return code("try:\n" + guarded + "\nexcept ImportError:\n"
                 "    torch = None\n"
-                '    print("PyTorch is not installed here: the optional torch track will not run.")')
+                '    print("PyTorch is not installed here: the optional torch track will not '
+                'run.")')
 
 
 def final_cells() -> list[NotebookNode]:

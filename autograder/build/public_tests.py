@@ -229,7 +229,7 @@ def render_test_file(question: Question, cases: list[PublicCase]) -> str:
     hints = {fn: HINTS[fn] for fn in functions}
     counts: dict[str, int] = {}
     tests = []
-    for case, share in zip(cases, shares):
+    for case, share in zip(cases, shares, strict=True):
         counts[case.function] = counts.get(case.function, 0) + 1
         tests.append(_test_function(case, counts[case.function], share, question))
     helpers = "\n\n\n".join(inspect.getsource(getattr(public_cases, name)).rstrip()

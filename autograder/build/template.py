@@ -28,9 +28,10 @@ guarantee, so test your own edge cases too.
 """
 '''
 
-SOLUTIONS_DOCSTRING = '''"""Lecture 16, "Training transformer models": the reference solution (instructors only).
+SOLUTIONS_DOCSTRING = '''"""Lecture 16, "Training transformer models": the reference solution.
 
-Every function of the assignment, filled in from the reference. Do not hand this file out.
+For instructors only: every function of the assignment, filled in from the reference. Do not
+hand this file out.
 """
 '''
 

@@ -8,7 +8,8 @@ from autograder.cli import CommandError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("build", help="build the student release, the solutions and the autograder zips")
+    p = sub.add_parser("build", help="build the student release, the solutions and the "
+                                     "autograder zips")
     p.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     p.add_argument("--no-execute", action="store_true",
                    help="do not run the solutions notebook (faster; no plots in it)")

@@ -1,4 +1,5 @@
-"""``python -m autograder grade``: one submission (``--results``), or a folder of them (``--csv``)."""
+"""``python -m autograder grade``: one submission (``--results``), or a folder of them
+(``--csv``)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("grade", help="grade a submission, or a folder of submissions, as "
                                      "Gradescope would")
     p.add_argument("path", type=Path, help="a .ipynb, .py or .zip submission, or a folder of them")
-    p.add_argument("--results", type=Path, help="write Gradescope's results.json here (one submission)")
+    p.add_argument("--results", type=Path,
+                   help="write Gradescope's results.json here (one submission)")
     p.add_argument("--csv", type=Path, help="write one row per submission here (a folder)")
     p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
     p.add_argument("--results-dir", type=Path, help="keep each submission's results.json here")
@@ -26,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--csv grades a folder of submissions; {args.path} is a file")
         from autograder.cli.batch import grade_folder
 
-        return grade_folder(args.path, args.csv, jobs=max(1, args.jobs), results_dir=args.results_dir)
+        return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
+                            results_dir=args.results_dir)
     from autograder.engine.results import reserve_results, write_results
     from autograder.engine.runner import grade
     from autograder.report import score_table
