@@ -22,7 +22,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 SAMPLE_S = 0.1
 """seconds between two samples of a process tree"""
@@ -144,14 +144,3 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, env: dict | None = None,
                peak_together_mb=max(together, largest) / KB, largest_mb=largest / KB,
                processes=max(len(peaks), 1))
 
-
-def interleaved(functions: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
-    """Wall times of each function, ``repeats`` rounds, the functions taking turns in each round
-    (so that a slow spell of a shared machine hits them alike)."""
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
-    return times
