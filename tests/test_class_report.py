@@ -74,7 +74,8 @@ def graded_class(dist, tmp_path_factory):
         "submission_metadata.json": json.dumps({"users": [
             {"name": "Frank Example", "email": "frank@example.edu", "id": 7}]})})
     _clone(repos, "lecture16-gus", classroom, {
-        "lm_training.py": TEMPLATE.read_text() + EOS_ZERO.replace("if eos_id", "if eos_id is not None")
+        "lm_training.py": TEMPLATE.read_text()
+        + EOS_ZERO.replace("if eos_id", "if eos_id is not None")
         + ONLY_Q1})
     out = root / "out"
     printed = io.StringIO()
@@ -188,7 +189,8 @@ def test_gradebook_reads_a_gradescope_export(tmp_path):
 
     rows = {r["student"]: r for r in gradebook_rows(records, [q.id for q in NUMPY_QUESTIONS])}
     assert set(rows) == {"Ada Lovelace", "Charles Babbage", "Grace Hopper", "submission_103"}
-    assert rows["Ada Lovelace"]["email"] == "ada@example.edu" and rows["Ada Lovelace"]["id"] == "0042"
+    assert rows["Ada Lovelace"]["email"] == "ada@example.edu"
+    assert rows["Ada Lovelace"]["id"] == "0042"
     assert rows["Charles Babbage"]["total"] == rows["Ada Lovelace"]["total"] == 80.0
     assert rows["Grace Hopper"]["submission"] == "submission_102"
     (tmp_path / "broken").mkdir()

@@ -15,7 +15,6 @@ from autograder.engine.feedback import HiddenRun, summaries, top_line, wrap
 from autograder.hidden import all_ideas, hidden_tests
 from autograder.hidden.framework import Calls, TestSpec
 from autograder.hidden.ideas import Idea, charged
-from autograder.hidden.inprocess import InProcessStudent
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 from autograder.verify import points
 from autograder.verify.catalog import BUGS
@@ -209,8 +208,9 @@ def test_public_unchanged_checks_use_the_hidden_tests_wording_and_hint():
     assert covered == set(UNCHANGED)
     # every function whose hidden tests check its inputs has a public check of them
     with_ideas = {i.question for i in all_ideas(torch_track=False).values()}
-    assert {t.functions[0] for t in hidden.values() if t.question in with_ideas and
-            t.description.endswith(("unchanged", "unchanged (default arguments)"))} == set(UNCHANGED)
+    unchanged = ("unchanged", "unchanged (default arguments)")
+    assert {t.functions[0] for t in hidden.values()
+            if t.question in with_ideas and t.description.endswith(unchanged)} == set(UNCHANGED)
 
 
 @pytest.mark.parametrize("name", ["chunk-appends-to-docs", "lsm-in-place", "ce-targets-in-place",

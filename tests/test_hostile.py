@@ -14,8 +14,8 @@ the suite checks what issue 5 requires:
   submission started is alive afterwards, and the sandbox's folders are gone.
 
 The entries graded in this process run with whatever confines the worker here (on this
-project's machines: a uid of the grading's own, a mount namespace, Landlock and seccomp). Attacks on the
-grader's files, on ``results.json``, on the grader process, and those that need another user,
+project's machines: a uid of the grading's own, a mount namespace, Landlock and seccomp). Attacks
+on the grader's files, on ``results.json``, on the grader process, and those that need another user,
 run end to end through ``run_autograder`` in a temporary copy of the unpacked Gradescope layout
 (never the real checkout), each protection on its own:
 

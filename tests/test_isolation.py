@@ -277,7 +277,8 @@ def _batch(project: Path, python: str, reference, tmp: Path, names: dict[str, tu
 
 
 BATCH = {"a-correct": (), "b-hangs": ("loop_forever",), "c-correct": (),
-         "d-crashes": ("exit_in_function",), "e-correct": (), "f-kills-everyone": ("kill_everyone",),
+         "d-crashes": ("exit_in_function",), "e-correct": (),
+         "f-kills-everyone": ("kill_everyone",),
          "g-correct": ()}
 
 
@@ -300,7 +301,7 @@ def test_parallel_grading_keeps_every_correct_submission_whole(mode, request, pr
     assert float(rows["f-kills-everyone"][Q2]) < FULL[Q2]
 
 
-# ============================================================================= 9: Gradescope's files
+# ========================================================================= 9: Gradescope's files
 def test_layout_metadata_is_unreadable_and_modes_are_reasserted(protected_layout, reference,
                                                                 tmp_path):
     """run_autograder, at every run: submission_metadata.json (the previous submission's results,
@@ -358,7 +359,7 @@ def test_results_json_is_written_on_a_full_disk(tmp_path):
     disk.mkdir()
     done = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-         f'mount -t tmpfs -o size=2m tmpfs "$1" && "$2" "$3" "$1"', "sh", str(disk),
+         'mount -t tmpfs -o size=2m tmpfs "$1" && "$2" "$3" "$1"', "sh", str(disk),
          sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -53,7 +53,8 @@ def _totals(stats: ClassStats) -> list[str]:
         return ["No submission could be graded."]
     summary = (f"Mean **{statistics.fmean(totals):.1f}** / {stats.max_total:g}, median "
                f"{statistics.median(totals):.1f}, lowest {min(totals):g}, highest {max(totals):g}"
-               + (f", standard deviation {statistics.stdev(totals):.1f}." if len(totals) > 1 else "."))
+               + (f", standard deviation {statistics.stdev(totals):.1f}." if len(totals) > 1
+                  else "."))
     rows = [[f"`{q}`", f"{stats.question_mean(q):.2f} / {stats.points(q):g}",
              f"{stats.full_marks(q)} of {len(totals)}"] for q in stats.questions]
     return [summary, "", *_table(["question", "mean", "full marks"], rows)]

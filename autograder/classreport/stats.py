@@ -84,7 +84,8 @@ class ClassStats:
 
     def full_marks(self, qid: str) -> int:
         points = self.points(qid)
-        return sum(1 for r in self.graded if points and r.by_question.get(qid, 0.0) >= points - 1e-9)
+        return sum(1 for r in self.graded
+                   if points and r.by_question.get(qid, 0.0) >= points - 1e-9)
 
     def points(self, qid: str) -> float:
         """Points possible in ``qid`` (from the results: torch-track points are configured)."""

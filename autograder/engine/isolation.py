@@ -161,7 +161,8 @@ def drop_privileges(uid: int, last_cap: int) -> None:
 
 # ----------------------------------------------------------------------------- mounts
 def _mount(source, target: str, fstype, flags: int, data) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(s))
+    def enc(s):
+        return None if s is None else os.fsencode(s)
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
            f"mount {target}")
 

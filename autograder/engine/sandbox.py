@@ -388,7 +388,8 @@ class Sandbox:
         return env
 
     def start(self) -> tuple[subprocess.Popen, int, int]:
-        """The worker process, the fd the grader writes requests to, the fd it reads replies from."""
+        """The worker process, the fd the grader writes requests to and the fd it reads replies
+        from."""
         self.confinement.nproc = None
         if self.uid is None and os.geteuid() != 0:
             self.confinement.nproc = _tasks_of(os.getuid()) + self.limits.processes

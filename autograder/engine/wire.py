@@ -41,7 +41,8 @@ def _array(a):
         a = a.copy(order="C")  # not np.ascontiguousarray: it turns 0-d arrays into 1-d ones
     if a.dtype.kind not in ALLOWED_KINDS or a.dtype.hasobject:
         raise WireError(f"an array of dtype {a.dtype} (expected numbers or booleans)")
-    return {"__array__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
+    data = base64.b64encode(a.tobytes()).decode("ascii")
+    return {"__array__": [a.dtype.str, list(a.shape), data]}
 
 
 def _integer(value):
@@ -116,7 +117,8 @@ def decode(obj, *, tensor_value=None, torch_arg=None, depth=0):
     if obj is None or type(obj) in (bool, int, float, str):
         return obj
     if type(obj) is list:
-        return [decode(v, tensor_value=tensor_value, torch_arg=torch_arg, depth=depth + 1) for v in obj]
+        return [decode(v, tensor_value=tensor_value, torch_arg=torch_arg, depth=depth + 1)
+                for v in obj]
     if type(obj) is not dict or len(obj) != 1:
         raise WireError("an object that is not in the wire format")
     (tag, body), = obj.items()

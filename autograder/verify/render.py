@@ -39,8 +39,8 @@ def _matrix(report: VerifyReport) -> list[str]:
     for v in report.of_kind("bug"):
         failed = set(v.failed_tests)
 
-        def cell(name: str) -> str:
-            if v.entry.graded and name not in v.entry.graded:
+        def cell(name: str, graded=v.entry.graded, failed=failed) -> str:
+            if graded and name not in graded:
                 return "-"
             return "x" if name in failed else "."
 

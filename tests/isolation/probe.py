@@ -144,7 +144,8 @@ def main(argv):
 def _usage(box):
     from autograder.engine import isolation
 
-    if getattr(box, "confinement", None) and box.confinement.mounts is not None:  # a tmpfs in the worker's namespace: df shows it
+    # a tmpfs in the worker's namespace: df shows it
+    if getattr(box, "confinement", None) and box.confinement.mounts is not None:
         return None
     return isolation.usage(box.scratch, 2 ** 40, 10 ** 9)[0]
 

@@ -266,7 +266,7 @@ return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clip
     Bug("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
         _adamw(update="new_params[name] = p - lr * m_hat / (v_hat + eps)"), idea="adam-update"),
     Bug("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the 0.5 "
-        "is missing, so the decay starts at twice max_lr", _lr(f'''\
+        "is missing, so the decay starts at twice max_lr", _lr('''\
 if step < warmup_steps:
     return max_lr * step / warmup_steps
 progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
