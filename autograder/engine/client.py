@@ -169,7 +169,8 @@ class WorkerClient:
             load_ends = min(time.monotonic() + self.load_timeout_s, self.deadline)
             current = None
             try:
-                self._send({"op": "load", "cells": [{"label": c.label, "source": c.source}
+                self._send({"op": "load", "cells": [{"label": c.label, "source": c.source,
+                                                      "line": getattr(c, "line", 1)}
                                                      for c in self.cells],
                             "skip": sorted(self.skip), "cell_timeout": self.cell_timeout_s,
                             "as_main": self.as_main, "functions": self.functions,

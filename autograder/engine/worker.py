@@ -13,6 +13,7 @@ only wastes its own time. Requests and replies are framed JSON messages (see ``w
     {"op": "call", "function", "args", "kwargs", "return_args", "backward"}
         -> {"value", "args", "grads"} or {"error": {"kind", "type", "message"}}
 """
+import ast
 import builtins
 import os
 import signal
@@ -25,6 +26,7 @@ import numpy as np  # noqa: E402
 import wire  # noqa: E402
 
 MAX_DETAIL = 600  # characters of an exception's message sent back
+EXTRA_PACKAGES = ("matplotlib", "tqdm")  # what the student notebook imports (setup.sh installs)
 
 
 class CellTimeout(BaseException):
@@ -105,20 +107,41 @@ class _NoTorch:
 
 def _new_namespace(as_main):
     return {"__name__": "__main__" if as_main else "submission", "__builtins__": builtins,
-            "display": lambda *args, **kwargs: None}
+            "display": lambda *args, **kwargs: None, "get_ipython": _Quiet}
 
 
 def _on_alarm(signum, frame):
     raise CellTimeout()
 
 
-def run_cell(source, label, namespace, timeout):
-    """Execute one cell; return {"status": "ok" | "error" | "timeout", "message": ...}."""
+def _compile(source, label, line):
+    """Compile one statement so that its line numbers are those of its cell (no padding)."""
+    tree = ast.parse(source, label, "exec")
+    ast.increment_lineno(tree, max(0, int(line) - 1))
+    return compile(tree, label, "exec")
+
+
+def _error_text(e, line=""):
+    text = f"{type(e).__name__}{line}: {_describe(e)}"
+    if isinstance(e, ModuleNotFoundError):
+        text += f" ({missing_package_hint(e)})"
+    return text
+
+
+def missing_package_hint(e):
+    package = (getattr(e, "name", None) or "").split(".")[0] or "a package"
+    return (f"the package {package} is not installed where your code is graded: the grader "
+            f"has numpy, the standard library, {', '.join(EXTRA_PACKAGES)}; the assignment is "
+            "numpy only")
+
+
+def run_cell(source, label, namespace, timeout, line=1):
+    """Execute one statement; return {"status": "ok" | "error" | "timeout", "message": ...}."""
     try:
-        code = compile(source, label, "exec")
+        code = _compile(source, label, line)
     except SyntaxError as e:
         return {"status": "error", "message": f"SyntaxError at line {e.lineno}: {e.msg}"}
-    except (ValueError, RecursionError, MemoryError) as e:
+    except (ValueError, TypeError, RecursionError, MemoryError) as e:
         return {"status": "error", "message": f"{type(e).__name__}: {_describe(e)}"}
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -128,13 +151,13 @@ def run_cell(source, label, namespace, timeout):
     except CellTimeout:
         return {"status": "timeout", "message": f"ran longer than {timeout:g} s"}
     except BaseException as e:  # SystemExit and KeyboardInterrupt included: a cell may not stop us
-        line = ""
+        where = ""
         tb = e.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == label:
-                line = f" (line {tb.tb_lineno})"
+                where = f" (line {tb.tb_lineno})"
             tb = tb.tb_next
-        return {"status": "error", "message": f"{type(e).__name__}{line}: {_describe(e)}"}
+        return {"status": "error", "message": _error_text(e, where)}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
@@ -174,7 +197,7 @@ class Worker:
                 continue
             self.send({"cell": i})
             statuses.append(run_cell(cell["source"], cell["label"], self.namespace,
-                                     request["cell_timeout"]))
+                                     request["cell_timeout"], cell.get("line", 1)))
         defined = [name for name in request["functions"] if callable(self.namespace.get(name))]
         self.send({"loaded": statuses, "defined": defined})
 
@@ -197,7 +220,10 @@ class Worker:
                 torch = _torch()
                 grads = [a.grad for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
         except BaseException as e:  # SystemExit too: a function may not stop the worker
-            return {"error": {"kind": "raised", "type": type(e).__name__, "message": _describe(e)}}
+            message = _describe(e)
+            if isinstance(e, ModuleNotFoundError):
+                message += f" ({missing_package_hint(e)})"
+            return {"error": {"kind": "raised", "type": type(e).__name__, "message": message}}
         try:
             reply = {"value": wire.encode(value, _tensor_or_none)}
             if request["return_args"]:
@@ -231,6 +257,8 @@ def main(argv):
         os.dup2(devnull, fd)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file write fails, not the worker
     np.seterr(all="ignore")
+    os.environ["MPLBACKEND"] = "Agg"  # plots draw nowhere; plt.show() returns at once
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(os.getcwd(), ".matplotlib"))
     _install_stand_ins()
     Worker(request_fd, response_fd).serve()
     os._exit(0)  # skip interpreter teardown (atexit hooks the submission registered)
