@@ -2,9 +2,9 @@
 what the class report needs: points per question and the outcome of every test.
 
 Each file or folder directly in the folder is one submission (names starting with ``.`` or
-``__``, and Gradescope's ``submission_metadata.yml``, are skipped);
-:func:`autograder.submissions.find_submission` says which file of a folder is graded, or why
-none is.
+``__``, and Gradescope's ``submission_metadata.yml``, are skipped) and is graded as a whole by
+``grade ENTRY``: the grader's own file rule (:mod:`autograder.engine.choose`) picks the file,
+as on Gradescope (a repository with work in two files is graded, both files, best total).
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from pathlib import Path
 from autograder.paths import ROOT
 from autograder.questions import NUMPY_QUESTIONS
 from autograder.safecsv import write_rows
-from autograder.submissions import find_submission
 
 ENTRY_TIMEOUT_S = 900  # one submission; the engine's own limits end far sooner
 UNREADABLE = "**Your submission could not be read:**"
@@ -72,8 +71,11 @@ def _read_results(record: Graded, data: dict) -> None:
     record.tests, record.by_question = list(data["tests"]), by_q
     record.total, record.max_total = data["score"], max_total
     record.graded = not data.get("output", "").startswith((UNREADABLE, UNFINISHED))
+    record.file = str((data.get("extra_data") or {}).get("graded_file", ""))
     if not record.graded:
         record.note = data["output"].split("**", 2)[-1].strip().split("\n")[0]
+    elif "**Your work is in" in data.get("output", "") or "**No file of your" in data.get("output", ""):
+        record.note = data["output"].split("\n\n", 1)[0].replace("**", "")[:300]
 
 
 def grade_entry(entry: Path, results: Path) -> Graded:
@@ -88,12 +90,7 @@ def grade_entry(entry: Path, results: Path) -> Graded:
 
 def _grade_entry(entry: Path, results: Path) -> Graded:
     record = Graded(submission=entry.name, entry=entry)
-    found = find_submission(entry)
-    record.note = found.note
-    if found.path is None:
-        return record
-    record.file = found.path.relative_to(entry).as_posix() if entry.is_dir() else entry.name
-    cmd = [sys.executable, "-m", "autograder", "grade", str(found.path), "--results", str(results),
+    cmd = [sys.executable, "-m", "autograder", "grade", str(entry), "--results", str(results),
            "--quiet"]
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,

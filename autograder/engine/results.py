@@ -23,6 +23,8 @@ class GradingResult:
     execution_time: float = 0.0
     isolation: list[str] = field(default_factory=list)
     """what confined the worker (the sandbox's protections, in words), for the instructor"""
+    graded_file: str = ""
+    """the file whose grade counted, inside the submission (the spec's file rule)"""
 
     @property
     def score(self) -> float:
@@ -59,7 +61,8 @@ def to_gradescope(result: GradingResult) -> dict:
         "output_format": "md",
         "test_output_format": "md",
         "stdout_visibility": "hidden",
-        "extra_data": {"isolation": list(result.isolation)},
+        "extra_data": {"isolation": list(result.isolation),
+                       **({"graded_file": result.graded_file} if result.graded_file else {})},
         "tests": [{
             "name": t.name,
             "score": round(t.score, 6),
