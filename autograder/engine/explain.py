@@ -51,7 +51,7 @@ def apply_ban(outcomes: list, tests: list, student) -> None:
         if hit:
             message = student.banned[hit[0]]
             outcomes[i] = dataclasses.replace(outcome, score=0.0, passed=False,
-                                              output=f"{message[:1].upper()}{message[1:]}.")
+                                              output=f"Not graded: {message}.")
 
 
 def _points(result) -> str:

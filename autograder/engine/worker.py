@@ -73,7 +73,7 @@ def _torch_arg(array, requires_grad, device):
 # ----------------------------------------------------------------------------- the torch ban
 BANNED_FUNCTIONS = {  # torch-level names (a TorchFunctionMode sees them, however reached)
     "cross_entropy": "torch.nn.functional.cross_entropy", "nll_loss": "torch.nn.functional.nll_loss",
-    "cross_entropy_loss": "torch.nn.functional.cross_entropy", "nll_loss_nd": "F.nll_loss",
+    "cross_entropy_loss": "torch.nn.functional.cross_entropy", "nll_loss_nd": "torch.nn.functional.nll_loss",
     "nll_loss2d": "torch.nn.functional.nll_loss",
     "scaled_dot_product_attention": "torch.nn.functional.scaled_dot_product_attention",
     "clip_grad_norm_": "torch.nn.utils.clip_grad_norm_", "clip_grad_norm": "torch.nn.utils.clip_grad_norm_",
