@@ -31,6 +31,8 @@ MAX_FILES = 2000  # files looked at in one entry
 MAX_DEPTH = 12  # folder levels
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_BYTES = 200 * 2 ** 20  # a zip's contents in all, as extracted
+MAX_TOTAL_BYTES = 200 * 2 ** 20  # notebooks and .py files read from one submission in all
+MAX_GRADED = 4  # candidates graded (the ones with the most functions written first)
 IGNORED_DIRS = {".git", ".github", ".ipynb_checkpoints", "__pycache__", "__MACOSX", "tests",
                 "grading_rule", ".venv", "venv", "site-packages", "node_modules"}
 IGNORED_FILES = {"run_checks.py"}
@@ -47,7 +49,7 @@ class Found:
 
     name: str
     """its path inside the submission, e.g. ``lecture16.ipynb`` or ``export.zip/lm_training.py``"""
-    data: bytes = b""
+    size: int = 0
     statements: list = field(default_factory=list)
     error: str = ""
     """why it could not be read ("" when it was)"""
@@ -177,8 +179,9 @@ def safe_extract(zip_path: Path, dest: Path, notes: list[str]) -> Path:
 def _read(path: Path, name: str, functions) -> Found:
     found = Found(name)
     try:
-        found.data = read_nofollow(path)
-        found.statements = pysource.statements(found.data, PurePosixPath(name).name, functions)
+        data = read_nofollow(path)
+        found.size = len(data)
+        found.statements = pysource.statements(data, PurePosixPath(name).name, functions)
     except (ChoiceError, pysource.SourceError) as e:
         found.error = str(e)
     return found
@@ -205,6 +208,9 @@ def gather(entry: Path, scratch: Path, functions) -> tuple[list[Found], list[str
         root, files = entry.parent, [entry]
     found: list[Found] = []
     for i, path in enumerate(files):
+        if sum(f.size for f in found) > MAX_TOTAL_BYTES:
+            notes.append(f"read the first {MAX_TOTAL_BYTES // 2 ** 20} MB of files only")
+            break
         rel = path.relative_to(root).as_posix()
         suffix = path.suffix.lower()
         if suffix in (".ipynb", ".py"):
@@ -230,6 +236,10 @@ def choose(entry: Path, scratch: Path, functions) -> Choice:
     readable = sorted((f for f in found if not f.error), key=_order)
     candidates = [f for f in readable if f.work]
     if candidates:
+        if len(candidates) > MAX_GRADED:
+            notes.append(f"{len(candidates)} files hold work: graded the {MAX_GRADED} with the "
+                         "most functions written")
+            candidates = candidates[:MAX_GRADED]
         others = [f for f in found if f not in candidates]
         return Choice(candidates, False, others, notes)
     broken = [f for f in found if f.error]

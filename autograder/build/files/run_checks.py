@@ -98,6 +98,9 @@ def choose_files(target: str):
             return rule.choose.choose(Path(target), Path(scratch), rule.FUNCTIONS)
         except rule.choose.ChoiceError as e:
             raise SystemExit(f"nothing to check: {e}") from e
+        except ImportError as e:  # IPython reads notebooks as Jupyter does
+            raise SystemExit(f"{e}: install IPython (pip install ipython) to check a notebook; "
+                             "Jupyter has it") from e
 
 
 def run_code(found) -> tuple[dict, list[str]]:
