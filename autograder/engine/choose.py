@@ -204,6 +204,9 @@ def gather(entry: Path, scratch: Path, functions) -> tuple[list[Found], list[str
         raise ChoiceError(f"there is no file at {entry}")
     if entry.is_dir():
         root, files = entry, walk(entry, notes)
+        if not files and not notes and not any(
+                p.name not in IGNORED_DIRS for p in entry.iterdir()):
+            raise ChoiceError(f"{entry.name} is empty (no files besides .git)")
     else:
         root, files = entry.parent, [entry]
     found: list[Found] = []
@@ -248,7 +251,7 @@ def choose(entry: Path, scratch: Path, functions) -> Choice:
     if readable:
         return Choice(readable[:1], True, readable[1:] + broken, notes)
     where = Path(entry).name
-    if not Path(entry).is_dir():
+    if not Path(entry).is_dir() and Path(entry).suffix.lower() != ".zip":
         raise ChoiceError(f"expected a .ipynb, .py or .zip file, got {where}")
     raise ChoiceError(f"{where} holds no notebook (.ipynb) or Python file (.py)"
                       + (f" ({'; '.join(notes[:3])})" if notes else ""))
