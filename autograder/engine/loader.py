@@ -11,11 +11,10 @@ costs only what depends on it.
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from autograder.engine import choose, pysource
+from autograder.engine import choose, pysource  # noqa: F401 (choose: the rule the runner applies)
 from autograder.questions import ALL_FUNCTIONS
 
 MAX_BYTES = choose.MAX_FILE_BYTES
@@ -65,15 +64,3 @@ def from_bytes(data: bytes, name: str) -> Submission:
         return from_statements(pysource.statements(data, name, ALL_FUNCTIONS), name)
     except pysource.SourceError as e:
         raise SubmissionError(str(e)) from e
-
-
-def load(path: Path) -> Submission:
-    """Read the submission at ``path`` (a file, a zip, or a folder): the first file the rule
-    chooses (the runner grades every candidate; see :mod:`choose`)."""
-    with tempfile.TemporaryDirectory(prefix="ag-load-") as scratch:
-        try:
-            choice = choose.choose(Path(path), Path(scratch), ALL_FUNCTIONS)
-        except choose.ChoiceError as e:
-            raise SubmissionError(str(e)) from e
-        found = choice.candidates[0]
-        return from_statements(found.statements, PurePosixPath(found.name).name)
