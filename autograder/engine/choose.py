@@ -15,6 +15,7 @@ checkpoints, caches, the release's ``tests/`` and this rule's own vendored copy,
 """
 from __future__ import annotations
 
+import io
 import os
 import stat
 import zipfile
@@ -137,8 +138,6 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
 def safe_extract(zip_path: Path, dest: Path, notes: list[str]) -> Path:
     """Extract ``zip_path`` into the new folder ``dest`` safely (see the module)."""
     data = read_nofollow(zip_path, MAX_ZIP_BYTES)
-    import io
-
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]
