@@ -28,7 +28,7 @@ def failed_definition(names: set[str], student) -> str:
 
 
 def explain_failures(outcomes: list, student) -> None:
-    """Append the failed statement to the output of each test failing for a missing name."""
+    """Put the failed statement first in the output of each test failing for a missing name."""
     for i, outcome in enumerate(outcomes):
         if outcome.passed:
             continue
@@ -37,8 +37,13 @@ def explain_failures(outcomes: list, student) -> None:
             names.add(match.group(1)) if match.group(1) else names.update(
                 n.strip() for n in match.group(2).split(",") if n.strip())
         why = failed_definition(names, student) if names else ""
+        if names and not why and not any(names & set(getattr(c, "binds", ()))
+                                         for c in student.cells):
+            why = (f"no statement of the graded file defines {', '.join(sorted(names))} (a cell "
+                   "that you ran and then deleted, or one tagged skip-grading, which the grader "
+                   "does not run?)")
         if why and why not in outcome.output:
-            outcomes[i] = dataclasses.replace(outcome, output=f"{outcome.output}\n\n**Why:** {why}.")
+            outcomes[i] = dataclasses.replace(outcome, output=f"**Why:** {why}.\n\n{outcome.output}")
 
 
 def apply_ban(outcomes: list, tests: list, student) -> None:
