@@ -153,6 +153,27 @@ def plots_and_main(nb):
     return nb
 
 
+def crlf_and_unicode(nb):
+    """Windows line ends inside every cell, tabs and non-ASCII text (a notebook edited on
+    Windows by a student who writes French comments)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = ("# café ✓ — vérifié?\n" + cell.source).replace("\n", "\r\n")
+    nb.cells.append(new_code_cell("if True:\r\n\tnote = 'déjà vu!'\r\n"))
+    return nb
+
+
+def vscode_saved(nb):
+    """VS Code's metadata (and its own kernel name), cells without outputs."""
+    nb.metadata["kernelspec"] = {"name": "venv", "display_name": ".venv (Python 3.12.1)",
+                                 "language": "python"}
+    nb.metadata["vscode"] = {"interpreter": {"hash": "ab" * 32}}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.metadata["vscode"] = {"languageId": "python"}
+    return nb
+
+
 NOTEBOOK_EDITS = {
     "notebook": lambda nb: nb,
     "extra imports": extra_imports,
@@ -165,6 +186,8 @@ NOTEBOOK_EDITS = {
     "colab saved": colab_saved,
     "jupyterlab saved": jupyterlab_saved,
     "plots and main": plots_and_main,
+    "crlf and unicode": crlf_and_unicode,
+    "vscode saved": vscode_saved,
     "all at once": lambda nb: plots_and_main(jupyterlab_saved(raises_after_def(redefined(
         helpers_later(magics_and_shell(continuation_lines(question_marks(extra_imports(nb))))))))),
 }

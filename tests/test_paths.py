@@ -75,6 +75,17 @@ def test_a_function_never_defined_names_the_statement_that_failed(tmp_path):
                               and "NameError" in t.output for t in mask_tests)
 
 
+def test_a_name_that_nothing_defines_is_said_so(tmp_path):
+    nb = solutions()
+    i = next(i for i, c in enumerate(nb.cells) if c.source.startswith("# Run this cell next"))
+    del nb.cells[i]  # the cell importing numpy, run once in Jupyter and then deleted
+    path = tmp_path / "lecture16.ipynb"
+    nbformat.write(nb, str(path))
+    failed = [t for t in grade(path, FAST).tests if t.max_score > 0 and not t.passed]
+    assert any("'np'" in t.output for t in failed) and all(t.output.startswith("**Why:** no statement of the graded file "
+                                              "defines np") for t in failed if "'np'" in t.output)
+
+
 def test_too_large_a_submission_gets_a_valid_zero_saying_so(tmp_path):
     path = tmp_path / "lm_training.py"
     path.write_text("\n".join(f"x{i} = {i}" for i in range(20_000)))  # 20,000 statements
@@ -182,6 +193,17 @@ def _run_checks(repo: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GITHUB_OUTPUT": str(repo / ".gh-output")}
     return subprocess.run([sys.executable, "run_checks.py", *args], cwd=repo, capture_output=True,
                           text=True, timeout=300, env=env)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_every_form_scores_full_marks_with_run_checks(form, dist, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(dist / "classroom", repo)  # the untouched notebook and .py, then the form
+    FORMS[form](repo)
+    done = _run_checks(repo)
+    assert done.returncode == 0 and f"total {FULL:g} / {FULL:g}" in " ".join(
+        done.stdout.split()), (done.stdout[-3000:], done.stderr[-2000:])
+    assert "WARNING" not in done.stdout
 
 
 def test_run_checks_agrees_with_the_graders_rule_and_warns_about_two_files(repos):

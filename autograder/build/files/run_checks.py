@@ -28,6 +28,7 @@ import inspect
 import io
 import json
 import os
+import signal
 import sys
 import tempfile
 import types
@@ -35,6 +36,7 @@ import warnings
 from pathlib import Path
 
 TESTS = "tests"
+STATEMENT_TIMEOUT_S = 20  # one top-level statement, as the grader's cell_timeout_s
 
 
 # ----------------------------------------------------------------------------- a stand-in otter
@@ -106,29 +108,44 @@ def choose_files(target: str):
 def run_code(found) -> tuple[dict, list[str]]:
     """Run a file's statements in one namespace; returns it and one line per statement that
     failed."""
-    import ast
-
     name = found.name
     env = {"__name__": "__main__" if name.endswith(".ipynb") else "lm_training",
            "get_ipython": _Quiet, "display": lambda *a, **k: None}
     problems = []
     os.environ["MPLBACKEND"] = "Agg"
-    for statement in found.statements:
-        label = f"{name} {statement.label}"
-        try:
-            tree = ast.parse(statement.source)
-            ast.increment_lineno(tree, statement.line - 1)
-            with contextlib.redirect_stdout(io.StringIO()), \
-                    contextlib.redirect_stderr(io.StringIO()):
-                exec(compile(tree, label, "exec"), env)
-        except SystemExit:
-            problems.append(f"{statement.label} called exit(): skipped")
-        except BaseException as e:  # noqa: BLE001 (KeyboardInterrupt too: it is the student's)
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            problems.append(f"{statement.label} ({statement.first_line[:60]}) raised "
-                            f"{type(e).__name__}: {e}"[:300])
+    stdin, sys.stdin = sys.stdin, io.StringIO("")  # input() gets end-of-file, as in the grader
+    try:
+        for statement in found.statements:
+            _run_statement(statement, f"{name} {statement.label}", env, problems)
+    finally:
+        sys.stdin = stdin
     return env, problems
+
+
+def _on_alarm(signum, frame):
+    raise TimeoutError(f"ran longer than {STATEMENT_TIMEOUT_S} s")
+
+
+def _run_statement(statement, label: str, env: dict, problems: list[str]) -> None:
+    import ast
+
+    timer = hasattr(signal, "SIGALRM")  # not on Windows: no time limit there
+    try:
+        tree = ast.parse(statement.source)
+        ast.increment_lineno(tree, statement.line - 1)
+        if timer:
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.alarm(STATEMENT_TIMEOUT_S)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(tree, label, "exec"), env)
+    except SystemExit:
+        problems.append(f"{statement.label} called exit(): skipped")
+    except Exception as e:  # noqa: BLE001 (Ctrl-C still stops this script)
+        problems.append(f"{statement.label} ({statement.first_line[:60]}) raised "
+                        f"{type(e).__name__}: {e}"[:300])
+    finally:
+        if timer:
+            signal.alarm(0)
 
 
 # ----------------------------------------------------------------------------- the checks
