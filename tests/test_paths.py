@@ -171,6 +171,18 @@ def test_grade_file_rule_on_repositories(repos):
     assert "symbolic link" in "\n".join(linked.messages) and "untouched template" in linked.messages[0]
 
 
+@pytest.mark.slow
+def test_every_form_scores_full_marks_with_grade_dir(tmp_path):
+    """grade DIR at the configured budget: slow (several minutes), out of the default run."""
+    folder = tmp_path / "class"
+    for i, form in enumerate(sorted(FORMS)):
+        (folder / f"s{i:02d}").mkdir(parents=True)
+        FORMS[form](folder / f"s{i:02d}")
+    records = grade_entries(sorted(folder.iterdir()), tmp_path / "rd")
+    assert {r.submission: r.total for r in records} == {
+        f"s{i:02d}": pytest.approx(FULL) for i in range(len(FORMS))}
+
+
 def test_grade_dir_grades_each_entry_as_a_whole(repos, tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
@@ -237,10 +249,14 @@ def test_classroom_result_gives_partial_credit_per_check_like_the_graders_public
 
 
 # ----------------------------------------------------------------------------- Gradescope
-@pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh creates a user and needs root")
-def test_gradescope_run_autograder_gives_the_same_grades(repos, tmp_path):
-    root = tmp_path / "ag"
-    zipped = write_autograder_zip(tmp_path / "autograder.zip")
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory):
+    """The Gradescope zip unpacked into a temporary /autograder after setup.sh, with a small
+    example budget (a correct solution scores full marks at any budget)."""
+    if os.geteuid() != 0:
+        pytest.skip("setup.sh creates a user and needs root")
+    root = tmp_path_factory.mktemp("gradescope") / "ag"
+    zipped = write_autograder_zip(root.parent / "autograder.zip")
     with zipfile.ZipFile(zipped) as zf:
         zf.extractall(root / "source")
     config = json.loads((root / "source" / "otter_config.json").read_text())
@@ -251,24 +267,37 @@ def test_gradescope_run_autograder_gives_the_same_grades(repos, tmp_path):
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
     subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True,
                    capture_output=True, timeout=600)
-    uploads = {"extra imports": ([FORMS["extra imports"]], FULL),
-               "notebook and finished py": ([FORMS["py crlf bom"], lambda d: d / "lecture16.ipynb"], FULL),
-               "otter zip": ([FORMS["otter zip"]], FULL),
-               "symlink": ([lambda d: (d / "lm_training.py").symlink_to(
-                   repos["py-only"] / "lm_training.py")], 0)}
-    for name, (writers, expected) in uploads.items():
+
+    def run(write) -> dict:
         submission = root / "submission"
         shutil.rmtree(submission, ignore_errors=True)
         submission.mkdir()
-        if name == "notebook and finished py":
-            (submission / "lecture16.ipynb").write_text(_half_notebook())
-        for write in writers:
-            write(submission)
+        write(submission)
         done = subprocess.run([str(root / "source" / "run_autograder")], env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
-        results = json.loads((root / "results" / "results.json").read_text())
-        assert results["score"] == pytest.approx(expected), (name, results["output"][:2000])
+        return json.loads((root / "results" / "results.json").read_text())
+
+    return run
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_every_form_scores_full_marks_with_run_autograder(form, gradescope):
+    results = gradescope(FORMS[form])
+    assert results["score"] == pytest.approx(FULL), results["output"][:2000]
+
+
+def test_run_autograder_applies_the_file_rule_and_follows_no_link(gradescope, repos):
+    def both(folder):
+        (folder / "lecture16.ipynb").write_text(_half_notebook())
+        FORMS["py crlf bom"](folder)
+
+    results = gradescope(both)
+    assert results["score"] == pytest.approx(FULL) and "Your work is in 2 files" in results["output"]
+    assert results["extra_data"]["graded_file"] == "lm_training.py"
+    results = gradescope(lambda d: (d / "lm_training.py").symlink_to(
+        repos["py-only"] / "lm_training.py"))
+    assert results["score"] == 0 and "symbolic link" in results["output"]
 
 
 # ----------------------------------------------------------------------------- the torch ban
