@@ -72,12 +72,14 @@ def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _top_level(node: ast.AST):
-    """``node`` and the nodes it runs at module level (not inside a def, class or lambda)."""
-    yield node
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return
-    for child in ast.iter_child_nodes(node):
-        yield from _top_level(child)
+    """``node`` and the nodes it runs at module level (not inside a def, class or lambda);
+    iterative, so that a deeply nested expression cannot exhaust the grader's stack."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _binds_and_work(node: ast.stmt, functions: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
