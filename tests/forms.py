@@ -55,6 +55,8 @@ def question_marks(nb):
     nb.cells[i].source = ("# is this the mean over kept positions?\n" + nb.cells[i].source
                           + '\n\nNOTE = "why?! it works!"  # done?\nprint("really?")')
     j = _cell_defining(nb, "causal_mask")
+    nb.cells[j].source = nb.cells[j].source.replace("  # (T, T)", "  # is the diagonal in?")
+    assert nb.cells[j].source.endswith("?")
     nb.cells[j].source += "\n# TODO: faster?"
     return nb
 
