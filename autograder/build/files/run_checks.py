@@ -21,6 +21,7 @@ Needs Python 3.10+, numpy and IPython (Jupyter has it; else: pip install ipython
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import contextlib
 import glob
@@ -127,8 +128,6 @@ def _on_alarm(signum, frame):
 
 
 def _run_statement(statement, label: str, env: dict, problems: list[str]) -> None:
-    import ast
-
     timer = hasattr(signal, "SIGALRM")  # not on Windows: no time limit there
     try:
         tree = ast.parse(statement.source)
