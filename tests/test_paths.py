@@ -19,7 +19,7 @@ from autograder.build.gradescope import write_autograder_zip
 from autograder.build.release import solutions_module
 from autograder.engine.config import load_config
 from autograder.engine.runner import grade
-from autograder.questions import NUMPY_QUESTIONS
+from autograder.questions import BY_ID, NUMPY_QUESTIONS
 from autograder.verify.catalog.torch_cheats import CHEATS
 from autograder.verify.entries import replace_function
 
@@ -241,7 +241,8 @@ def test_classroom_result_gives_partial_credit_per_check_like_the_graders_public
     line = (repo / ".gh-output").read_text().strip().splitlines()[-1]
     result = json.loads(base64.b64decode(line.split("=", 1)[1]))
     scores = [t["score"] for t in result["tests"]]
-    assert result["max_score"] == pytest.approx(20) and 0 < sum(scores) < 20  # partial credit
+    points = BY_ID["q2_causal_mask"].points
+    assert result["max_score"] == pytest.approx(points) and 0 < sum(scores) < points  # partial
     failing = {t["name"] for t in result["tests"] if t["status"] == "fail"}
     graded = grade(py, FAST)
     (public,) = [t for t in graded.tests if t.name == "q2_causal_mask public checks"]
