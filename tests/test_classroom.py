@@ -163,7 +163,7 @@ def test_finder_says_why_nothing_can_be_graded(dist, tmp_path):
     assert untouched.path is not None and "untouched template" in untouched.note
     empty = tmp_path / "g"
     (empty / ".git").mkdir(parents=True)
-    assert find_submission(empty).path is None and "no notebook" in find_submission(empty).note
+    assert find_submission(empty).path is None and "is empty" in find_submission(empty).note
     notes = tmp_path / "h"
     notes.mkdir()
     (notes / "README.md").write_text("I did not do it\n")
