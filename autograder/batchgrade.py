@@ -2,9 +2,9 @@
 what the class report needs: points per question and the outcome of every test.
 
 Each file or folder directly in the folder is one submission (names starting with ``.`` or
-``__``, and Gradescope's ``submission_metadata.yml``, are skipped);
-:func:`autograder.submissions.find_submission` says which file of a folder is graded, or why
-none is.
+``__``, and Gradescope's ``submission_metadata.yml``, are skipped) and is graded as a whole by
+``grade ENTRY``: the grader's own file rule (:mod:`autograder.engine.choose`) picks the file,
+as on Gradescope (a repository with work in two files is graded, both files, best total).
 """
 from __future__ import annotations
 
@@ -18,11 +18,8 @@ from pathlib import Path
 from autograder.paths import ROOT
 from autograder.questions import NUMPY_QUESTIONS
 from autograder.safecsv import write_rows
-from autograder.submissions import find_submission
 
 ENTRY_TIMEOUT_S = 900  # one submission; the engine's own limits end far sooner
-UNREADABLE = "**Your submission could not be read:**"
-UNFINISHED = "**Grading did not finish.**"  # the placeholder written before grading
 
 
 @dataclass
@@ -74,10 +71,18 @@ def _read_results(record: Graded, data: dict) -> None:
     extra = data.get("extra_data") or {}  # data, not the wording
     unreadable, unfinished = extra.get("unreadable", ""), bool(extra.get("unfinished"))
     record.graded = not unreadable and not unfinished
+    record.file = str(extra.get("graded_file", ""))
+    others = [str(f) for f in extra.get("other_files") or []]
     if unreadable:
         record.note = unreadable
     elif unfinished:
-        record.note = data["output"].split("**", 2)[-1].strip().split("\n")[0]
+        record.note = "grading did not finish"
+    elif extra.get("as_template"):
+        record.note = (f"no file holds work of the student's own: {record.file} graded as the "
+                       "template")
+    elif others:
+        record.note = (f"work in {len(others) + 1} files: {record.file} counted (best total); "
+                       f"also graded: {', '.join(others)}")
 
 
 def grade_entry(entry: Path, results: Path) -> Graded:
@@ -92,12 +97,7 @@ def grade_entry(entry: Path, results: Path) -> Graded:
 
 def _grade_entry(entry: Path, results: Path) -> Graded:
     record = Graded(submission=entry.name, entry=entry)
-    found = find_submission(entry)
-    record.note = found.note
-    if found.path is None:
-        return record
-    record.file = found.path.relative_to(entry).as_posix() if entry.is_dir() else entry.name
-    cmd = [sys.executable, "-m", "autograder", "grade", str(found.path), "--results", str(results),
+    cmd = [sys.executable, "-m", "autograder", "grade", str(entry), "--results", str(results),
            "--quiet"]
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,

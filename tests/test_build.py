@@ -102,7 +102,7 @@ def test_untouched_student_notebook_runs_to_the_end_with_every_check_failing(dis
     section = "\n".join(_outputs_text(c) for c in nb.cells
                          if "skip-grading" in c.metadata.get("tags", []))
     assert "Skipped: finish question 1 first (chunk_tokens is not implemented yet)." in section
-    assert nb.cells[-1].source.startswith("grader.export")
+    assert "grader.export(_running_notebook()" in nb.cells[-1].source
 
 
 def test_autograder_zip_has_gradescope_layout_and_no_build_code(dist):
@@ -159,7 +159,7 @@ def test_untouched_notebook_alone_fails_every_check_and_reaches_the_end(dist, tm
         assert expected in text and "failed" in text.lower(), (qid, text)
     for i, _ in errors(work / "lecture16.ipynb"):
         assert "skip-grading" in nb.cells[i].metadata.get("tags", []), nb.cells[i].source[:200]
-    assert nb.cells[-1].source.startswith("grader.export")
+    assert "grader.export(_running_notebook()" in nb.cells[-1].source
     assert nb.cells[-1].get("execution_count") is not None  # it ran: the end was reached
 
 

@@ -105,7 +105,10 @@ def test_os_exit_at_import_restarts_without_that_cell(sandbox):
         {"cell_type": "code", "metadata": {}, "source": "def g():\n    return 2"},
     ]}
     client = client_for(sandbox, json.dumps(nb), name="sub.ipynb")
-    assert [c.status for c in client.report.cells] == ["ok", "crashed", "ok"]
+    # statement by statement: the import still ran, only the exit was skipped
+    assert [(c.label, c.status) for c in client.report.cells] == [
+        ("cell 1, line 1", "ok"), ("cell 2, line 1", "ok"), ("cell 2, line 2", "crashed"),
+        ("cell 3, line 1", "ok")]
     assert client.call("f") == 1 and client.call("g") == 2
     client.close()
 
@@ -123,10 +126,13 @@ def test_notebook_magics_grader_calls_and_failing_cells_do_not_stop_the_rest(san
         {"cell_type": "code", "metadata": {}, "source": "def h():\n    return 3"},
     ]}
     client = client_for(sandbox, json.dumps(nb), name="sub.ipynb")
-    statuses = [c.status for c in client.report.cells]
-    assert statuses == ["ok", "ok", "error", "error", "ok"]
-    assert "ZeroDivisionError" in client.report.cells[2].message
-    assert "SyntaxError at line 1" in client.report.cells[3].message
+    statuses = [(c.label, c.status) for c in client.report.cells]
+    # magics, shell lines and grader calls are dropped; the rest runs statement by statement
+    assert statuses == [("cell 2, line 3", "ok"), ("cell 2, line 4", "ok"),
+                        ("cell 3, line 1", "ok"), ("cell 4, line 1", "error"),
+                        ("cell 5, line 1", "error"), ("cell 7, line 1", "ok")]
+    assert "ZeroDivisionError" in client.report.cells[3].message
+    assert "SyntaxError at line 1" in client.report.cells[4].message
     assert client.call("f") == 1 and client.call("h") == 3
     assert not client.has("g")
     client.close()

@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.build.bundle import unpack_cell_source
+from autograder.build.export_cell import export_cell_source
 from autograder.build.source import FunctionSource, module_imports, read_functions, with_helpers
 from autograder.build.template import stub
 from autograder.paths import ASSIGNMENT
@@ -102,7 +103,7 @@ def final_cells() -> list[NotebookNode]:
                   "Classroom, commit and push the notebook to your assignment repository (from "
                   "Colab: File > Save a copy in GitHub)."),
         *code("grader.check_all()", locked=True),
-        *code(f'grader.export("{NOTEBOOK_NAME}", pdf=False)', locked=True),
+        *code(export_cell_source(), locked=True),
     ]
 
 

@@ -91,7 +91,7 @@ class WorkerClient:
     def __init__(self, sandbox: Sandbox, cells: list[Cell], functions: Sequence[str], *,
                  as_main: bool, call_timeout_s: float, cell_timeout_s: float,
                  load_timeout_s: float | None = None, function_budget_s: float = math.inf,
-                 deadline: float = math.inf):
+                 deadline: float = math.inf, banned_for: frozenset[str] = frozenset()):
         self.sandbox = sandbox
         self.cells = cells
         self.functions = list(functions)
@@ -105,6 +105,8 @@ class WorkerClient:
         self.crashed_cells: dict[int, tuple[str, str]] = {}  # cell index -> (status, message)
         self.disabled: dict[str, str] = {}  # function -> why
         self.spent: dict[str, float] = {}  # function -> seconds its calls took
+        self.banned_for = frozenset(banned_for)  # functions that may not call banned built-ins
+        self.banned: dict[str, str] = {}  # function -> the banned built-in it called
         self.proc = None
         self.report = LoadReport()
         self.load_time_s = 0.0
@@ -169,7 +171,8 @@ class WorkerClient:
             load_ends = min(time.monotonic() + self.load_timeout_s, self.deadline)
             current = None
             try:
-                self._send({"op": "load", "cells": [{"label": c.label, "source": c.source}
+                self._send({"op": "load", "cells": [{"label": c.label, "source": c.source,
+                                                      "line": getattr(c, "line", 1)}
                                                      for c in self.cells],
                             "skip": sorted(self.skip), "cell_timeout": self.cell_timeout_s,
                             "as_main": self.as_main, "functions": self.functions,
@@ -268,7 +271,7 @@ class WorkerClient:
             self._check_time(function)
         request = {"op": "call", "function": function, "args": _encode_arg(tuple(args)),
                    "kwargs": _encode_arg(dict(kwargs or {})), "return_args": return_args,
-                   "backward": backward}
+                   "backward": backward, "ban": function in self.banned_for}
         budget_left = self.function_budget_s - self.spent.get(function, 0.0)
         limit = min(self.call_timeout_s, budget_left, self.time_left())
         started = time.monotonic()
@@ -295,6 +298,10 @@ class WorkerClient:
         if isinstance(outcome, CallResult):
             return outcome
         kind, exc_type, message = outcome
+        if kind == "banned":  # no points for any of its tests (see runner.apply_ban)
+            self.banned[function] = message
+            self.disabled[function] = f"not run: {message}"
+            raise CallAborted(function, "banned", message)
         if kind == "missing":
             raise MissingFunction(function, message)
         if kind == "bad_return":

@@ -27,6 +27,12 @@ class GradingResult:
     """why the submission could not be read ("" when it was read and tested)"""
     unfinished: bool = False
     """the placeholder written before grading (grading did not finish)"""
+    graded_file: str = ""
+    """the file whose grade counted, inside the submission (the spec's file rule)"""
+    other_files: list[str] = field(default_factory=list)
+    """the other candidates, graded too, whose totals did not count"""
+    as_template: bool = False
+    """no file held work of the student's own: the submission was graded as the template"""
 
     @property
     def score(self) -> float:
@@ -64,7 +70,9 @@ def to_gradescope(result: GradingResult) -> dict:
         "test_output_format": "md",
         "stdout_visibility": "hidden",
         "extra_data": {"isolation": list(result.isolation), "unreadable": result.unreadable,
-                       "unfinished": result.unfinished},
+                       "unfinished": result.unfinished,
+                       **({"graded_file": result.graded_file} if result.graded_file else {}),
+                       "other_files": list(result.other_files), "as_template": result.as_template},
         "tests": [{
             "name": t.name,
             "score": round(t.score, 6),

@@ -5,20 +5,25 @@ for the student and, for a grader bug, the traceback in a hidden test for the in
 """
 from __future__ import annotations
 
+import tempfile
 import time
 import traceback
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from autograder.engine.api import (CallAborted, HiddenTest, Status, StudentError,
                                    TestFailure, TestOutcome)
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig, load_config
-from autograder.engine.loader import SubmissionError, Submission, load
+from autograder.engine.choose import ChoiceError, choose
+from autograder.engine.explain import apply_ban, choice_messages, explain_failures
 from autograder.engine.feedback import HiddenRun, summaries, top_line
+from autograder.engine.loader import SubmissionError, Submission, from_statements
 from autograder.engine.public import run_public_checks
 from autograder.engine.results import GradingResult
 from autograder.engine.sandbox import Sandbox
 from autograder.questions import ALL_FUNCTIONS, BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+
+TORCH_FUNCTIONS = frozenset(f for q in TORCH_QUESTIONS for f in q.functions)
 
 OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
                "grading may take (see the message at the top).")
@@ -97,7 +102,7 @@ def _failure_text(test: HiddenTest, message: str) -> str:
 
 def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
     lines = [f"Graded `{submission.name}` ({len(submission.cells)} "
-             f"{'code cells' if submission.kind == 'notebook' else 'top-level statements'})."]
+             f"{'statements in its code cells' if submission.kind == 'notebook' else 'top-level statements'})."]
     trouble = [c for c in student.report.cells if c.status not in ("ok", "skipped")]
     if trouble:
         lines.append("These parts of your submission did not run and were skipped (the rest "
@@ -112,23 +117,19 @@ def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig, text:
             for t in tests if t.question in {q.id for q in questions}]
 
 
-def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float) -> None:
+def _grade_one(submission: Submission, config: GradingConfig, result: GradingResult,
+               deadline: float) -> None:
+    """Grade one file's statements into ``result``."""
     questions = graded_questions(config)
     tests = hidden_tests(config)
-    try:
-        submission = load(path)
-    except SubmissionError as e:
-        result.messages.append(f"**Your submission could not be read:** {e}")
-        result.unreadable = str(e)
-        result.tests += _all_failed(questions, tests, config, f"Not run: {e}")
-        return
     functions = [f for q in questions for f in q.functions if f in ALL_FUNCTIONS]
     with Sandbox(torch=config.torch_track) as sandbox:
         result.isolation = sandbox.protections
         student = WorkerClient(sandbox, list(submission.cells), functions,
                                as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
                                cell_timeout_s=config.cell_timeout_s,
-                               function_budget_s=config.function_budget_s, deadline=deadline)
+                               function_budget_s=config.function_budget_s, deadline=deadline,
+                               banned_for=TORCH_FUNCTIONS)
         try:
             student.start()
             result.messages += _load_messages(submission, student)
@@ -139,6 +140,8 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
                                                     run))
+            explain_failures(result.tests, student)
+            apply_ban(result.tests, tests, student)
             result.tests += summaries(result.tests, questions, config)
             if student.time_left() <= 0:
                 result.messages.append(
@@ -148,6 +151,36 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
                     "tests that had not run by then count as failed.")
         finally:
             student.close()
+
+
+def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float) -> None:
+    """The spec's file rule: every candidate is graded and the best total counts."""
+    with tempfile.TemporaryDirectory(prefix="ag-choose-") as scratch:
+        try:
+            choice = choose(path, Path(scratch), ALL_FUNCTIONS)
+            graded = [(found, _submission(found)) for found in choice.candidates]
+        except (ChoiceError, SubmissionError) as e:
+            result.messages.append(f"**Your submission could not be read:** {e}")
+            result.unreadable = str(e)
+            result.tests += _all_failed(graded_questions(config), hidden_tests(config), config,
+                                        f"Not run: {e}")
+            return
+    outcomes = []
+    for found, submission in graded:
+        one = GradingResult(submission=result.submission)
+        _grade_one(submission, config, one, deadline)
+        outcomes.append((found, one))
+    best_found, best = max(outcomes, key=lambda pair: pair[1].score)  # the first among equals
+    result.tests += best.tests
+    result.messages += choice_messages(choice, best_found, outcomes) + best.messages
+    result.graded_file = best_found.name
+    result.other_files = [f.name for f, _ in outcomes if f is not best_found]
+    result.as_template = bool(choice.fallback)
+    result.isolation = best.isolation
+
+
+def _submission(found) -> Submission:
+    return from_statements(found.statements, PurePosixPath(found.name).name)
 
 
 def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:

@@ -13,6 +13,7 @@ only wastes its own time. Requests and replies are framed JSON messages (see ``w
     {"op": "call", "function", "args", "kwargs", "return_args", "backward"}
         -> {"value", "args", "grads"} or {"error": {"kind", "type", "message"}}
 """
+import ast
 import builtins
 import os
 import signal
@@ -25,6 +26,7 @@ import numpy as np  # noqa: E402
 import wire  # noqa: E402
 
 MAX_DETAIL = 600  # characters of an exception's message sent back
+EXTRA_PACKAGES = ("matplotlib", "tqdm")  # what the student notebook imports (setup.sh installs)
 
 
 class CellTimeout(BaseException):
@@ -68,6 +70,87 @@ def _torch_arg(array, requires_grad, device):
     return t.requires_grad_(True) if requires_grad else t
 
 
+# ----------------------------------------------------------------------------- the torch ban
+BANNED_FUNCTIONS = {  # torch-level names (a TorchFunctionMode sees them, however reached)
+    "cross_entropy": "torch.nn.functional.cross_entropy", "nll_loss": "torch.nn.functional.nll_loss",
+    "cross_entropy_loss": "torch.nn.functional.cross_entropy", "nll_loss_nd": "torch.nn.functional.nll_loss",
+    "nll_loss2d": "torch.nn.functional.nll_loss",
+    "scaled_dot_product_attention": "torch.nn.functional.scaled_dot_product_attention",
+    "clip_grad_norm_": "torch.nn.utils.clip_grad_norm_", "clip_grad_norm": "torch.nn.utils.clip_grad_norm_",
+}
+BANNED_OPS = {  # aten operators (a TorchDispatchMode sees them below any Python alias)
+    "nll_loss": "torch.nn.functional.cross_entropy or nll_loss (nn.CrossEntropyLoss)",
+    "cross_entropy": "torch.nn.functional.cross_entropy",
+    "scaled_dot_product": "torch.nn.functional.scaled_dot_product_attention",
+    "_safe_softmax": "torch.nn.functional.scaled_dot_product_attention",
+    "_fused_adam": "torch.optim", "_fused_sgd": "torch.optim",
+}
+BANNED_FILES = (("/torch/optim/", "torch.optim"),
+                ("/torch/nn/utils/clip_grad.py", "torch.nn.utils.clip_grad_norm_"),
+                ("/torch/nn/modules/loss.py", "torch.nn.CrossEntropyLoss / NLLLoss"))
+_ban_classes = None
+
+
+def _ban_watch():
+    """A context manager recording the banned built-ins called inside it (``.hits``)."""
+    global _ban_classes
+    if _ban_classes is None:
+        from torch.overrides import TorchFunctionMode
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        def from_stack():
+            frame = sys._getframe(2)
+            while frame is not None:
+                path = frame.f_code.co_filename.replace(os.sep, "/")
+                for part, builtin in BANNED_FILES:
+                    if part in path:
+                        return builtin
+                frame = frame.f_back
+            return None
+
+        class Functions(TorchFunctionMode):
+            def __init__(self, hits):
+                super().__init__()
+                self.hits = hits
+
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                name = getattr(func, "__name__", "")
+                if name in BANNED_FUNCTIONS:
+                    self.hits.append(BANNED_FUNCTIONS[name])
+                return func(*args, **(kwargs or {}))
+
+        class Operators(TorchDispatchMode):
+            def __init__(self, hits):
+                super().__init__()
+                self.hits = hits
+
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                name = str(func)
+                hit = next((b for op, b in BANNED_OPS.items() if op in name), None) or from_stack()
+                if hit:
+                    self.hits.append(hit)
+                return func(*args, **(kwargs or {}))
+
+        _ban_classes = (Functions, Operators)
+    return _BanWatch(*_ban_classes)
+
+
+class _BanWatch:
+    def __init__(self, functions, operators):
+        self.hits = []
+        self.modes = [operators(self.hits), functions(self.hits)]
+
+    def __enter__(self):
+        for mode in self.modes:
+            mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for mode in reversed(self.modes):
+            mode.__exit__(None, None, None)
+        return False
+
+
 # ----------------------------------------------------------------------------- the namespace
 class _Quiet:
     """Stands in for otter's Notebook (and anything display-like): every method does nothing."""
@@ -105,20 +188,41 @@ class _NoTorch:
 
 def _new_namespace(as_main):
     return {"__name__": "__main__" if as_main else "submission", "__builtins__": builtins,
-            "display": lambda *args, **kwargs: None}
+            "display": lambda *args, **kwargs: None, "get_ipython": _Quiet}
 
 
 def _on_alarm(signum, frame):
     raise CellTimeout()
 
 
-def run_cell(source, label, namespace, timeout):
-    """Execute one cell; return {"status": "ok" | "error" | "timeout", "message": ...}."""
+def _compile(source, label, line):
+    """Compile one statement so that its line numbers are those of its cell (no padding)."""
+    tree = ast.parse(source, label, "exec")
+    ast.increment_lineno(tree, max(0, int(line) - 1))
+    return compile(tree, label, "exec")
+
+
+def _error_text(e, line=""):
+    text = f"{type(e).__name__}{line}: {_describe(e)}"
+    if isinstance(e, ModuleNotFoundError):
+        text += f" ({missing_package_hint(e)})"
+    return text
+
+
+def missing_package_hint(e):
+    package = (getattr(e, "name", None) or "").split(".")[0] or "a package"
+    return (f"the package {package} is not installed where your code is graded: the grader "
+            f"has numpy, the standard library, {', '.join(EXTRA_PACKAGES)}; the assignment is "
+            "numpy only")
+
+
+def run_cell(source, label, namespace, timeout, line=1):
+    """Execute one statement; return {"status": "ok" | "error" | "timeout", "message": ...}."""
     try:
-        code = compile(source, label, "exec")
+        code = _compile(source, label, line)
     except SyntaxError as e:
         return {"status": "error", "message": f"SyntaxError at line {e.lineno}: {e.msg}"}
-    except (ValueError, RecursionError, MemoryError) as e:
+    except (ValueError, TypeError, RecursionError, MemoryError) as e:
         return {"status": "error", "message": f"{type(e).__name__}: {_describe(e)}"}
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -128,15 +232,21 @@ def run_cell(source, label, namespace, timeout):
     except CellTimeout:
         return {"status": "timeout", "message": f"ran longer than {timeout:g} s"}
     except BaseException as e:  # SystemExit and KeyboardInterrupt included: a cell may not stop us
-        line = ""
+        where = ""
         tb = e.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == label:
-                line = f" (line {tb.tb_lineno})"
+                where = f" (line {tb.tb_lineno})"
             tb = tb.tb_next
-        return {"status": "error", "message": f"{type(e).__name__}{line}: {_describe(e)}"}
+        return {"status": "error", "message": _error_text(e, where)}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _banned(name, hits):
+    return {"error": {"kind": "banned", "type": "", "message": (
+        f"{name} called {hits[0]}, a built-in that the torch track does not allow inside its "
+        "functions (it is what you are asked to write yourself): no points for its tests")}}
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -174,7 +284,7 @@ class Worker:
                 continue
             self.send({"cell": i})
             statuses.append(run_cell(cell["source"], cell["label"], self.namespace,
-                                     request["cell_timeout"]))
+                                     request["cell_timeout"], cell.get("line", 1)))
         defined = [name for name in request["functions"] if callable(self.namespace.get(name))]
         self.send({"loaded": statuses, "defined": defined})
 
@@ -189,15 +299,27 @@ class Worker:
         except ImportError:
             return {"error": {"kind": "raised", "type": "ImportError",
                               "message": "PyTorch is not installed where your code runs"}}
+        watch = _ban_watch() if request.get("ban") and _torch() is not None else None
         try:
-            value = fn(*args, **kwargs)
+            if watch is not None:
+                with watch:
+                    value = fn(*args, **kwargs)
+            else:
+                value = fn(*args, **kwargs)
             grads = []
             if request["backward"]:
                 value.backward()
                 torch = _torch()
                 grads = [a.grad for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
         except BaseException as e:  # SystemExit too: a function may not stop the worker
-            return {"error": {"kind": "raised", "type": type(e).__name__, "message": _describe(e)}}
+            if watch is not None and watch.hits:
+                return _banned(name, watch.hits)
+            message = _describe(e)
+            if isinstance(e, ModuleNotFoundError):
+                message += f" ({missing_package_hint(e)})"
+            return {"error": {"kind": "raised", "type": type(e).__name__, "message": message}}
+        if watch is not None and watch.hits:
+            return _banned(name, watch.hits)
         try:
             reply = {"value": wire.encode(value, _tensor_or_none)}
             if request["return_args"]:
@@ -231,6 +353,8 @@ def main(argv):
         os.dup2(devnull, fd)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long file write fails, not the worker
     np.seterr(all="ignore")
+    os.environ["MPLBACKEND"] = "Agg"  # plots draw nowhere; plt.show() returns at once
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(os.getcwd(), ".matplotlib"))
     _install_stand_ins()
     Worker(request_fd, response_fd).serve()
     os._exit(0)  # skip interpreter teardown (atexit hooks the submission registered)

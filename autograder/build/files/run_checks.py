@@ -1,37 +1,43 @@
-"""Run the public checks on your work without Jupyter, and print the points per question.
+"""Run the PUBLIC checks on your work without Jupyter, and print the points per question.
 
-    python run_checks.py                         # lecture16.ipynb or lm_training.py
+    python run_checks.py                         # the file the autograder would grade
     python run_checks.py my_notebook.ipynb       # a given notebook or .py file
     python run_checks.py --question q1_chunking  # one question (exit status 0: all passed)
     python run_checks.py -v                      # also say what each failing check reported
 
-It runs your code the way the autograder reads it: a notebook's code cells in order, without
-the cells tagged "skip-grading" (Put it together), shell and magic lines (!pip, %matplotlib)
-and calls to otter's grader; a .py file statement by statement. A cell that fails is reported
-and skipped. Then it runs the public checks in tests/, the same ones grader.check runs in the
-notebook. GitHub Classroom runs it on every push, one question at a time. Passing them is a
-good sign, not a guarantee: the grade comes from hidden tests on many more inputs.
+These are the public checks only (the ones grader.check runs in the notebook): passing them is a
+good sign, not a grade. YOUR GRADE COMES FROM THE HIDDEN TESTS, on many more inputs.
 
-Needs Python 3.10+ and numpy (not Jupyter, not otter).
+It reads your work exactly as the autograder does (the same rule, in grading_rule/, generated
+from the autograder): the graded files are the notebooks and .py files that define at least one
+of the assignment's functions with your own code; with two such files (the notebook and
+lm_training.py), each is checked and the better total counts, and this script warns you. A
+notebook is read as Run All would run it (IPython's own reading of !, % and %% lines, which are
+not run), statement by statement: a statement that fails costs only what depends on it.
+GitHub Classroom runs it on every push (``--classroom QUESTION``: partial credit per check).
+
+Needs Python 3.10+, numpy and IPython (Jupyter has it; else: pip install ipython).
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import base64
 import contextlib
 import glob
 import inspect
 import io
 import json
 import os
+import signal
 import sys
+import tempfile
 import types
 import warnings
+from pathlib import Path
 
 TESTS = "tests"
-CANDIDATES = ("lecture16.ipynb", "lm_training.py")
-SKIP_TAG = "skip-grading"
-STUB = "is not implemented yet"  # the message of every function still to write
+STATEMENT_TIMEOUT_S = 20  # one top-level statement, as the grader's cell_timeout_s
 
 
 # ----------------------------------------------------------------------------- a stand-in otter
@@ -73,65 +79,72 @@ def _install_otter_stand_in() -> None:
 
 
 # ----------------------------------------------------------------------------- your code
-def _cells(path: str) -> list[tuple[str, str]]:
-    """(label, source) of the code to run, as the autograder reads it."""
-    with open(path, encoding="utf-8-sig") as f:
-        text = f.read()
-    if not path.endswith(".ipynb"):
-        tree = ast.parse(text, filename=path)
-        lines = text.splitlines()
-        return [(f"line {node.lineno}", "\n" * (node.lineno - 1)
-                 + "\n".join(lines[node.lineno - 1:node.end_lineno])) for node in tree.body]
-    cells = []
-    for i, cell in enumerate(json.loads(text)["cells"], start=1):
-        tags = (cell.get("metadata") or {}).get("tags") or []
-        if cell.get("cell_type") != "code" or SKIP_TAG in tags:
-            continue
-        source = "".join(cell.get("source", ""))
-        if source.lstrip().startswith("%%"):
-            continue  # a cell magic: not Python
-        kept = ["" if line.lstrip().startswith(("%", "!")) else line
-                for line in source.splitlines()]
-        cells.append((f"cell {i}", "\n".join(kept)))
-    return cells
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
-def _stub_count(path: str) -> int:
-    """How many functions are still to write (the fewer, the more work the file holds)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        text = f.read()
-    if path.endswith(".ipynb"):
+def _rule():
+    try:
+        import grading_rule
+    except ImportError as e:
+        raise SystemExit(f"could not load the grading rule ({e}): restore grading_rule/ from the "
+                         "assignment, and install IPython (pip install ipython)") from e
+    return grading_rule
+
+
+def choose_files(target: str):
+    """The autograder's choice in ``target`` (a file or folder): ``.candidates``, read."""
+    rule = _rule()
+    with tempfile.TemporaryDirectory() as scratch:
         try:
-            text = "\n".join("".join(c.get("source", "")) for c in json.loads(text)["cells"]
-                             if c.get("cell_type") == "code")
-        except (ValueError, KeyError, TypeError):
-            return 10 ** 6
-    return text.count(STUB)
+            return rule.choose.choose(Path(target), Path(scratch), rule.FUNCTIONS)
+        except rule.choose.ChoiceError as e:
+            raise SystemExit(f"nothing to check: {e}") from e
+        except ImportError as e:  # IPython reads notebooks as Jupyter does
+            raise SystemExit(f"{e}: install IPython (pip install ipython) to check a notebook; "
+                             "Jupyter has it") from e
 
 
-def choose_file() -> str:
-    """The file to check: of lecture16.ipynb and lm_training.py, the one with the most work in
-    it (the notebook when they tie)."""
-    found = [name for name in CANDIDATES if os.path.isfile(name)]
-    if not found:
-        raise SystemExit(f"found neither {' nor '.join(CANDIDATES)} here: name the file to check")
-    return min(found, key=lambda name: (_stub_count(name), CANDIDATES.index(name)))
-
-
-def run_code(path: str) -> tuple[dict, list[str]]:
-    """Run the file's cells in one namespace; returns it and one line per cell that failed."""
-    env = {"__name__": "__main__" if path.endswith(".ipynb") else "lm_training"}
+def run_code(found) -> tuple[dict, list[str]]:
+    """Run a file's statements in one namespace; returns it and one line per statement that
+    failed."""
+    name = found.name
+    env = {"__name__": "__main__" if name.endswith(".ipynb") else "lm_training",
+           "get_ipython": _Quiet, "display": lambda *a, **k: None}
     problems = []
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    for label, source in _cells(path):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, f"{path} {label}", "exec"), env)
-        except Exception as e:
-            problems.append(f"{label} raised {type(e).__name__}: {e}"[:300])
-        except SystemExit:
-            problems.append(f"{label} called exit(): skipped")
+    os.environ["MPLBACKEND"] = "Agg"
+    stdin, sys.stdin = sys.stdin, io.StringIO("")  # input() gets end-of-file, as in the grader
+    try:
+        for statement in found.statements:
+            _run_statement(statement, f"{name} {statement.label}", env, problems)
+    finally:
+        sys.stdin = stdin
     return env, problems
+
+
+def _on_alarm(signum, frame):
+    raise TimeoutError(f"ran longer than {STATEMENT_TIMEOUT_S} s")
+
+
+def _run_statement(statement, label: str, env: dict, problems: list[str]) -> None:
+    timer = hasattr(signal, "SIGALRM")  # not on Windows: no time limit there
+    try:
+        tree = ast.parse(statement.source)
+        ast.increment_lineno(tree, statement.line - 1)
+        if timer:
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.alarm(STATEMENT_TIMEOUT_S)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(tree, label, "exec"), env)
+    except SystemExit:
+        problems.append(f"{statement.label} called exit(): skipped")
+    except Exception as e:  # noqa: BLE001 (Ctrl-C still stops this script)
+        problems.append(f"{statement.label} ({statement.first_line[:60]}) raised "
+                        f"{type(e).__name__}: {e}"[:300])
+    finally:
+        if timer:
+            signal.alarm(0)
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -167,7 +180,8 @@ def run_checks(checks: list[dict], env: dict) -> list[dict]:
                 failures.append((case, message))
         earned = check["points"] - sum(case.points for case, _ in failures)
         results.append({"name": check["name"], "earned": earned, "points": check["points"],
-                        "cases": len(check["cases"]), "failures": failures})
+                        "cases": len(check["cases"]), "failures": failures,
+                        "checks": check["cases"]})
     return results
 
 
@@ -187,12 +201,69 @@ def report(results: list[dict], verbose: bool) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+PUBLIC_ONLY = ("These are the PUBLIC checks only, a few cases per question. Your grade comes "
+               "from the HIDDEN tests, on many more inputs: passing every public check is a good "
+               "sign, not a guarantee.")
+
+
+def _total(results: list[dict]) -> float:
+    return sum(r["earned"] for r in results)
+
+
+def grade_files(candidates: list, checks: list[dict]) -> list[tuple]:
+    """(file, problems, results) per candidate, the best total first (the first among equals)."""
+    graded = []
+    for found in candidates:
+        env, problems = run_code(found)
+        graded.append((found, problems, run_checks(checks, env)))
+    best = max(graded, key=lambda g: _total(g[2]))
+    return [best] + [g for g in graded if g is not best]
+
+
+def two_files_warning(graded: list[tuple]) -> str:
+    others = ", ".join(f"{f.name} ({_total(r):g} points)" for f, _, r in graded[1:])
+    best, _, results = graded[0]
+    return ("!" * 78 + f"\nWARNING: YOUR WORK IS IN {len(graded)} FILES. Each was checked and "
+            f"the best counts: {best.name} ({_total(results):g} points); also: {others}.\n"
+            "The autograder does the same, but keep your work in ONE file (the notebook or "
+            "lm_training.py) so that what you submit is what you meant.\n" + "!" * 78)
+
+
+def classroom_result(results: list[dict], question: str) -> dict:
+    """GitHub Classroom's runner result (the grading reporter sums the tests' scores)."""
+    tests = []
+    for r in results:
+        failed = {id(case): message for case, message in r["failures"]}
+        for case in r["checks"]:
+            ok = id(case) not in failed
+            tests.append({"name": str(case.name), "status": "pass" if ok else "fail",
+                          "score": case.points if ok else 0, "message": failed.get(id(case), ""),
+                          "line_no": 0, "execution_time": "0s", "filename": "",
+                          "test_code": f"python run_checks.py --question {question}"})
+    passed = all(t["status"] == "pass" for t in tests)
+    return {"version": 1, "status": "pass" if passed else "fail",
+            "max_score": sum(r["points"] for r in results), "tests": tests}
+
+
+def _write_classroom_output(result: dict) -> None:
+    encoded = base64.b64encode(json.dumps(result).encode()).decode()
+    target = os.environ.get("GITHUB_OUTPUT")
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(f"result={encoded}\n")
+    else:
+        print(f"result={encoded}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("file", nargs="?", help="the notebook or .py file (default: "
-                        "lecture16.ipynb or lm_training.py, whichever holds more of your work)")
+    parser.add_argument("file", nargs="?", help="the notebook or .py file (default: the "
+                        "files of this folder that the autograder would grade)")
     parser.add_argument("--question", help="check only this question; exit status 0 when all "
-                        "its public checks pass (GitHub Classroom gives its points then)")
+                        "its public checks pass")
+    parser.add_argument("--classroom", metavar="QUESTION", help="GitHub Classroom: check this "
+                        "question and write its result (partial credit per check) to "
+                        "$GITHUB_OUTPUT")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print what each failing check reported")
     args = parser.parse_args(argv)
@@ -201,26 +272,35 @@ def main(argv=None) -> int:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
     _install_otter_stand_in()
+    question = args.classroom or args.question
     checks = load_checks()
-    if args.question:
-        checks = [c for c in checks if c["name"] == args.question]
+    if question:
+        checks = [c for c in checks if c["name"] == question]
         if not checks:
-            raise SystemExit(f"there are no public checks for {args.question!r} in {TESTS}/")
-    path = args.file or choose_file()
-    try:
-        env, problems = run_code(path)
-    except (OSError, ValueError, KeyError, TypeError, SyntaxError) as e:
-        print(f"{path} could not be read: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    results = run_checks(checks, env)
+            raise SystemExit(f"there are no public checks for {question!r} in {TESTS}/")
+    choice = choose_files(args.file or ".")
+    graded = grade_files(choice.candidates, checks)
+    found, problems, results = graded[0]
     passed = all(not r["failures"] for r in results if r["points"])
-    # GitHub Classroom's command grader shows a passing command's output, and only stderr of
-    # a failing one: there, the details go to stderr
+    # a failing command shows only its stderr in some runners: the details go there then
     out = sys.stderr if args.question and not passed else sys.stdout
-    print(f"{path}: public checks", file=out)
+    print(f"{found.name}: public checks", file=out)
+    print(PUBLIC_ONLY, file=out)
+    if choice.fallback:
+        print(f"note: no file here holds your own code for the assignment's functions yet: "
+              f"checked {found.name} as the untouched template", file=out)
+    if len(graded) > 1:
+        warning = two_files_warning(graded)
+        print(warning, file=out)
+        if os.environ.get("GITHUB_ACTIONS"):
+            print("::warning title=Your work is in two files::"
+                  + warning.replace("\n", " ").replace("!" * 78, "").strip())
     for line in problems:
         print(f"  note: {line}", file=out)
-    print(report(results, verbose=args.verbose or bool(args.question)), file=out)
+    print(report(results, verbose=args.verbose or bool(question)), file=out)
+    if args.classroom:
+        _write_classroom_output(classroom_result(results, args.classroom))
+        return 0
     return 0 if passed else 1
 
 

@@ -1,0 +1,273 @@
+"""A submission's Python, statement by statement, as Jupyter's Run All would run it.
+
+Used by the grader (through ``loader.py``), by the file rule (``choose.py``) and, vendored by the
+build into the GitHub Classroom repository, by ``run_checks.py``: standard library and IPython
+only, no other import from this project.
+
+* A notebook: its code cells in order, without cells tagged ``skip-grading``. Each cell goes
+  through IPython's own input transformation (``TransformerManager.transform_cell``, what the
+  kernel runs), so ``!cmd``, ``%magic``, ``x?`` and ``%%magic`` become ``get_ipython()`` calls
+  and every other line is kept exactly. Those calls are then dropped (shell and magic commands
+  are not run), the bodies of cell magics that only time or capture (``%%time``, ``%%capture``)
+  are read as cells of their own, and the calls of otter's grader (``grader.check(...)``,
+  ``grader.export(...)``) are dropped.
+* A ``.py`` file: its text, as Python reads it (a BOM and CRLF line ends are fine).
+
+Each top-level statement becomes a :class:`Statement` that keeps its line number in its cell
+(the worker compiles it with ``ast.increment_lineno``: no padding), so one failing statement
+costs only what depends on it. Sizes are capped (:data:`MAX_CELLS`, :data:`MAX_STATEMENTS`,
+:data:`MAX_CODE_CHARS`): a bigger submission raises :class:`SourceError`.
+"""
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+
+MAX_CELLS = 2000
+MAX_STATEMENTS = 5000
+MAX_CODE_CHARS = 2_000_000  # Python text in all; the student notebook holds about 60,000
+SKIP_TAG = "skip-grading"
+RUN_BODY_MAGICS = {"time", "timeit", "capture", "prun"}  # cell magics whose body is Python
+OTTER_NAMES = {"grader"}  # otter.Notebook() instances, found by name or by assignment
+
+
+class SourceError(Exception):
+    """The submission cannot be read as Python; the message says why, for the student."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One top-level statement (or a few sharing a line) of a cell or file."""
+
+    label: str
+    """where it is, for the student: ``cell 7, line 3`` or ``lm_training.py line 12``"""
+    source: str
+    """its text; its first line is line ``line`` of its cell"""
+    line: int
+    """1-based line in its cell (file) where it starts"""
+    cell: int
+    """1-based index among all of the notebook's cells (0 for a .py file)"""
+    binds: tuple[str, ...] = ()
+    """the top-level names it binds (defs, imports, assignments)"""
+    work: tuple[str, ...] = ()
+    """the given functions it defines with a body that is not the template's stub"""
+
+    @property
+    def first_line(self) -> str:
+        return self.source.lstrip("\n").split("\n", 1)[0].strip()[:120]
+
+
+# ----------------------------------------------------------------------------- what a statement does
+def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The template's body: an optional docstring, then only ``raise NotImplementedError(...)``."""
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def _top_level(node: ast.AST):
+    """``node`` and the nodes it runs at module level (not inside a def, class or lambda);
+    iterative, so that a deeply nested expression cannot exhaust the grader's stack."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _binds_and_work(node: ast.stmt, functions: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    binds, work = [], []
+    for sub in _top_level(node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            binds.append(sub.name)
+            if sub.name in functions and not (isinstance(sub, ast.ClassDef) or _is_stub(sub)):
+                work.append(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            binds += [(a.asname or a.name).split(".")[0] for a in sub.names if a.name != "*"]
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            binds.append(sub.id)
+            if sub.id in functions:
+                work.append(sub.id)  # cross_entropy = my_cross_entropy
+    return tuple(dict.fromkeys(binds)), tuple(dict.fromkeys(work))
+
+
+def _ipython_call(node: ast.stmt) -> ast.Call | None:
+    """``get_ipython().method(...)`` as a whole statement, else None."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+                and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython":
+            return node.value
+    return None
+
+
+def _otter_names(tree: ast.Module) -> set[str]:
+    """Names assigned ``otter.Notebook(...)`` (or ``Notebook(...)``) in this cell."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "Notebook":
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _is_grader_call(node: ast.stmt, otter: set[str]) -> bool:
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+        and func.value.id in otter
+
+
+# ----------------------------------------------------------------------------- text to statements
+class _Reader:
+    """Collects statements of one submission, counting toward the caps."""
+
+    def __init__(self, name: str, functions: frozenset[str]):
+        self.name, self.functions = name, functions
+        self.statements: list[Statement] = []
+        self.otter = set(OTTER_NAMES)
+        self.chars = 0
+        self._transform = None
+
+    def _ipython(self, text: str) -> str:
+        if self._transform is None:
+            from IPython.core.inputtransformer2 import TransformerManager
+
+            self._transform = TransformerManager().transform_cell
+        try:
+            return self._transform(text)
+        except Exception:  # noqa: BLE001 (IPython could not read it: Python will say why)
+            return text
+
+    def _add(self, label: str, source: str, line: int, cell: int, node: ast.stmt | None) -> None:
+        if len(self.statements) >= MAX_STATEMENTS:
+            raise SourceError(f"{self.name} has more than {MAX_STATEMENTS} top-level statements, "
+                              "more than the grader reads: upload the assignment's notebook or "
+                              ".py file, with your functions")
+        binds, work = _binds_and_work(node, self.functions) if node is not None else ((), ())
+        self.statements.append(Statement(label, source, line, cell, binds, work))
+
+    def code(self, text: str, *, cell: int, offset: int = 0, ipython: bool) -> None:
+        """Read ``text`` (a cell, or a cell magic's body starting ``offset`` lines in)."""
+        self.chars += len(text)
+        if self.chars > MAX_CODE_CHARS:
+            raise SourceError(f"{self.name} holds more than {MAX_CODE_CHARS:,} characters of "
+                              "code, more than the grader reads: upload the assignment's "
+                              "notebook or .py file, with your functions")
+        python = self._ipython(text) if ipython else text
+        where = (lambda n: f"cell {cell}, line {n}") if cell else (lambda n: f"{self.name} line {n}")
+        try:
+            tree = ast.parse(python)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            # the worker compiles it and reports the error; nothing in it is defined
+            self._add(where(offset + 1), python, offset + 1, cell, None)
+            return
+        self.otter |= _otter_names(tree)
+        lines = python.split("\n")
+        groups: list[list[ast.stmt]] = []
+        for node in tree.body:  # statements sharing a line (a = 1; b = 2) stay together
+            if groups and node.lineno <= groups[-1][-1].end_lineno:
+                groups[-1].append(node)
+            else:
+                groups.append([node])
+        for group in groups:
+            self._group(group, lines, cell=cell, offset=offset, where=where)
+
+    def _group(self, group: list[ast.stmt], lines: list[str], *, cell: int, offset: int,
+               where) -> None:
+        if len(group) == 1:
+            magic = _ipython_call(group[0])
+            if magic is not None:
+                self._magic(magic, cell=cell, offset=offset + group[0].lineno)
+                return
+            if _is_grader_call(group[0], self.otter):
+                return
+        start = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
+        text = "\n".join(lines[start - 1:group[-1].end_lineno])
+        node = group[0] if len(group) == 1 else ast.Module(body=group, type_ignores=[])
+        self._add(where(offset + start), text, offset + start, cell, node)
+
+    def _magic(self, call: ast.Call, *, cell: int, offset: int) -> None:
+        """A shell or magic command: not run; the body of ``%%time``-like cells is read."""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        args = [a.value for a in call.args if isinstance(a, ast.Constant)]
+        if method == "run_cell_magic" and len(args) == 3 and args[0] in RUN_BODY_MAGICS:
+            self.code(str(args[2]), cell=cell, offset=offset, ipython=True)
+
+
+def _cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+
+
+def notebook_statements(text: str, name: str, functions=()) -> list[Statement]:
+    """The statements of a notebook's JSON ``text`` (see the module's docstring)."""
+    try:
+        nb = json.loads(text)
+        cells = nb["cells"]
+        if not isinstance(cells, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
+        raise SourceError(f"{name} is not a readable Jupyter notebook (it is damaged, nested "
+                          "too deeply, or not a notebook). Download it again with File > "
+                          "Download .ipynb and upload that file.") from e
+    if len(cells) > MAX_CELLS:
+        raise SourceError(f"{name} has {len(cells)} cells, more than the {MAX_CELLS} the grader "
+                          "reads: upload the assignment's notebook")
+    reader = _Reader(name, frozenset(functions))
+    code_cells = 0
+    for i, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if isinstance(tags, list) and SKIP_TAG in tags:
+            continue
+        code_cells += 1
+        reader.code(_cell_source(cell), cell=i, ipython=True)
+    if not code_cells:
+        raise SourceError(f"{name} has no code cells: did you upload the right notebook?")
+    return reader.statements
+
+
+def python_statements(text: str, name: str, functions=()) -> list[Statement]:
+    """The statements of a ``.py`` file's ``text`` (a syntax error raises SourceError)."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SourceError(f"{name} is empty: upload the file with your functions")
+    try:
+        ast.parse(text)
+    except SyntaxError as e:
+        raise SourceError(f"{name} has a syntax error at line {e.lineno}: {e.msg}. Fix it "
+                          "(Python shows it when you run the file) and upload again.") from e
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise SourceError(f"{name} could not be read as Python ({type(e).__name__})") from e
+    reader = _Reader(name, frozenset(functions))
+    reader.code(text, cell=0, ipython=False)
+    return reader.statements
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a BOM allowed), or SourceError."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"{name} is not UTF-8 text (byte {e.start}); save it as UTF-8 "
+                          "(Jupyter and Colab do) and upload it again") from e
+
+
+def statements(data: bytes, name: str, functions=()) -> list[Statement]:
+    """The statements of a ``.ipynb`` or ``.py`` file's bytes."""
+    text = decode(data, name)
+    if name.lower().endswith(".ipynb"):
+        return notebook_statements(text, name, functions)
+    return python_statements(text, name, functions)
