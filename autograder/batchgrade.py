@@ -112,7 +112,8 @@ def _grade_entry(entry: Path, results: Path) -> Graded:
     return record
 
 
-def grade_entries(items: list[Path], results_dir: Path, jobs: int = 1, progress=None) -> list[Graded]:
+def grade_entries(items: list[Path], results_dir: Path, jobs: int = 1,
+                  progress=None) -> list[Graded]:
     """Grade ``items`` (``jobs`` at a time), keeping each results.json in ``results_dir``;
     returns the records in the order of ``items``. ``progress(iterable, total)`` wraps the
     futures as they finish (a progress bar)."""

@@ -21,7 +21,8 @@ from autograder.submissions import find_submission
 
 # ----------------------------------------------------------------------------- the workflow
 def _workflow(dist) -> dict:
-    return yaml.safe_load((dist / "classroom" / ".github" / "workflows" / "classroom.yml").read_text())
+    workflow = dist / "classroom" / ".github" / "workflows" / "classroom.yml"
+    return yaml.safe_load(workflow.read_text())
 
 
 def _grader_steps(dist) -> list[dict]:
@@ -105,12 +106,13 @@ def test_runner_prints_points_per_question(repo_copies):
 def test_runner_checks_the_file_that_holds_the_work(dist, tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(dist / "classroom", repo)
-    shutil.copy(dist / "solutions" / "lm_training.py", repo / "lm_training.py")  # notebook untouched
+    # the notebook stays untouched
+    shutil.copy(dist / "solutions" / "lm_training.py", repo / "lm_training.py")
     done = _run("python run_checks.py --question q4_perplexity", repo)
     assert done.returncode == 0 and done.stdout.startswith("lm_training.py"), done.stdout
 
 
-# ----------------------------------------------------------------------------- finding the submission
+# ------------------------------------------------------------------------- finding the submission
 def _template_notebook(dist) -> str:
     return (dist / "classroom" / "lecture16.ipynb").read_text()
 
@@ -142,7 +144,8 @@ def test_finder_grades_the_worked_notebook_and_ignores_checkpoints_git_and_tests
 
 
 def test_finder_prefers_the_py_the_student_worked_in(dist, tmp_path):
-    repo = _clone(tmp_path, "b", dist, {"lm_training.py": (dist / "solutions" / "lm_training.py").read_text()})
+    solutions = (dist / "solutions" / "lm_training.py").read_text()
+    repo = _clone(tmp_path, "b", dist, {"lm_training.py": solutions})
     assert find_submission(repo).path == repo / "lm_training.py"
 
 

@@ -31,7 +31,8 @@ def sandbox():
 
 def test_values_cross_the_boundary_with_their_types(sandbox):
     client = client_for(sandbox, "import numpy as np\n"
-                                 "def f(x):\n    return x, float(x.sum()), np.float32(2), {'a': [1, None]}\n")
+                                 "def f(x):\n"
+                                 "    return x, float(x.sum()), np.float32(2), {'a': [1, None]}\n")
     x = np.arange(6, dtype=np.int32).reshape(2, 3)
     arr, total, scalar, d = client.call("f", x)
     assert arr.dtype == np.int32 and arr.shape == (2, 3) and np.array_equal(arr, x)
@@ -78,7 +79,8 @@ def test_a_hanging_function_times_out_is_disabled_and_others_still_run(sandbox):
 
 
 def test_a_function_that_kills_its_process_costs_only_itself(sandbox):
-    client = client_for(sandbox, "import os\ndef f():\n    os._exit(0)\ndef g():\n    return 'ok'\n")
+    client = client_for(sandbox,
+                        "import os\ndef f():\n    os._exit(0)\ndef g():\n    return 'ok'\n")
     with pytest.raises(CallAborted) as info:
         client.call("f")
     assert info.value.kind == "crash"
@@ -116,10 +118,11 @@ def test_os_exit_at_import_restarts_without_that_cell(sandbox):
 def test_notebook_magics_grader_calls_and_failing_cells_do_not_stop_the_rest(sandbox):
     nb = {"cells": [
         {"cell_type": "markdown", "metadata": {}, "source": "# hi"},
-        {"cell_type": "code", "metadata": {}, "source": ["!pip install foo\n", "%matplotlib inline\n",
-                                                         "import otter\n",
-                                                         "grader = otter.Notebook()"]},
-        {"cell_type": "code", "metadata": {}, "source": "def f():\n    return 1\ngrader.check('q1')"},
+        {"cell_type": "code", "metadata": {},
+         "source": ["!pip install foo\n", "%matplotlib inline\n", "import otter\n",
+                    "grader = otter.Notebook()"]},
+        {"cell_type": "code", "metadata": {},
+         "source": "def f():\n    return 1\ngrader.check('q1')"},
         {"cell_type": "code", "metadata": {}, "source": "1 / 0"},
         {"cell_type": "code", "metadata": {}, "source": "def g(:"},
         {"cell_type": "code", "metadata": {"tags": ["skip-grading"]}, "source": "while True: pass"},
@@ -189,7 +192,8 @@ def test_wire_rejects_object_arrays_and_forged_dtypes():
     (b"def f(:\n", "a.py", "line 1"),
     (b"", "a.py", "empty"),
     (b"{not json", "a.ipynb", "not a readable Jupyter notebook"),
-    (json.dumps({"cells": [{"cell_type": "markdown", "source": "x"}]}).encode(), "a.ipynb", "no code"),
+    (json.dumps({"cells": [{"cell_type": "markdown", "source": "x"}]}).encode(), "a.ipynb",
+     "no code"),
     (b"\xff\xfe\x00x = 1", "a.py", "UTF-8"),
 ])
 def test_unreadable_submissions_say_why(data, name, match):

@@ -27,7 +27,8 @@ def _folder(tmp_path: Path, running: str) -> Path:
         new_code_cell('import otter\ngrader = otter.Notebook(tests_dir="tests")'),
         new_code_cell(export_cell_source()),
     ])
-    copy.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    copy.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                   "language": "python"}
     nbformat.write(copy, str(work / running))
     return work
 

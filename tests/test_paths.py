@@ -82,8 +82,9 @@ def test_a_name_that_nothing_defines_is_said_so(tmp_path):
     path = tmp_path / "lecture16.ipynb"
     nbformat.write(nb, str(path))
     failed = [t for t in grade(path, FAST).tests if t.max_score > 0 and not t.passed]
-    assert any("'np'" in t.output for t in failed) and all(t.output.startswith("**Why:** no statement of the graded file "
-                                              "defines np") for t in failed if "'np'" in t.output)
+    why = "**Why:** no statement of the graded file defines np"
+    assert any("'np'" in t.output for t in failed)
+    assert all(t.output.startswith(why) for t in failed if "'np'" in t.output)
 
 
 def test_too_large_a_submission_gets_a_valid_zero_saying_so(tmp_path):
@@ -147,7 +148,8 @@ def repos(dist, tmp_path_factory):
         "py-and-half-notebook": _repo(root, "py-and-half-notebook", classroom,
                                       {"lm_training.py": py, "lecture16.ipynb": _half_notebook()}),
         "both-finished": _repo(root, "both-finished", classroom,
-                               {"lm_training.py": py, "lecture16.ipynb": nbformat.writes(solutions())}),
+                               {"lm_training.py": py,
+                                "lecture16.ipynb": nbformat.writes(solutions())}),
     }
     link = _repo(root, "symlinked", classroom, {})
     (link / "lm_training.py").unlink()
@@ -166,9 +168,13 @@ def test_grade_file_rule_on_repositories(repos):
         assert result.score == pytest.approx(EXPECTED[name]), (name, result.messages)
     mixed = grade(repos["py-and-half-notebook"], FAST)
     assert mixed.graded_file == "lm_training.py"
-    assert "Your work is in 2 files" in mixed.messages[0] and "`lecture16.ipynb` (15/" in mixed.messages[0]
+    assert mixed.other_files == ["lecture16.ipynb"] and not mixed.as_template
+    said = "\n".join(mixed.messages)
+    assert "Your work is in 2 files" in said and "`lecture16.ipynb` (15/" in said
     linked = grade(repos["symlinked"], FAST)
-    assert "symbolic link" in "\n".join(linked.messages) and "untouched template" in linked.messages[0]
+    assert linked.as_template
+    said = "\n".join(linked.messages)
+    assert "symbolic link" in said and "untouched template" in said
 
 
 @pytest.mark.slow
@@ -222,7 +228,7 @@ def test_run_checks_agrees_with_the_graders_rule_and_warns_about_two_files(repos
     for name, repo in repos.items():
         done = _run_checks(repo)
         total = f"{EXPECTED[name]:g} / {FULL:g}"
-        assert f"total" in done.stdout and total in done.stdout, (name, done.stdout, done.stderr)
+        assert "total" in done.stdout and total in done.stdout, (name, done.stdout, done.stderr)
         assert "PUBLIC checks only" in done.stdout and "HIDDEN tests" in done.stdout
         if name in ("py-and-half-notebook", "both-finished"):
             assert "WARNING: YOUR WORK IS IN 2 FILES" in done.stdout
@@ -231,7 +237,8 @@ def test_run_checks_agrees_with_the_graders_rule_and_warns_about_two_files(repos
     assert _run_checks(repos["py-and-half-notebook"]).stdout.startswith("lm_training.py")
 
 
-def test_classroom_result_gives_partial_credit_per_check_like_the_graders_public_checks(repos, tmp_path):
+def test_classroom_result_gives_partial_credit_per_check_like_the_graders_public_checks(
+        repos, tmp_path):
     repo = tmp_path / "buggy"
     shutil.copytree(repos["py-only"], repo)
     py = repo / "lm_training.py"
@@ -294,7 +301,8 @@ def test_run_autograder_applies_the_file_rule_and_follows_no_link(gradescope, re
         FORMS["py crlf bom"](folder)
 
     results = gradescope(both)
-    assert results["score"] == pytest.approx(FULL) and "Your work is in 2 files" in results["output"]
+    assert results["score"] == pytest.approx(FULL)
+    assert "Your work is in 2 files" in results["output"]
     assert results["extra_data"]["graded_file"] == "lm_training.py"
     results = gradescope(lambda d: (d / "lm_training.py").symlink_to(
         repos["py-only"] / "lm_training.py"))

@@ -29,7 +29,8 @@ def test_plain_python_lines_are_kept_exactly_whatever_their_first_or_last_charac
             "z = [1,\n"
             "2]\n")
     kept = [s.source for s in _statements(cell)]
-    assert kept == ["x = 1  # is this right?", "s = '!important? yes!'", "y = (x\n!= 2)", "z = [1,\n2]"]
+    assert kept == ["x = 1  # is this right?", "s = '!important? yes!'", "y = (x\n!= 2)",
+                    "z = [1,\n2]"]
 
 
 def test_shell_magics_and_help_are_dropped_and_cell_magic_bodies_kept_with_their_lines():

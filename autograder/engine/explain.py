@@ -45,7 +45,8 @@ def explain_failures(outcomes: list, student) -> None:
                    "that you ran and then deleted, or one tagged skip-grading, which the grader "
                    "does not run?)")
         if why and why not in outcome.output:
-            outcomes[i] = dataclasses.replace(outcome, output=f"**Why:** {why}.\n\n{outcome.output}")
+            why_first = f"**Why:** {why}.\n\n{outcome.output}"
+            outcomes[i] = dataclasses.replace(outcome, output=why_first)
 
 
 def apply_ban(outcomes: list, tests: list, student) -> None:

@@ -58,7 +58,7 @@ class Statement:
         return self.source.lstrip("\n").split("\n", 1)[0].strip()[:120]
 
 
-# ----------------------------------------------------------------------------- what a statement does
+# ------------------------------------------------------------------------- what a statement does
 def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """The template's body: an optional docstring, then only ``raise NotImplementedError(...)``."""
     body = list(fn.body)
@@ -82,7 +82,8 @@ def _top_level(node: ast.AST):
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def _binds_and_work(node: ast.stmt, functions: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _binds_and_work(node: ast.stmt,
+                    functions: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     binds, work = [], []
     for sub in _top_level(node):
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -165,7 +166,10 @@ class _Reader:
                               "code, more than the grader reads: upload the assignment's "
                               "notebook or .py file, with your functions")
         python = self._ipython(text) if ipython else text
-        where = (lambda n: f"cell {cell}, line {n}") if cell else (lambda n: f"{self.name} line {n}")
+
+        def where(n: int) -> str:
+            return f"cell {cell}, line {n}" if cell else f"{self.name} line {n}"
+
         try:
             tree = ast.parse(python)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -101,8 +101,9 @@ def _failure_text(test: HiddenTest, message: str) -> str:
 
 
 def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
-    lines = [f"Graded `{submission.name}` ({len(submission.cells)} "
-             f"{'statements in its code cells' if submission.kind == 'notebook' else 'top-level statements'})."]
+    what = ("statements in its code cells" if submission.kind == "notebook"
+            else "top-level statements")
+    lines = [f"Graded `{submission.name}` ({len(submission.cells)} {what})."]
     trouble = [c for c in student.report.cells if c.status not in ("ok", "skipped")]
     if trouble:
         lines.append("These parts of your submission did not run and were skipped (the rest "

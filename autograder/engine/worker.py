@@ -72,11 +72,14 @@ def _torch_arg(array, requires_grad, device):
 
 # ----------------------------------------------------------------------------- the torch ban
 BANNED_FUNCTIONS = {  # torch-level names (a TorchFunctionMode sees them, however reached)
-    "cross_entropy": "torch.nn.functional.cross_entropy", "nll_loss": "torch.nn.functional.nll_loss",
-    "cross_entropy_loss": "torch.nn.functional.cross_entropy", "nll_loss_nd": "torch.nn.functional.nll_loss",
+    "cross_entropy": "torch.nn.functional.cross_entropy",
+    "nll_loss": "torch.nn.functional.nll_loss",
+    "cross_entropy_loss": "torch.nn.functional.cross_entropy",
+    "nll_loss_nd": "torch.nn.functional.nll_loss",
     "nll_loss2d": "torch.nn.functional.nll_loss",
     "scaled_dot_product_attention": "torch.nn.functional.scaled_dot_product_attention",
-    "clip_grad_norm_": "torch.nn.utils.clip_grad_norm_", "clip_grad_norm": "torch.nn.utils.clip_grad_norm_",
+    "clip_grad_norm_": "torch.nn.utils.clip_grad_norm_",
+    "clip_grad_norm": "torch.nn.utils.clip_grad_norm_",
 }
 BANNED_OPS = {  # aten operators (a TorchDispatchMode sees them below any Python alias)
     "nll_loss": "torch.nn.functional.cross_entropy or nll_loss (nn.CrossEntropyLoss)",
@@ -330,8 +333,9 @@ class Worker:
         except wire.WireError as e:
             return {"error": {"kind": "bad_return", "type": "", "message": f"returned {e}"}}
         except BaseException as e:  # a returned object whose conversion raises
+            message = f"returned a value that could not be read: {_describe(e)}"
             return {"error": {"kind": "bad_return", "type": type(e).__name__,
-                              "message": f"returned a value that could not be read: {_describe(e)}"}}
+                              "message": message}}
 
     def serve(self):
         while True:
