@@ -78,8 +78,8 @@ def _read_results(record: Graded, data: dict) -> None:
     elif unfinished:
         record.note = "grading did not finish"
     elif extra.get("as_template"):
-        record.note = (f"no file holds work of the student's own: {record.file} graded as the "
-                       "template")
+        record.note = (f"no file holds work of the student's own: {record.file} graded as "
+                       "the untouched template")
     elif others:
         record.note = (f"work in {len(others) + 1} files: {record.file} counted (best total); "
                        f"also graded: {', '.join(others)}")
