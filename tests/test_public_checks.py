@@ -308,7 +308,8 @@ BUGS = [
     ("q6_finetuning", "pad_batch", _pad_targets_with_pad_id,
      "the result[1] has wrong values: at index [1, 1] expected -100, got 0"),
     ("q7_scaling", "training_flops", _flops_forward_only, "the result should be 3.15e+23"),
-    ("q7_scaling", "fit_power_law", _fit_slope_as_alpha, "the result[1] should be 0.24999"),
+    ("q7_scaling", "fit_power_law", _fit_slope_as_alpha,
+     "got:      (7.524436174364468, -0.0962599738"),
 ]
 
 
@@ -430,14 +431,14 @@ def test_q6_q7_cases_hold_the_lecture_numbers_and_the_edge_cases():
         pytest.approx(3.15e23)
     n, d = by_call["chinchilla_optimal(3.15e+23)"].expected
     assert round(n / 1e10, 1) == 5.1 and round(d / 1e12, 1) == 1.0
-    a, alpha = by_call["fit_power_law([1000000.0, 16000000.0, 256000000.0], [4.0, 2.0, 1.0])"
-                       ].expected
-    assert alpha == pytest.approx(0.25) and a == pytest.approx(4 * 1e6 ** 0.25)
+    sizes, losses = [1e6, 4e6, 16e6, 64e6], [2.0, 1.72, 1.54, 1.33]
+    a, alpha = by_call[f"fit_power_law({sizes}, {losses})"].expected
+    slope, intercept = np.polyfit(np.log(sizes), np.log(losses), 1)
+    assert alpha == pytest.approx(-slope) and a == pytest.approx(np.exp(intercept))
     empty = by_call["pad_batch([], 0)"].expected
     assert [e.shape for e in empty] == [(0, 0), (0, 0)]
     raising = {c.call_text() for c in cases_with_expected() if c.raises}
-    assert raising == {"sft_example([], [4, 5], eos_id=0)", "sft_example([1, 2], [])",
-                       "chinchilla_optimal(0.0)"}
+    assert raising == {"sft_example([], [4, 5], eos_id=0)", "chinchilla_optimal(0.0)"}
     unchanged = [c for c in cases_with_expected() if c.function == "sft_example"
                  and c.observe == ("return", "arg0", "arg1")]
     assert len(unchanged) == 1

@@ -1,9 +1,10 @@
-"""q6_finetuning (10 points): from a foundation model to an instruct model: sft_example, pad_batch.
+"""q6_finetuning: from a foundation model to an instruct model: sft_example, pad_batch.
 
-Each test checks one property of the spec, so that one mistake costs one idea: the inputs, the
-prompt mask (off by one?), the values of the targets that count, eos_id=0, the empty-input
-errors, int64, arrays as inputs, unchanged inputs, right padding, padding never learned, and an
-empty batch.
+One property per test; the points follow the ideas in ``IDEAS`` (weights; the question's points
+are in autograder.questions): the shift by one (the inputs, the values of the targets that
+count), the prompt mask (off by one?), eos_id=0, right padding (inputs with pad_id, targets with
+ignore_index, an empty batch), and the contract (int64, empty inputs, arrays as inputs,
+unchanged inputs).
 """
 from __future__ import annotations
 
@@ -12,10 +13,26 @@ from hypothesis import strategies as st
 
 import reference
 
+from autograder.engine.api import Kind
+
 from .framework import Worked, hidden_test, show
+from .ideas import ideas
 from .raises import expect_raises
 
 Q = "q6_finetuning"
+IDEAS = ideas(Q, {
+    # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
+    "shift": (2, "the sequence is prompt + response (+ eos); inputs = seq[:-1], targets = "
+                 "seq[1:]: position t predicts token t+1"),
+    "mask": (3, "the prompt's targets are ignored by position, t < len(prompt) - 1, with the "
+                "ignore_index given; the last prompt position predicts the first response token "
+                "and counts"),
+    "eos": (1.5, "eos_id appended when it is not None: 0 is a real token id"),
+    "padding": (2, "right padding to the longest example: inputs with pad_id, targets with "
+                   "ignore_index (padding is never learned); an empty batch gives (0, 0)"),
+    "contract": (1.5, "int64 arrays; ValueError for an empty prompt or response; numpy arrays "
+                      "accepted like lists; the inputs are left unchanged"),
+})
 SFT_HINT = ("The sequence is `prompt + response (+ [eos_id])`; `inputs = seq[:-1]`, "
             "`targets = seq[1:]` (position t predicts token t+1); then the targets at positions "
             "`t < len(prompt) - 1` become `ignore_index`.")
@@ -62,12 +79,14 @@ def sequence(prompt, response, eos_id):
 
 
 # ----------------------------------------------------------------------------- sft_example
-@hidden_test(Q, "sft_example's inputs are prompt + response (+ eos) without the last token", 1,
-             ["sft_example"],
-             "`inputs` is the whole sequence `prompt + response (+ [eos_id])` without its last "
-             "token: the model reads the prompt too, only its *targets* are ignored. Append "
-             "`eos_id` when it is not None (and nothing when it is None). " + SFT_HINT,
-             "built the inputs wrong (dropped the prompt, the eos, or the wrong end)",
+@hidden_test(question=Q, idea="shift",
+             description="sft_example's inputs are prompt + response (+ eos) without the last "
+                         "token",
+             functions=["sft_example"],
+             hint="`inputs` is the whole sequence `prompt + response (+ [eos_id])` without its "
+                  "last token: the model reads the prompt too, only its *targets* are ignored. "
+                  "Append `eos_id` when it is not None (and nothing when it is None). "
+                  + SFT_HINT,
              given=st.tuples(PROMPTS, RESPONSES, EOS, IGNORE),
              examples=[Worked(([5, 6, 7], [8, 9], 1, -100), "The docstring's example.")])
 def sft_inputs(s, case):
@@ -78,13 +97,15 @@ def sft_inputs(s, case):
                    fix=f"The sequence is `{sequence(prompt, response, eos_id)}`.")
 
 
-@hidden_test(Q, "sft_example ignores exactly the prompt's targets: positions t < len(prompt) - 1",
-             1.5, ["sft_example"],
-             "Set `targets[:len(prompt) - 1] = ignore_index` (the `ignore_index` you are given, "
-             "not always -100). Not `len(prompt)`: position `len(prompt) - 1` holds the last "
-             "prompt token and predicts the *first response token*, which must be learned. Mask "
-             "by position, not by token value (a response may repeat a prompt token).",
-             "masked one prompt position too many or too few (off by one), or by token value",
+@hidden_test(question=Q, idea="mask",
+             description="sft_example ignores exactly the prompt's targets: positions "
+                         "t < len(prompt) - 1",
+             functions=["sft_example"],
+             hint="Set `targets[:len(prompt) - 1] = ignore_index` (the `ignore_index` you are "
+                  "given, not always -100). Not `len(prompt)`: position `len(prompt) - 1` holds "
+                  "the last prompt token and predicts the *first response token*, which must be "
+                  "learned. Mask by position, not by token value (a response may repeat a "
+                  "prompt token).",
              given=st.tuples(PROMPTS, RESPONSES, EOS, IGNORE),
              examples=[Worked(([5, 6, 7], [8, 9], None, -100),
                               "A 3-token prompt: targets 0 and 1 are ignored, target 2 (the "
@@ -111,12 +132,13 @@ def sft_mask(s, case):
     s.fail(why)
 
 
-@hidden_test(Q, "sft_example's targets that count are the next tokens: the response, then eos",
-             1, ["sft_example"],
-             "Shift by one: `targets = seq[1:]`, so the target at position t is token t+1 of the "
-             "sequence (the first response token at position `len(prompt) - 1`, and eos last). "
-             + SFT_HINT,
-             "did not shift the targets by one (position t predicts token t+1)",
+@hidden_test(question=Q, idea="shift",
+             description="sft_example's targets that count are the next tokens: the response, "
+                         "then eos",
+             functions=["sft_example"],
+             hint="Shift by one: `targets = seq[1:]`, so the target at position t is token t+1 of "
+                  "the sequence (the first response token at position `len(prompt) - 1`, and eos "
+                  "last). " + SFT_HINT,
              given=st.tuples(PROMPTS, RESPONSES, EOS, IGNORE))
 def sft_values(s, case):
     prompt, response, eos_id, ignore_index = case
@@ -133,11 +155,12 @@ def sft_values(s, case):
                    f"`{seq}`), got {show(value)} in `{show(targets)}`.")
 
 
-@hidden_test(Q, "sft_example treats eos_id=0 as a real token and appends it", 1,
-             ["sft_example"],
-             "0 is a valid token id: test `if eos_id is not None:`, not `if eos_id:` (0 counts "
-             "as false). With eos the model learns to stop: the sequence is one token longer.",
-             "treated eos_id=0 as 'no eos' (if eos_id: instead of if eos_id is not None:)",
+@hidden_test(question=Q, idea="eos",
+             description="sft_example treats eos_id=0 as a real token and appends it",
+             functions=["sft_example"],
+             hint="0 is a valid token id: test `if eos_id is not None:`, not `if eos_id:` (0 "
+                  "counts as false). With eos the model learns to stop: the sequence is one "
+                  "token longer.",
              given=st.tuples(PROMPTS, RESPONSES),
              examples=[([5, 6, 7], [8, 9])])
 def sft_eos_zero(s, case):
@@ -150,12 +173,12 @@ def sft_eos_zero(s, case):
                f"`{show(inputs)}`).")
 
 
-@hidden_test(Q, "sft_example raises ValueError for an empty prompt or an empty response", 1,
-             ["sft_example"],
-             "Check first: `if len(prompt_ids) == 0 or len(response_ids) == 0: raise "
-             "ValueError(...)`. Without a prompt there is no position to predict the first "
-             "response token from; without a response there is nothing to learn.",
-             "did not reject an empty prompt or response",
+@hidden_test(question=Q, idea="contract",
+             description="sft_example raises ValueError for an empty prompt or an empty response",
+             functions=["sft_example"],
+             hint="Check first: `if len(prompt_ids) == 0 or len(response_ids) == 0: raise "
+                  "ValueError(...)`. Without a prompt there is no position to predict the first "
+                  "response token from; without a response there is nothing to learn.",
              cases=[([], [4, 5], None), ([1, 2], [], 0), ([], [], 7), ([], [3], 0)])
 def sft_empty(s, case):
     prompt, response, eos_id = case
@@ -163,12 +186,12 @@ def sft_empty(s, case):
                   "sft_example", prompt, response, eos_id=eos_id)
 
 
-@hidden_test(Q, "sft_example gives the same for numpy arrays as for lists", 0.5,
-             ["sft_example"],
-             "The prompt and the response may come as numpy arrays: `a + b` then adds them "
-             "element by element (or fails) instead of joining them. Join with "
-             "`np.concatenate` (or turn them into lists first).",
-             "joined numpy arrays with + (element-wise addition)",
+@hidden_test(question=Q, idea="contract",
+             description="sft_example gives the same for numpy arrays as for lists",
+             functions=["sft_example"],
+             hint="The prompt and the response may come as numpy arrays: `a + b` then adds them "
+                  "element by element (or fails) instead of joining them. Join with "
+                  "`np.concatenate` (or turn them into lists first).",
              given=st.tuples(PROMPTS, RESPONSES, EOS),
              examples=[([5, 6], [8, 9], None)])
 def sft_arrays(s, case):
@@ -207,12 +230,13 @@ def pad_call(s, examples, pad_id, ignore_index):
     return s.expect_sequence(s("pad_batch", examples, pad_id, **kwargs), 2, "(inputs, targets)")
 
 
-@hidden_test(Q, "pad_batch right-pads the inputs with pad_id: each row starts with its example",
-             1, ["pad_batch"],
-             "Row i of `inputs` is example i's inputs followed by `pad_id` up to the longest "
-             "length L: `inputs[i, :len(x)] = x`. Padding on the left would shift every real "
-             "token's position. " + PAD_HINT,
-             "padded on the left, or with something other than pad_id",
+@hidden_test(question=Q, idea="padding",
+             description="pad_batch right-pads the inputs with pad_id: each row starts with its "
+                         "example",
+             functions=["pad_batch"],
+             hint="Row i of `inputs` is example i's inputs followed by `pad_id` up to the longest "
+                  "length L: `inputs[i, :len(x)] = x`. Padding on the left would shift every real "
+                  "token's position. " + PAD_HINT,
              given=st.tuples(examples_batch(), PAD_IDS, PAD_IGNORE),
              examples=[([(np.array([5, 6]), np.array([6, 7])), (np.array([8]), np.array([9]))],
                         0, -100)])
@@ -227,12 +251,12 @@ def pad_right(s, case):
     s.expect_array(got[0], expected, "inputs", kind="iuf", exact=True, fix=fix)
 
 
-@hidden_test(Q, "pad_batch pads the targets with ignore_index, never with pad_id", 1,
-             ["pad_batch"],
-             "Fill the targets' padding with `ignore_index` (the argument, -100 by default), "
-             "not with `pad_id`: a target of `pad_id` would teach the model to predict "
-             "padding. " + PAD_HINT,
-             "padded the targets with pad_id: the model learns to predict padding",
+@hidden_test(question=Q, idea="padding",
+             description="pad_batch pads the targets with ignore_index, never with pad_id",
+             functions=["pad_batch"],
+             hint="Fill the targets' padding with `ignore_index` (the argument, -100 by default), "
+                  "not with `pad_id`: a target of `pad_id` would teach the model to predict "
+                  "padding. " + PAD_HINT,
              given=st.tuples(examples_batch(), PAD_IDS, PAD_IGNORE))
 def pad_targets(s, case):
     examples, pad_id, ignore_index = case
@@ -251,11 +275,11 @@ def pad_targets(s, case):
         s.fail(why)
 
 
-@hidden_test(Q, "pad_batch of an empty list gives two arrays of shape (0, 0)", 0.5,
-             ["pad_batch"],
-             "With no examples the longest length is 0: `max(..., default=0)` (plain `max` of "
-             "nothing raises). Return `np.full((0, 0), pad_id)` and its targets twin.",
-             "failed on an empty batch",
+@hidden_test(question=Q, idea="padding",
+             description="pad_batch of an empty list gives two arrays of shape (0, 0)",
+             functions=["pad_batch"], weight=0.5,
+             hint="With no examples the longest length is 0: `max(..., default=0)` (plain `max` of "
+                  "nothing raises). Return `np.full((0, 0), pad_id)` and its targets twin.",
              cases=[([], 0, -100), ([], 3, -1)])
 def pad_empty(s, case):
     got = pad_call(s, *case)
@@ -264,42 +288,54 @@ def pad_empty(s, case):
 
 
 # ----------------------------------------------------------------------------- both
-@hidden_test(Q, "sft_example and pad_batch return int64 arrays", 1,
-             ["sft_example", "pad_batch"],
-             "PyTorch's cross-entropy wants int64 class indices: build the arrays with "
-             "`dtype=np.int64`. Watch out for `np.array([])` (a float array: the sequence "
-             "becomes float when eos_id is None) and `np.zeros((n, L))` (float too).",
-             "returned float (or int32) token ids",
+@hidden_test(question=Q, idea="contract",
+             description="sft_example and pad_batch return int64 arrays",
+             functions=["sft_example", "pad_batch"],
+             hint="PyTorch's cross-entropy wants int64 class indices: build the arrays with "
+                  "`dtype=np.int64`. Watch out for `np.array([])` (a float array: the sequence "
+                  "becomes float when eos_id is None) and `np.zeros((n, L))` (float too).",
+             checks=Kind.DTYPE,
              given=st.tuples(PROMPTS, RESPONSES, EOS, examples_batch(), PAD_IDS))
 def int64(s, case):
     prompt, response, eos_id, examples, pad_id = case
     pair = s.expect_sequence(s("sft_example", prompt, response, eos_id=eos_id), 2,
                              "(inputs, targets)")
-    for got, what in zip(pair, ("inputs", "targets")):
-        if not isinstance(got, np.ndarray) or got.dtype != np.int64:
-            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.")
-    pair = pad_call(s, examples, pad_id, -100)
-    for got, what in zip(pair, ("inputs", "targets")):
-        if not isinstance(got, np.ndarray) or got.dtype != np.int64:
-            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.")
+    expect_int64(s, pair)
+    expect_int64(s, pad_call(s, examples, pad_id, -100))
 
 
-@hidden_test(Q, "sft_example and pad_batch leave their inputs unchanged", 0.5,
-             ["sft_example", "pad_batch"],
-             "Build new lists and arrays: `seq = prompt_ids + response_ids` (a new list), not "
-             "`prompt_ids += response_ids` or `.append(eos_id)` on the prompt, and copy each "
-             "example into a new batch array.",
-             "modified the prompt, the response or the examples in place",
-             given=st.tuples(PROMPTS, RESPONSES, EOS, examples_batch(), PAD_IDS))
-def unchanged(s, case):
-    prompt, response, eos_id, examples, pad_id = case
-    result = s.ex("sft_example", prompt, response, eos_id, return_args=True)
-    s.expect_unchanged(result)
-    s.expect_like(result.value, reference.sft_example(prompt, response, eos_id))
-    result = s.ex("pad_batch", examples, pad_id, return_args=True)
-    s.expect_unchanged(result)
-    s.expect_like(result.value, reference.pad_batch(examples, pad_id))
+def expect_int64(s, pair):
+    """Both arrays of ``(inputs, targets)`` are int64 (their values are other tests' business)."""
+    for got, what in zip(pair, ("inputs", "targets")):
+        if not isinstance(got, np.ndarray):
+            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.",
+                   kind=Kind.TYPE)
+        if got.dtype != np.int64:
+            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.",
+                   kind=Kind.DTYPE)
+
+
+@hidden_test(question=Q, idea="contract", description="sft_example leaves its inputs unchanged",
+             functions=["sft_example"], weight=0.5, checks=Kind.CHANGED_INPUT,
+             hint="Build a new list: `seq = list(prompt_ids) + list(response_ids)`, not "
+                  "`prompt_ids += response_ids`, `.extend(...)` or `.append(eos_id)` on the "
+                  "prompt.",
+             given=st.tuples(PROMPTS, RESPONSES, EOS))
+def sft_unchanged(s, case):
+    prompt, response, eos_id = case
+    s.expect_unchanged(s.ex("sft_example", prompt, response, eos_id, return_args=True,
+                            raised_ok=True))
+
+
+@hidden_test(question=Q, idea="contract", description="pad_batch leaves its inputs unchanged",
+             functions=["pad_batch"], weight=0.5, checks=Kind.CHANGED_INPUT,
+             hint="Copy each example into a new batch array (`inputs[i, :len(x)] = x`); do not "
+                  "pad the examples' own arrays or lists in place.",
+             given=st.tuples(examples_batch(), PAD_IDS))
+def pad_unchanged(s, case):
+    examples, pad_id = case
+    s.expect_unchanged(s.ex("pad_batch", examples, pad_id, return_args=True, raised_ok=True))
 
 
 TESTS = (sft_inputs, sft_mask, sft_values, sft_eos_zero, sft_empty, sft_arrays, pad_right,
-         pad_targets, pad_empty, int64, unchanged)
+         pad_targets, pad_empty, int64, sft_unchanged, pad_unchanged)

@@ -1,9 +1,11 @@
-"""q7_scaling (5 points): scaling laws: training_flops, chinchilla_optimal, fit_power_law.
+"""q7_scaling: scaling laws: training_flops, chinchilla_optimal, fit_power_law.
 
-One property per test: the factor 6 in C = 6 N D; the Chinchilla split spends the whole budget,
-and at tokens_per_param tokens per parameter; a budget that is not positive is an error; alpha is
-minus the log-log slope (its sign); a is e ** intercept (the log base); lists and float32 are
-accepted; non-positive values are an error; the inputs stay as they were.
+One property per test; the points follow the ideas in ``IDEAS`` (weights; the question's points
+are in autograder.questions): the factor 6 in C = 6 N D; the Chinchilla split (the whole budget,
+tokens_per_param tokens per parameter); alpha is minus the least-squares log-log slope (on noisy
+losses); a is e ** intercept (on losses exactly on a power law, where any line through the
+points gives the right a, so a wrong slope does not fail it); the contract (ValueErrors, lists
+and float32 accepted, the inputs stay as they were).
 """
 from __future__ import annotations
 
@@ -12,10 +14,26 @@ from hypothesis import strategies as st
 
 import reference
 
+from autograder.engine.api import Kind
+
 from .framework import Worked, hidden_test
+from .ideas import ideas
 from .raises import expect_raises
 
 Q = "q7_scaling"
+IDEAS = ideas(Q, {
+    # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
+    "six": (1, "training compute is C = 6 N D: 2 FLOPs per parameter per token forward, 4 "
+               "backward"),
+    "chinchilla": (1.25, "the compute-optimal split: D = tokens_per_param * N and 6 N D = C, "
+                         "so N = sqrt(C / (6 * tokens_per_param))"),
+    "alpha": (1.25, "a power law is a line on a log-log plot: alpha is minus the least-squares "
+                    "slope of log y on log x (positive when the loss falls)"),
+    "intercept": (0.75, "a is e ** intercept of the log-log line (the same log base both ways)",
+                  ("alpha",)),
+    "contract": (0.75, "ValueError for a budget or a value that is not positive; lists and "
+                       "float32 accepted; the inputs are left unchanged"),
+})
 GPT3 = (175e9, 300e9)  # the lecture's example: parameters, tokens
 GPT3_NOTE = ("The lecture's example: GPT-3, 175e9 parameters trained on 300e9 tokens, "
              "3.15e23 FLOPs.")
@@ -25,10 +43,11 @@ RATIOS = st.none() | st.floats(1.0, 100.0, allow_subnormal=False)
 
 
 # ----------------------------------------------------------------------------- training_flops
-@hidden_test(Q, "training_flops is 6 N D: forward and backward passes", 1, ["training_flops"],
-             "About 2 FLOPs per parameter per token in the forward pass and 4 in the backward "
-             "pass: `C = 6 * n_params * n_tokens`. `2 * N * D` counts the forward pass only.",
-             "counted the forward pass only (2ND) or left out the factor 6",
+@hidden_test(question=Q, idea="six",
+             description="training_flops is 6 N D: forward and backward passes",
+             functions=["training_flops"],
+             hint="About 2 FLOPs per parameter per token in the forward pass and 4 in the backward "
+                  "pass: `C = 6 * n_params * n_tokens`. `2 * N * D` counts the forward pass only.",
              given=st.tuples(SIZES, SIZES), examples=[Worked(GPT3, GPT3_NOTE)])
 def flops(s, case):
     n, d = case
@@ -52,12 +71,12 @@ def chinchilla_call(s, flops_budget, ratio):
     return s.scalar(n, "n_params"), s.scalar(d, "n_tokens"), ratio
 
 
-@hidden_test(Q, "chinchilla_optimal spends the whole budget: 6 N D = C", 0.75,
-             ["chinchilla_optimal"],
-             "Put `D = tokens_per_param * N` into `C = 6 N D`: `C = 6 * tokens_per_param * N**2`, "
-             "so `N = sqrt(C / (6 * tokens_per_param))` (the square root of the whole quotient) "
-             "and `D = tokens_per_param * N`.",
-             "solved C = 6 N D for N wrongly (a misplaced square root or factor)",
+@hidden_test(question=Q, idea="chinchilla",
+             description="chinchilla_optimal spends the whole budget: 6 N D = C",
+             functions=["chinchilla_optimal"],
+             hint="Put `D = tokens_per_param * N` into `C = 6 N D`: `C = 6 * tokens_per_param * "
+                  "N**2`, so `N = sqrt(C / (6 * tokens_per_param))` (the square root of the whole "
+                  "quotient) and `D = tokens_per_param * N`.",
              given=st.tuples(BUDGETS, RATIOS),
              examples=[Worked((3.15e23, None), "The lecture's example: GPT-3's budget, 3.15e23 "
                               "FLOPs, is best spent on about 5.1e10 parameters and 1.0e12 "
@@ -71,11 +90,11 @@ def chinchilla_budget(s, case):
                         f"{n!r} and {d!r}.")
 
 
-@hidden_test(Q, "chinchilla_optimal trains on tokens_per_param tokens per parameter", 0.75,
-             ["chinchilla_optimal"],
-             "Chinchilla's rule: `D = tokens_per_param * N` (about 20 tokens per parameter by "
-             "default, and the argument when it is given), not `D = N`.",
-             "did not use tokens_per_param tokens per parameter (D = N, or always 20)",
+@hidden_test(question=Q, idea="chinchilla",
+             description="chinchilla_optimal trains on tokens_per_param tokens per parameter",
+             functions=["chinchilla_optimal"],
+             hint="Chinchilla's rule: `D = tokens_per_param * N` (about 20 tokens per parameter by "
+                  "default, and the argument when it is given), not `D = N`.",
              given=st.tuples(BUDGETS, RATIOS))
 def chinchilla_ratio(s, case):
     budget, ratio = case
@@ -85,11 +104,11 @@ def chinchilla_ratio(s, case):
     s.expect_scalar(d / n, ratio, "n_tokens / n_params")
 
 
-@hidden_test(Q, "chinchilla_optimal raises ValueError for a budget that is not positive", 0.25,
-             ["chinchilla_optimal"],
-             "Check first: `if not flops > 0: raise ValueError(...)`. A budget of 0 gives 0 "
-             "parameters, and `np.sqrt` of a negative number is nan (with only a warning).",
-             "did not reject a budget that is not positive",
+@hidden_test(question=Q, idea="contract",
+             description="chinchilla_optimal raises ValueError for a budget that is not positive",
+             functions=["chinchilla_optimal"],
+             hint="Check first: `if not flops > 0: raise ValueError(...)`. A budget of 0 gives 0 "
+                  "parameters, and `np.sqrt` of a negative number is nan (with only a warning).",
              cases=[0.0, -3.15e23, 0, -1.0])
 def chinchilla_nonpositive(s, budget):
     expect_raises(s, "ValueError", "Raise `ValueError` when `flops` is not positive.",
@@ -124,12 +143,14 @@ def fit_call(s, x, y):
 LOSSES_HALVE = (np.array([1e6, 16e6, 256e6]), np.array([4.0, 2.0, 1.0]))
 
 
-@hidden_test(Q, "fit_power_law's alpha is minus the log-log slope: positive when loss falls", 1,
-             ["fit_power_law"],
-             "Fit the line `log y = log a - alpha * log x`: the slope of the least-squares line "
-             "through `(log x, log y)` is `-alpha`, so return `alpha = -slope` (a loss that "
-             "falls as x grows has alpha > 0).",
-             "returned the slope itself (the sign of alpha)",
+@hidden_test(question=Q, idea="alpha",
+             description="fit_power_law's alpha is minus the log-log slope: positive when loss "
+                         "falls",
+             functions=["fit_power_law"],
+             hint="Fit the line `log y = log a - alpha * log x`: the slope of the least-squares "
+                  "line through all the points `(log x, log y)` is `-alpha`, so return "
+                  "`alpha = -slope` (a loss that falls as x grows has alpha > 0). A line through "
+                  "two of the points is not the least-squares fit when the losses are noisy.",
              given=power_law_data(),
              examples=[Worked(LOSSES_HALVE, "Losses that halve each time the model grows "
                               "16-fold: alpha = log(2) / log(16) = 0.25.")])
@@ -142,16 +163,16 @@ def fit_alpha(s, case):
     s.expect_scalar(alpha, expected, "alpha", fix=fix)
 
 
-@hidden_test(Q, "fit_power_law's a is e ** intercept: the fitted value at x = 1", 0.5,
-             ["fit_power_law"],
-             "The intercept of the line through `(log x, log y)` is `log a`: undo the log you "
-             "took. With `np.log` that is `np.exp(intercept)`; with `np.log10` it would be "
-             "`10 ** intercept`. Mixing the two bases gives the right alpha and a wrong a.",
-             "undid the logarithm in the wrong base (or returned log a)",
-             given=power_law_data(),
+@hidden_test(question=Q, idea="intercept",
+             description="fit_power_law's a is e ** intercept: the fitted value at x = 1",
+             functions=["fit_power_law"],
+             hint="The intercept of the line through `(log x, log y)` is `log a`: undo the log you "
+                  "took. With `np.log` that is `np.exp(intercept)`; with `np.log10` it would be "
+                  "`10 ** intercept`. Mixing the two bases gives the right alpha and a wrong a.",
+             given=power_law_data(noise=0.0),
              examples=[Worked(LOSSES_HALVE, "Losses that halve each time the model grows "
                               "16-fold: a = 4 * (1e6) ** 0.25 = 126.49.")])
-def fit_a(s, case):
+def fit_a(s, case):  # the losses lie on a power law: any line through them has the right a
     x, y = case
     a, _ = fit_call(s, x, y)
     expected = polyfit(x, y)[0]
@@ -164,12 +185,12 @@ def fit_a(s, case):
     s.expect_scalar(a, expected, "a", fix=fix)
 
 
-@hidden_test(Q, "fit_power_law gives the same for Python lists and float32 arrays", 0.25,
-             ["fit_power_law"],
-             "`x` and `y` may be Python lists (the notebook collects losses in lists) or float32 "
-             "arrays: start with `x = np.asarray(x, dtype=np.float64)` (and the same for y) "
-             "before `.size`, `.mean()` or arithmetic.",
-             "needed numpy float64 arrays as inputs",
+@hidden_test(question=Q, idea="contract",
+             description="fit_power_law gives the same for Python lists and float32 arrays",
+             functions=["fit_power_law"],
+             hint="`x` and `y` may be Python lists (the notebook collects losses in lists) or "
+                  "float32 arrays: start with `x = np.asarray(x, dtype=np.float64)` (and the same "
+                  "for y) before `.size`, `.mean()` or arithmetic.",
              given=st.tuples(power_law_data(), st.booleans()))
 def fit_types(s, case):
     (x, y), as_lists = case
@@ -185,12 +206,12 @@ def fit_types(s, case):
     s.expect_scalar(got_a, a, f"a from {kind}", rtol=rtol, fix=fix)
 
 
-@hidden_test(Q, "fit_power_law raises ValueError for a value that is not positive", 0.25,
-             ["fit_power_law"],
-             "A power law lives on a log-log scale, and `log` of 0 or of a negative number is "
-             "-inf or nan: check `np.all(x > 0) and np.all(y > 0)` and raise `ValueError` "
-             "otherwise.",
-             "did not reject values that are not positive",
+@hidden_test(question=Q, idea="contract",
+             description="fit_power_law raises ValueError for a value that is not positive",
+             functions=["fit_power_law"],
+             hint="A power law lives on a log-log scale, and `log` of 0 or of a negative number is "
+                  "-inf or nan: check `np.all(x > 0) and np.all(y > 0)` and raise `ValueError` "
+                  "otherwise.",
              cases=[([0.0, 10.0, 100.0], [3.0, 2.0, 1.0]), ([1.0, 10.0], [2.0, -1.0]),
                     ([-1.0, 10.0, 100.0], [3.0, 2.0, 1.0]), ([1.0, 10.0], [0.0, 1.0])])
 def fit_nonpositive(s, case):
@@ -199,16 +220,15 @@ def fit_nonpositive(s, case):
                   "fit_power_law", np.array(x), np.array(y))
 
 
-@hidden_test(Q, "fit_power_law leaves its inputs unchanged", 0.25, ["fit_power_law"],
-             "Compute new arrays (`log_x = np.log(x)`), not in place (`np.log(x, out=x)`, "
-             "`x /= ...`).",
-             "modified x or y in place",
-             given=power_law_data())
+@hidden_test(question=Q, idea="contract",
+             description="fit_power_law leaves its inputs unchanged",
+             functions=["fit_power_law"],
+             hint="Compute new arrays (`log_x = np.log(x)`), not in place (`np.log(x, out=x)`, "
+                  "`x /= ...`).",
+             checks=Kind.CHANGED_INPUT, given=power_law_data())
 def fit_unchanged(s, case):
     x, y = case
-    result = s.ex("fit_power_law", x, y, return_args=True)
-    s.expect_unchanged(result)
-    s.expect_like(result.value, reference.fit_power_law(x, y), "(a, alpha)")
+    s.expect_unchanged(s.ex("fit_power_law", x, y, return_args=True, raised_ok=True))
 
 
 TESTS = (flops, chinchilla_budget, chinchilla_ratio, chinchilla_nonpositive, fit_alpha, fit_a,

@@ -1,6 +1,6 @@
 """q6_finetuning: the prompt mask, eos, the shift, empty inputs and dtypes in sft_example; the
 side and the fill of the padding in pad_batch."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q6_finetuning"
 
@@ -166,3 +166,13 @@ def pad_batch(examples, pad_id, ignore_index=-100):
     return inputs, targets
 '''),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q6_finetuning.py IDEAS)
+    "q6-mask-whole-prompt": "mask", "q6-mask-by-token-value": "mask", "q6-eos-truthy": "eos",
+    "q6-no-shift": "shift", "q6-inputs-keep-the-last-token": "shift",
+    "q6-hardcoded-minus-100": "mask", "q6-no-empty-check": "contract",
+    "q6-float-without-eos": "contract", "q6-plus-joins-lists-only": "contract",
+    "q6-extends-the-prompt": "contract", "q6-pad-left": "padding",
+    "q6-pad-targets-with-pad-id": "padding", "q6-pad-max-of-nothing": "padding",
+    "q6-pad-float": "contract",
+})

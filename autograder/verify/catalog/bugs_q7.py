@@ -1,6 +1,6 @@
 """q7_scaling: the factor 6 in training_flops; solving C = 6 N D in chinchilla_optimal; the sign,
 the log base and the least squares of fit_power_law."""
-from . import Bug
+from . import Bug, labelled
 
 Q = "q7_scaling"
 
@@ -104,3 +104,16 @@ def fit_power_law(x, y):
     return float(np.exp(intercept)), float(-slope)
 '''),
 ]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q7_scaling.py IDEAS)
+    "q7-flops-forward-only": "six", "q7-flops-no-factor": "six",
+    "q7-chinchilla-d-equals-n": "chinchilla", "q7-chinchilla-sqrt-misplaced": "chinchilla",
+    "q7-chinchilla-always-20": "chinchilla", "q7-chinchilla-no-check": "contract",
+    "q7-fit-slope-as-alpha": "alpha", "q7-fit-log10-then-exp": "intercept",
+    "q7-fit-returns-log-a": "intercept",
+    # a line through two points: its slope is not the least-squares one (its a is right on
+    # losses exactly on a power law, where the intercept test looks)
+    "q7-fit-two-points": "alpha",
+    "q7-fit-needs-arrays": "contract", "q7-fit-no-check": "contract",
+    "q7-fit-logs-in-place": "contract",
+})
