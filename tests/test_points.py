@@ -15,6 +15,7 @@ import pytest
 
 from autograder.batchgrade import write_csv
 from autograder.build.classroom import readme_text, workflow_text
+from autograder.build.public_tests import otter_test_texts
 from autograder.hidden import hidden_tests
 from autograder.paths import ASSIGNMENT
 from autograder.questions import NUMPY_QUESTIONS
@@ -72,11 +73,14 @@ def test_hidden_tests_add_up_to_each_questions_points():
 
 
 def test_classroom_workflow_and_readme_give_every_question_its_points():
+    # one workflow step per question runs run_checks.py, which reports the points of that
+    # question's public test file (partial credit per check)
     workflow = workflow_text()
+    public = otter_test_texts()
     for q in NUMPY_QUESTIONS:
-        block = re.search(rf"- name: {q.id}\n(?:      .*\n)+", workflow).group(0)
-        assert f"--question {q.id}" in block and f"max-score: {q.points:g}" in block
-    assert sum(int(m) for m in re.findall(r"max-score: (\d+)", workflow)) == 100
+        assert f"run: python run_checks.py --classroom {q.id}\n" in workflow
+        assert f"\npoints = {q.points:g}\n" in public[f"{q.id}.py"]
+    assert sum(q.points for q in NUMPY_QUESTIONS) == 100
     readme = readme_text()
     for q in NUMPY_QUESTIONS:
         assert f"| `{q.id}`: {q.title} |" in readme and readme.count(f"`{q.id}`") >= 1
