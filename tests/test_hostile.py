@@ -270,7 +270,8 @@ def check(graded: Graded, *, touched=(), control: Graded | None = None,
         for qid in touched:
             assert got[qid] <= control.by_question[qid] + 1e-9, qid
     if message is not None:
-        assert message in graded.text(), graded.text()[:3000]
+        # messages wrap at word boundaries: compare with the whitespace folded
+        assert " ".join(message.split()) in " ".join(graded.text().split()), graded.text()[:3000]
     assert not Path(graded.hostile["marker"]).exists(), Path(graded.hostile["marker"]).read_text()
     leaked = leaked_lines(data)
     assert not leaked, leaked[:3]

@@ -13,7 +13,7 @@ import re
 
 from autograder.engine.api import Status
 
-NOT_DEFINED = re.compile(r"name '(\w+)' is not defined|does not define ([\w, ]+)")
+NOT_DEFINED = re.compile(r"name '(\w+)' is not defined|does not define (\w+(?:, \w+)*)")
 FAILED = ("error", "timeout", "crashed")
 
 
