@@ -91,14 +91,14 @@ def test_too_large_a_submission_gets_a_valid_zero_saying_so(tmp_path):
     path = tmp_path / "lm_training.py"
     path.write_text("\n".join(f"x{i} = {i}" for i in range(20_000)))  # 20,000 statements
     result = grade(path, FAST)
-    assert result.score == 0 and "more than 5000 top-level statements" in result.messages[0]
+    assert result.score == 0 and "more than 5000 top-level statements" in "\n".join(result.messages)
 
 
 def test_a_deeply_nested_notebook_is_an_unreadable_notebook_not_a_grader_failure(tmp_path):
     path = tmp_path / "lecture16.ipynb"
     path.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
     result = grade(path, FAST)
-    assert result.score == 0 and "not a readable Jupyter notebook" in result.messages[0]
+    assert result.score == 0 and "not a readable Jupyter notebook" in "\n".join(result.messages)
     assert not any("autograder failed" in m for m in result.messages)
 
 
