@@ -39,7 +39,6 @@ from hypothesis import seed as _seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as nps
 from hypothesis.errors import FlakyFailure
-from hypothesis.internal.conjecture import providers as _providers
 
 from autograder.engine.api import (BadReturn, CallResult, HiddenTest, Kind, MissingFunction,
                                    Status, Student, StudentError, StudentRaised, TensorValue,
@@ -85,19 +84,6 @@ PARAMS: dict[str, tuple[str, ...]] = {
 
 
 # ----------------------------------------------------------------------------- settings
-def _no_local_constants() -> None:
-    """Draw from the strategies alone: hypothesis (6.1xx) mixes literal constants of every
-    loaded local module into its draws, so a verdict would depend on which modules this process
-    happened to import (the torch track, a test module): the same submission could get another
-    score. The pool of local constants stays empty; hypothesis's global constants still apply."""
-    empty = _providers._local_constants.__class__()  # Constants(): empty sets
-    _providers._get_local_constants = lambda: empty
-    _providers.CONSTANTS_CACHE.cache.clear()  # drop pools drawn before this module loaded
-
-
-_no_local_constants()
-
-
 def grading_settings(examples: int, *, shrink: bool = True, seed: int | None = None
                      ) -> settings:
     """The grading profile: derandomized (same submission, same verdicts and messages), no
