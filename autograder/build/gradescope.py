@@ -10,6 +10,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.engine.config import load_config
+from autograder.hidden import cases
+from autograder.hidden.cases import SHIPPED
 from autograder.paths import OTTER_CONFIG, ROOT
 
 FILES = Path(__file__).parent / "files"
@@ -42,7 +45,8 @@ def source_files() -> list[str]:
             paths.append(rel.as_posix())
     for path in sorted((ROOT / "autograder").rglob("*")):
         rel = path.relative_to(ROOT)
-        if path.is_file() and path.suffix in (".json",) and "build" not in rel.parts:
+        if path.is_file() and path.suffix in (".json",) and "build" not in rel.parts \
+                and "_cases" not in rel.parts:
             paths.append(rel.as_posix())
     return sorted(set(paths) | set(EXTRA))
 
@@ -59,6 +63,10 @@ def write_autograder_zip(path: Path) -> Path:
         _add(zf, "otter_config.json", OTTER_CONFIG.read_bytes())
         for rel in source_files():
             _add(zf, rel, (ROOT / rel).read_bytes())
+        # the hidden tests' inputs for the configured budget, drawn once (setup.sh draws them
+        # again only if Gradescope's Python or packages differ from this machine's)
+        book = cases.ensure(load_config(OTTER_CONFIG).examples_per_test)
+        _add(zf, (SHIPPED.relative_to(ROOT) / book.name).as_posix(), book.read_bytes())
     return path
 
 

@@ -18,9 +18,9 @@ actually went wrong (``hints`` overrides it per kind, :data:`KIND_HINTS` are the
 ``s`` is a :class:`Calls`: it calls the student's functions, remembers the last call (for the
 message) and turns every problem into a :class:`TestFailure` whose message says what was
 called with which input, what was expected and what came back. ``given`` is a hypothesis
-strategy (the check runs under a derandomized grading profile and hypothesis shrinks a failure
-to the smallest input); ``cases`` is a list of fixed inputs tried in order; with neither the
-check runs once.
+strategy: hypothesis draws its inputs once (:mod:`autograder.hidden.cases`), every grading
+replays them, and hypothesis shrinks a failure to the smallest input. ``cases`` is a list of
+fixed inputs tried in order; with neither the check runs once.
 
 The grader never imports torch: torch-track values arrive as :class:`TensorValue`.
 """
@@ -34,12 +34,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, example as _example, given as _given
+from hypothesis import HealthCheck, Phase, Verbosity, given as _given
 from hypothesis import seed as _seed, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
+from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.errors import FlakyFailure
+from hypothesis.extra import numpy as nps
 
+from autograder.hidden import cases
 from autograder.engine.api import (BadReturn, CallResult, HiddenTest, Kind, MissingFunction,
                                    Status, Student, StudentError, StudentRaised, TensorValue,
                                    TestFailure, TorchTensor)
@@ -81,28 +83,6 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "init_adamw_state_torch": ("params",),
     "adamw_step_torch_": ("params", "grads", "state", "lr", "betas", "eps", "weight_decay"),
 }
-
-
-# ----------------------------------------------------------------------------- settings
-def grading_settings(examples: int, *, shrink: bool = True, seed: int | None = None
-                     ) -> settings:
-    """The grading profile: derandomized (same submission, same verdicts and messages), no
-    example database, no deadline, one reported failure, quiet. ``shrink=False`` gives the same
-    verdicts without minimizing the failing input (for bulk checks); a ``seed`` replaces the
-    derandomized one (for a flakiness sweep)."""
-    phases = (Phase.explicit, Phase.generate) + ((Phase.shrink,) if shrink else ())
-    return settings(
-        parent=settings.get_profile("default"),  # independent of any loaded profile
-        derandomize=seed is None,
-        database=None,
-        deadline=None,
-        max_examples=examples,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-        phases=phases,  # no "explain" phase: its notes are not shown
-    )
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -621,11 +601,10 @@ class TestSpec:
     def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
               points: float | None = None, idea: str = "") -> HiddenTest:
         """The engine's test; ``points`` and ``idea`` (its qualified id) from the ideas table."""
-        profile = grading_settings(examples_per_test, shrink=shrink, seed=seed)
         return HiddenTest(question=self.question, description=self.description,
                           points=self.points if points is None else points,
                           functions=self.functions,
-                          run=functools.partial(_run, self, profile, seed),
+                          run=functools.partial(_run, self, examples_per_test, shrink, seed),
                           hint=self.hint, misconception=self.misconception,
                           idea=idea or f"{self.question}:{self.description}")
 
@@ -674,31 +653,32 @@ def _compose(spec: TestSpec, failure: TestFailure, detail: str | None = None) ->
     return TestFailure(message, failure.status, failure.kind, failure.function)
 
 
-def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) -> None:
+def _run(spec: TestSpec, examples: int, shrink: bool, seed: int | None,
+         student: Student) -> None:
     """Run one test against a student: None when it passes, TestFailure when it fails.
 
+    A test with ``given`` tries its explicit examples, then replays the inputs hypothesis drew
+    for it once (:mod:`autograder.hidden.cases`); when one fails and ``shrink`` is on,
+    hypothesis starts from that input and shrinks it to the smallest failing one.
     CallAborted (timeout, crash) is a BaseException: it is never caught here.
     """
     s = Calls(student)
     try:
         if spec.given is not None:
-            notes = {}  # id of an explicit example's case -> its note
-
-            def one_example(case):
-                s.context = notes.get(id(case), "")
-                spec.check(s, case)
-
-            test = _given(spec.given)(one_example)
-            for worked in reversed(spec.examples):  # tried first, in the order given
+            for worked in spec.examples:  # tried first, in the order given; shown as they are
                 if not isinstance(worked, Worked):
                     worked = Worked(worked, "")
-                case = copy.deepcopy(worked.case)
-                notes[id(case)] = worked.note
-                test = _example(case)(test)
-            test = profile(test)
-            if seed is not None:
-                test = _seed(seed)(test)
-            test()
+                s.context = worked.note
+                spec.check(s, copy.deepcopy(worked.case))
+            s.context = ""
+            for case, choices in cases.book(examples, seed).cases(spec.question,
+                                                                  spec.description):
+                try:
+                    spec.check(s, copy.deepcopy(case))
+                except TestFailure as failure:
+                    if shrink:
+                        _shrink(spec, s, case, choices, failure, seed)
+                    raise
         elif spec.cases:
             for case in spec.cases:
                 s.context = ""
@@ -709,8 +689,42 @@ def _run(spec: TestSpec, profile: settings, seed: int | None, student: Student) 
         raise _compose(spec, e) from None
     except FlakyFailure as e:
         first = next((x for x in e.exceptions if isinstance(x, TestFailure)), None)
-        detail = "Your function gave different results when it was called again with the " \
-                 "same input."
-        if first is not None:
-            detail += "\n\nThe first time:\n\n" + first.message
-        raise _compose(spec, TestFailure(detail, Status.WRONG, Kind.FLAKY)) from None
+        raise _compose(spec, _flaky(first)) from None
+
+
+def _flaky(first: TestFailure | None) -> TestFailure:
+    detail = "Your function gave different results when it was called again with the same input."
+    if first is not None:
+        detail += "\n\nThe first time:\n\n" + first.message
+    return TestFailure(detail, Status.WRONG, Kind.FLAKY)
+
+
+_SHRINK_KEY = b"failing-case"
+
+
+def _shrink(spec: TestSpec, s: Calls, case: Any, choices: bytes, failure: TestFailure,
+             seed: int | None) -> NoReturn:
+    """Hypothesis replays the failing case (from its choices) and shrinks it: raises the
+    failure on the smallest input it finds. When hypothesis's replay passes, the case is
+    tried once more: failing again, its failure stands as it is; passing, the function
+    answered the same input differently (a FlakyFailure)."""
+    # the case goes in as a "secondary" example: hypothesis takes a primary one as shrunk
+    # already and would not shrink it
+    database = InMemoryExampleDatabase()
+    database.save(_SHRINK_KEY + b".secondary", choices)
+
+    def one_example(case):
+        s.context = ""
+        spec.check(s, case)
+
+    test = _given(spec.given)(one_example)
+    test._hypothesis_internal_database_key = _SHRINK_KEY  # where the reuse phase looks
+    test = _seed(0 if seed is None else seed)(test)  # before settings: @seed drops the database
+    test = settings(parent=settings.get_profile("default"), database=database, deadline=None,
+                    derandomize=False, max_examples=1, report_multiple_bugs=False,
+                    suppress_health_check=list(HealthCheck), print_blob=False,
+                    verbosity=Verbosity.quiet, phases=(Phase.reuse, Phase.shrink))(test)
+    test()  # raises the shrunk failure
+    s.context = ""
+    spec.check(s, copy.deepcopy(case))
+    raise FlakyFailure("the failing case passed when replayed", [failure])

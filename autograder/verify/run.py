@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.engine.config import GradingConfig, load_config
+from autograder.hidden import cases
 from autograder.verify.model import Entry, SweepReport, Verdict, VerifyReport, judge
 
 Progress = Callable[[int, int, Verdict], None]
@@ -33,6 +34,9 @@ def _grade_all(work: list[tuple[Entry, GradingConfig]], jobs: int,
                progress: Progress | None) -> list[Verdict]:
     """Verdicts in the order of ``work``; whole-submission entries start first (they take
     longest), so that the processes finish together."""
+    for examples, seed in sorted({(c.examples_per_test, c.seed) for _, c in work},
+                                 key=repr):
+        cases.ensure(examples, seed)  # drawn once here, not by each process at once
     order = sorted(range(len(work)),
                    key=lambda i: (bool(work[i][0].graded), -len(work[i][0].graded)))
     verdicts: list[Verdict | None] = [None] * len(work)

@@ -16,6 +16,10 @@ if "$PYTHON" -c "import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if 
         --extra-index-url https://download.pytorch.org/whl/cpu
 fi
 
+# The hidden tests' inputs are drawn once, at build time, and shipped in the zip; draw them again
+# here only if this image's Python or packages make the shipped ones stale (a no-op otherwise).
+(cd "$SOURCE" && "$PYTHON" -m autograder.hidden.cases >/dev/null)
+
 # The unprivileged user that runs student code: it cannot read the source (hidden tests,
 # reference) or the results folder.
 id -u ag-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ag-student
