@@ -104,4 +104,12 @@ def corpus_perplexity(losses, counts):
     losses *= np.asarray(counts)
     return float(np.exp(losses.sum() / np.sum(counts)))
 ''', idea="contract"),
+    Bug("ppl-ignore-by-overwriting", Q, "drops the ignored positions by overwriting their "
+        "targets with -100 in place (targets[targets == ignore_index] = -100): the caller's "
+        "targets change", '''
+def perplexity(logits, targets, ignore_index=None):
+    if ignore_index is not None:
+        targets[targets == ignore_index] = -100
+    return float(np.exp(cross_entropy(logits, targets, ignore_index=-100)))
+''', idea="contract"),
 ]

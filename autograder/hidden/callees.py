@@ -1,0 +1,179 @@
+"""A function is judged on its own: a mistake in a function it calls is charged to that one.
+
+The lecture builds functions on each other (``cross_entropy`` on ``log_softmax``, ``perplexity``
+on ``cross_entropy``, ``clip_grad_norm`` on ``global_grad_norm``, ``adamw_step`` on
+``clip_grad_norm``, ``causal_attention`` on ``causal_mask``), and students call their own
+earlier functions, as the notebook tells them to. Without care one mistake in ``log_softmax``
+would fail every test of every function above it.
+
+So when a test of F fails, it is tried once more with the reference's F built on the *student's
+own* callees (the reference functions that F's reference calls, read from its code): if the
+student's F agrees with that, F is right and the mistake is the callee's, which its own tests
+charge; the test passes. A check that does not use the reference's callees (a property, or the
+student against themselves: finite, rows summing to 1, ignored positions leaving the mean)
+cannot tell this way: its failure is the callee's when, on every call the check made, the
+student's F returns what the reference's F built on the student's callees returns. An error is
+the callee's when the student's callee raises on the inputs that the reference's F, called as
+the student's F was, gives it; a changed input, when the student's callee changes those too.
+The student is compared with themselves; nothing of the reference goes to the worker.
+
+With two mistakes at once, in F and in its callee, F's own still fails F's tests.
+
+The reference modules are patched for the second try only: the grader grades one submission
+per process (batch grading and ``verify`` run each grading in a process of its own).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import sys
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+import reference
+
+
+def callees(function: str, spec_functions: Sequence[str]) -> tuple[str, ...]:
+    """The spec functions that the reference ``function`` calls, in the order of its code."""
+    ref = getattr(reference, function, None)
+    code = getattr(ref, "__code__", None)
+    if code is None:
+        return ()
+    return tuple(n for n in dict.fromkeys(code.co_names) if n in spec_functions and n != function)
+
+
+@contextlib.contextmanager
+def reference_on(own: dict[str, Callable]) -> Iterator[None]:
+    """Every reference module's binding of each named reference function replaced by ``own``'s
+    (the student's, through the worker) for the duration."""
+    patched = []
+    originals = {name: getattr(reference, name) for name in own}
+    for module_name, module in list(sys.modules.items()):
+        if module_name != "reference" and not module_name.startswith("reference."):
+            continue
+        namespace = vars(module)
+        for key, value in list(namespace.items()):
+            for name, original in originals.items():
+                if value is original:
+                    patched.append((namespace, key, value))
+                    namespace[key] = own[name]
+    try:
+        yield
+    finally:
+        for namespace, key, value in reversed(patched):
+            namespace[key] = value
+
+
+def explains_value(callee_names: Sequence[str], call_own: Callable[..., Any],
+                   rerun: Callable[[], None]) -> bool | None:
+    """The failing check passes when the reference uses the student's own callees: True; it
+    still fails: False; it never used them (a property or self-comparison check, which the
+    reference's callees do not decide): None."""
+    used = []
+
+    def own_one(name: str) -> Callable:
+        def call(*args, **kwargs):
+            used.append(name)
+            return call_own(name, *args, **kwargs)
+
+        return call
+
+    try:
+        with reference_on({name: own_one(name) for name in callee_names}):
+            rerun()
+    except Exception:  # the failure stands (whatever went wrong on the second try)
+        return False if used else None
+    return True
+
+
+def callee_calls(function: str, args: Sequence, kwargs: dict,
+                 callee_names: Sequence[str]) -> list[tuple[str, tuple, dict]]:
+    """The calls of its callees that the reference ``function`` makes on these arguments
+    (copies): the inputs the student's callee would get from a correct caller."""
+    seen: list[tuple[str, tuple, dict]] = []
+
+    def spy(name: str) -> Callable:
+        original = getattr(reference, name)
+
+        def call(*a, **k):
+            seen.append((name, copy.deepcopy(a), copy.deepcopy(k)))
+            return original(*a, **k)
+
+        return call
+
+    try:
+        with reference_on({name: spy(name) for name in callee_names}), \
+                np.errstate(all="ignore"):
+            getattr(reference, function)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    except Exception:  # an input the reference refuses: what it called before still counts
+        pass
+    return seen
+
+
+def callee_raises(calls: Sequence[tuple[str, tuple, dict]], call_own: Callable[..., Any]) -> bool:
+    """The student's callee raises on one of ``calls`` (so their caller's error is its)."""
+    for name, args, kwargs in calls:
+        try:
+            call_own(name, *copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except Exception:
+            return True
+    return False
+
+
+def agrees_on_own_callees(calls: Sequence[tuple[str, tuple, dict]], callee_names: Sequence[str],
+                          call_own: Callable[..., Any], rtol: Callable[..., float]) -> bool:
+    """On every call (of a function with callees), the student's result equals the reference's
+    built on the student's own callees: the student's function is right, given its callees."""
+    compared = False
+    for function, args, kwargs in calls:
+        if not callees(function, callee_names + (function,)):
+            continue
+        got = call_own(function, *copy.deepcopy(args), **copy.deepcopy(kwargs))
+        own = {name: (lambda *a, _n=name, **k: call_own(_n, *a, **k)) for name in callee_names}
+        try:
+            with reference_on(own), np.errstate(all="ignore"):
+                expected = getattr(reference, function)(*copy.deepcopy(args),
+                                                        **copy.deepcopy(kwargs))
+        except Exception:
+            return False
+        if not close(got, expected, rtol(*args, *kwargs.values())):
+            return False
+        compared = True
+    return compared
+
+
+def callee_changes(calls: Sequence[tuple[str, tuple, dict]],
+                   call_own_args: Callable[[str, tuple, dict], tuple | None],
+                   same: Callable[[Any, Any], bool]) -> bool:
+    """The student's callee changes its input on one of ``calls``."""
+    for name, args, kwargs in calls:
+        try:
+            after = call_own_args(name, copy.deepcopy(args), copy.deepcopy(kwargs))
+        except Exception:
+            continue
+        if after is not None and any(not same(b, a) for b, a in zip(args, after)):
+            return True
+    return False
+
+
+def close(got: Any, expected: Any, rtol: float = 1e-6) -> bool:
+    """Equal in structure, numbers within ``rtol`` (relative, and absolute on the scale of the
+    expected magnitude), nan where nan is expected."""
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and got.keys() == expected.keys() and all(
+            close(got[k], expected[k], rtol) for k in expected)
+    if isinstance(expected, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
+            close(g, e, rtol) for g, e in zip(got, expected, strict=True))
+    try:
+        got, expected = np.asarray(got), np.asarray(expected)
+        if got.shape != expected.shape or got.dtype.kind not in "biuf":
+            return False
+        if expected.dtype.kind == "b" or got.dtype.kind == "b":
+            return bool(np.array_equal(got != 0, expected != 0))
+        finite = expected[np.isfinite(expected)] if expected.dtype.kind == "f" else expected
+        scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
+        return bool(np.allclose(got, expected, rtol=rtol, atol=rtol * scale, equal_nan=True))
+    except (TypeError, ValueError):
+        return False
