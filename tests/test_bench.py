@@ -96,10 +96,13 @@ def test_make_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
     text = out.read_text()
     for heading in ("## Goals", "## The machine", "## 1. Grading latency",
                     "## 2. Power against time", "## 3. Batch throughput",
-                    "## 4. The reference at GPT-2 scale", "## 5. The torch track on a GPU"):
+                    "## 4. verify and the test suite", "## 6. The torch track on a GPU"):
         assert heading in text
+    assert "## 5. The reference at GPT-2 scale" not in text  # no longer a goal: --only scale
     assert "Not measured" not in text, text
     assert "load average at start" in text
+    assert "other processes' CPU use over the run" in text  # sampled, not read once
+    assert "0.5 CPU (cgroup quota)" in text or "no cgroup CPU quota" in text
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![Power against time](power.png)" in text
 
@@ -147,3 +150,18 @@ def test_the_benchs_memory_lean_versions_compute_what_the_reference_computes():
         np.testing.assert_allclose(got_params[k], want_params[k], rtol=1e-12)
         np.testing.assert_allclose(got_state["v"][k], want_state["v"][k], rtol=1e-12)
         np.testing.assert_array_equal(params[k], copies[k])
+
+
+def test_a_cpu_quota_holds_a_busy_command_to_half_a_cpu(tmp_path):
+    from autograder.bench import procs
+
+    busy = ("import time, os\nt = time.time()\nwhile time.time() - t < 1.5: pass\n"
+            "u = os.times()\nprint(u.user + u.system)")
+    with procs.cpu_quota(0.5, name="ag-bench-test-quota") as cgroup:
+        if cgroup is None:
+            pytest.skip("no cgroup CPU quota can be set here (needs root and a cpu controller)")
+        log = tmp_path / "log.txt"
+        run = procs.run([sys.executable, "-c", busy], log=log, cgroup=cgroup)
+    cpu_s = float(log.read_text().split()[-1])
+    assert run.returncode == 0 and run.wall_s >= 1.5
+    assert cpu_s / run.wall_s < 0.65, (cpu_s, run.wall_s)  # about 0.5, with start-up noise

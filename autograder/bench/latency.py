@@ -3,8 +3,10 @@ against stock ``otter run`` on ``otter-autograder.zip``, on all cores and pinned
 
 The same solutions notebook goes through both (otter grades notebooks); the solutions ``.py``
 through ``grade`` too (the issue's ``grade file.py``). Each command runs ``repeats`` times, the
-commands taking turns; the figure is the median wall time of the whole command (interpreter
-start-up included) and the memory of its process tree (see :mod:`.procs`).
+commands taking turns, on all cores, pinned to one core (taskset), and under half a CPU (a
+cgroup CPU quota, as Gradescope gives an autograder by default); the figure is the median wall
+time of the whole command (interpreter start-up included) and the memory of its process tree
+(see :mod:`.procs`).
 """
 from __future__ import annotations
 
@@ -52,8 +54,13 @@ def _case(label: str, engine: str, submission: str, cores: str, runs: list[procs
     }
 
 
+HALF = 0.5
+"""Gradescope's default CPU for an autograder: half a CPU (imitated by a cgroup CPU quota)"""
+
+
 def measure(release: Release, work: Path, *, repeats: int = 3, pinned_repeats: int = 3,
-            otter_pinned_repeats: int = 1, otter: bool = True, root: Path = ROOT) -> dict:
+            otter_pinned_repeats: int = 1, otter: bool = True, root: Path = ROOT,
+            half_repeats: int = 1) -> dict:
     """``root``: where ``python -m autograder`` runs (a copy with another budget, for tests)."""
     work.mkdir(parents=True, exist_ok=True)
     commands = {
@@ -63,10 +70,11 @@ def measure(release: Release, work: Path, *, repeats: int = 3, pinned_repeats: i
     if otter:
         commands[("otter run", ".ipynb")] = lambda out: _otter(release, out)
 
-    def once(key, core) -> tuple[procs.Run, float | None]:
+    def once(key, core, cgroup=None) -> tuple[procs.Run, float | None]:
         out = work / f"out-{len(list(work.iterdir()))}"
         out.mkdir()
-        run = procs.run(commands[key](out), cwd=root, core=core, log=out / "log.txt")
+        run = procs.run(commands[key](out), cwd=root, core=core, log=out / "log.txt",
+                        cgroup=cgroup)
         score = _score(out / "results.json")
         if score is not None:
             shutil.rmtree(out, ignore_errors=True)  # keep the folders of failed runs only
@@ -84,18 +92,32 @@ def measure(release: Release, work: Path, *, repeats: int = 3, pinned_repeats: i
         for key, n in plan:
             if len(runs.get((*key, "one"), [])) < n:
                 runs.setdefault((*key, "one"), []).append(once(key, core))
+    half_keys = [("grade", ".py"), ("grade", ".ipynb")] + (
+        [("otter run", ".ipynb")] if otter else [])
+    half_note = ""
+    with procs.cpu_quota(HALF) as cgroup:
+        if cgroup is None:
+            half_note = "no cgroup CPU quota can be set here (needs root and a cpu controller)"
+        else:
+            for _ in range(half_repeats):
+                for key in half_keys:
+                    runs.setdefault((*key, "half"), []).append(once(key, None, cgroup))
+    names = {"one": "1 core (taskset)", "all": "all cores",
+             "half": f"{HALF:g} CPU (cgroup quota)"}
     cases = []
     for (engine, suffix, cores), pairs in runs.items():
         label = f"`{'python -m autograder grade' if engine == 'grade' else 'otter run'}` " \
                 f"solutions {suffix}"
-        cases.append(_case(label, engine, suffix, "1 core (taskset)" if cores == "one" else
-                           "all cores", [r for r, _ in pairs], [s for _, s in pairs]))
-    return {"cases": cases, "pinned_core": core}
+        cases.append(_case(label, engine, suffix, names[cores], [r for r, _ in pairs],
+                           [s for _, s in pairs]))
+    return {"cases": cases, "pinned_core": core, "half_note": half_note}
 
 
-def find(result: dict, engine: str, submission: str, one_core: bool = False) -> dict | None:
+def find(result: dict, engine: str, submission: str, one_core: bool = False,
+         half: bool = False) -> dict | None:
     for case in result.get("cases", []):
         if (case["engine"], case["submission"]) == (engine, submission) and \
-                case["cores"].startswith("1") == one_core:
+                case["cores"].startswith("1") == one_core and \
+                case["cores"].startswith(f"{HALF:g}") == half:
             return case
     return None

@@ -10,6 +10,11 @@ from autograder.bench.procs import median
 
 GOAL_LATENCY_S = 10.0
 GOAL_LATENCY_ONE_CORE_S = 15.0
+GOAL_OTTER_RATIO = 0.25
+"""``grade``'s time over stock ``otter run``'s on the same notebook"""
+GOAL_TESTS_S = 8 * 60.0
+"""the test suite's pytest run: ``make test`` on 2 idle cores within 10 minutes, installs
+(about 2 minutes on a fresh clone) included"""
 GOAL_BATCH_SPEEDUP = 1.7
 LOADED = 0.5
 """load average per usable core above which the machine counts as loaded"""
@@ -73,7 +78,18 @@ def goals(r: dict) -> list[dict]:
         rows.append({"n": 1, "what": "`grade` vs stock `otter run`, same notebook, all cores",
                      "measured": f"{_s(nb['median_s'])} vs {_s(ot['median_s'])} "
                                  f"({_ratio(ratio)})",
-                     "goal": "no slower than otter run", "met": ratio <= 1.0, "key": "otter"})
+                     "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
+                     "met": ratio <= GOAL_OTTER_RATIO, "key": "otter"})
+    nb_half = latency_mod.find(lat, "grade", ".ipynb", half=True)
+    ot_half = latency_mod.find(lat, "otter run", ".ipynb", half=True)
+    if nb_half and ot_half:
+        ratio = nb_half["median_s"] / ot_half["median_s"]
+        rows.append({"n": 1, "what": "`grade` vs stock `otter run`, same notebook, half a CPU "
+                                     "(Gradescope's default, a cgroup quota)",
+                     "measured": f"{_s(nb_half['median_s'])} vs {_s(ot_half['median_s'])} "
+                                 f"({_ratio(ratio)})",
+                     "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
+                     "met": ratio <= GOAL_OTTER_RATIO, "key": "otter"})
     if py1:
         rows.append({"n": 1, "what": "grading latency, `grade` solutions .py, one core (taskset)",
                      "measured": _s(py1["median_s"]), "goal": f"<= {GOAL_LATENCY_ONE_CORE_S:g} s",
@@ -82,6 +98,22 @@ def goals(r: dict) -> list[dict]:
         rows.append({"n": 1, "what": "peak memory, grader + worker (sum of their peak RSS)",
                      "measured": _mb(py["peak_sum_mb"]), "goal": "stated", "met": None,
                      "key": ""})
+    suite = r.get("suite") or {}
+    if (suite.get("verify") or {}).get("wall_s"):
+        v = suite["verify"]
+        rows.append({"n": 4, "what": f"`verify` on the whole catalog ({v.get('entries')} "
+                                     "entries), 2 processes",
+                     "measured": _s(v["wall_s"]) + ("" if v["ok"] else " (it FAILED)"),
+                     "goal": "stated, and passing", "met": None if v["ok"] else False,
+                     "key": "verify"})
+    if (suite.get("tests") or {}).get("wall_s"):
+        t = suite["tests"]
+        rows.append({"n": 4, "what": "the test suite (`make test`'s pytest run, installs "
+                                     "not included)",
+                     "measured": _s(t["wall_s"]) + ("" if t["ok"] else " (it FAILED)"),
+                     "goal": f"<= {GOAL_TESTS_S / 60:g} min (10 min with a fresh clone's "
+                             "installs)", "met": t["ok"] and t["wall_s"] <= GOAL_TESTS_S,
+                     "key": "tests"})
     power = r.get("power") or {}
     summary = power.get("summary")
     if summary:
@@ -119,22 +151,20 @@ def goals(r: dict) -> list[dict]:
             label = f"adamw_step + clipping, {c['shape']['parameters'] / 1e6:.3g}M float32"
         best, threads = best_torch(c)
         ratio = c["median_s"]["ref"] / best
-        rows.append({"n": 4, "what": f"{label}: reference / PyTorch CPU time (PyTorch's faster "
+        rows.append({"n": 5, "what": f"{label}: reference / PyTorch CPU time (PyTorch's faster "
                                      "of all threads and one thread)",
                      "measured": f"{_ratio(ratio)} ({_s(c['median_s']['ref'])} vs "
                                  f"{_s(best)}, {threads})",
-                     "goal": f"<= {scale_mod.GOAL_RATIO}x", "met": ratio <= scale_mod.GOAL_RATIO,
-                     "key": f"{case}-time"})
+                     "goal": "a figure (not a goal)", "met": None, "key": ""})
         extra = c["extra_mb"]["ref"] / c["input_mb"]
-        rows.append({"n": 4, "what": f"{label}: reference extra memory / input size",
+        rows.append({"n": 5, "what": f"{label}: reference extra memory / input size",
                      "measured": f"{_ratio(extra)} ({_mb(c['extra_mb']['ref'])} over "
                                  f"{_mb(c['input_mb'])})",
-                     "goal": f"<= {scale_mod.GOAL_MEMORY:g}x",
-                     "met": extra <= scale_mod.GOAL_MEMORY, "key": f"{case}-memory"})
+                     "goal": "a figure (not a goal)", "met": None, "key": ""})
     c = sc.get("chunk")
     if c and "error" not in c:
         speedup = c["median_s"]["python"] / c["median_s"]["ref"]
-        rows.append({"n": 4, "what": f"chunk_tokens, {c['shape']['tokens'] / 1e6:g}M tokens / "
+        rows.append({"n": 5, "what": f"chunk_tokens, {c['shape']['tokens'] / 1e6:g}M tokens / "
                                      f"{c['shape']['documents']:,} docs: speed-up over plain "
                                      "Python",
                      "measured": f"{speedup:.0f}x ({_s(c['median_s']['ref'])} vs "
@@ -143,23 +173,23 @@ def goals(r: dict) -> list[dict]:
                      "goal": f">= {scale_mod.GOAL_CHUNK_SPEEDUP:g}x",
                      "met": speedup >= scale_mod.GOAL_CHUNK_SPEEDUP, "key": "chunk-time"})
         extra = c["extra_mb"]["ref"] / c["input_mb"]
-        rows.append({"n": 4, "what": "chunk_tokens: extra memory / input size",
+        rows.append({"n": 5, "what": "chunk_tokens: extra memory / input size",
                      "measured": f"{_ratio(extra)} ({_mb(c['extra_mb']['ref'])})",
                      "goal": f"<= {scale_mod.GOAL_MEMORY:g}x",
                      "met": extra <= scale_mod.GOAL_MEMORY, "key": "chunk-memory"})
     checks = [sc[k]["check"].get("float32") for k in ("xent", "adamw")
               if sc.get(k) and "check" in sc[k]]
     if checks:
-        rows.append({"n": 4, "what": "no silent upcast: float32 in, float32 out (asserted)",
+        rows.append({"n": 5, "what": "no silent upcast: float32 in, float32 out (asserted)",
                      "measured": "float32" if all(checks) else "float64 found",
                      "goal": "float32 stays float32", "met": all(checks), "key": "upcast"})
     gpu = r.get("gpu") or {}
     if "skipped" in gpu or "error" in gpu:
-        rows.append({"n": 5, "what": "torch track on a GPU vs built-ins",
+        rows.append({"n": 6, "what": "torch track on a GPU vs built-ins",
                      "measured": "not run: " + (gpu.get("skipped") or gpu.get("error")),
                      "goal": "measured on a GPU", "met": None, "key": "gpu"})
     for row in gpu.get("rows", []):
-        rows.append({"n": 5, "what": f"GPU {row['case']}: torch track / {row['builtin']}",
+        rows.append({"n": 6, "what": f"GPU {row['case']}: torch track / {row['builtin']}",
                      "measured": _ratio(row["ratio"]), "goal": "stated", "met": None, "key": ""})
     return rows
 
@@ -168,7 +198,9 @@ def goals(r: dict) -> list[dict]:
 def _machine(r: dict) -> list[str]:
     m = r["machine"]
     start, end = m["load_at_start"], r.get("load_at_end", ("?",) * 3)
-    busy = loaded(m, start) or (isinstance(end[0], float) and loaded(m, end))
+    sampled = r.get("load") or {}
+    busy = sampled["loaded"] if sampled.get("samples") else (
+        loaded(m, start) or (isinstance(end[0], float) and loaded(m, end)))
     rows = [
         ["CPU", f"{m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable)"],
         ["memory", f"{m['memory_gib']} GiB (cgroup limits: {m['cgroup_limits']})"],
@@ -181,12 +213,22 @@ def _machine(r: dict) -> list[str]:
         ["load average at end", " / ".join(f"{x:g}" if isinstance(x, float) else str(x)
                                            for x in end)],
     ]
+    if sampled.get("samples"):
+        rows.append(["other processes' CPU use over the run (sampled every "
+                     f"{sampled['every_s']:g} s, {sampled['samples']} samples)",
+                     f"mean {sampled['mean_cores']:g}, 90th percentile {sampled['p90_cores']:g},"
+                     f" largest {sampled['max_cores']:g} cores"])
     lines = ["## The machine", ""] + _table(["", ""], rows)
     if busy:
-        lines += ["", f"**The machine was loaded** (load average above {LOADED:g} per core): "
-                      "other processes shared the cores, so absolute times are pessimistic "
-                      "and the ratios, measured side by side in turns, are the figures to "
-                      "read."]
+        why = ("processes other than the bench's used a tenth of the machine on average, or "
+               "a quarter of it for a tenth of the run" if sampled.get("samples") else
+               f"load average above {LOADED:g} per core")
+        lines += ["", f"**The machine was loaded** ({why}): other processes shared the cores, "
+                      "so absolute times are pessimistic and the ratios, measured side by side "
+                      "in turns, are the figures to read."]
+    elif sampled.get("samples"):
+        lines += ["", "The machine was not loaded: processes other than the bench's used under "
+                      "a tenth of it on average over the run."]
     return lines
 
 
@@ -211,7 +253,11 @@ def _latency(r: dict) -> list[str]:
               "otter_config.json). Memory: the sum of each process's peak RSS over the command's "
               "process tree (grader + worker), sampled from /proc every 0.1 s; largest process: "
               "`wait4`'s `ru_maxrss`. One core: `taskset -c "
-              f"{lat.get('pinned_core', 0)}` on the whole command (grader and worker share it)."]
+              f"{lat.get('pinned_core', 0)}` on the whole command (grader and worker share it). "
+              "0.5 CPU: the whole command in a cgroup with a CPU quota of half a CPU (50 ms per "
+              "100 ms), as Gradescope runs an autograder by default."]
+    if lat.get("half_note"):
+        lines += ["", f"Half a CPU not measured: {lat['half_note']}."]
     return lines
 
 
@@ -256,6 +302,26 @@ def _power(r: dict, plot_link: str | None) -> list[str]:
     return lines
 
 
+def _suite(r: dict) -> list[str]:
+    su = r.get("suite")
+    lines = ["## 4. verify and the test suite", ""]
+    if not su or "error" in su:
+        return lines + [f"Not measured: {(su or {}).get('error', 'not run')}."]
+    rows = []
+    for key, what in (("verify", "verify"), ("tests", "the test suite")):
+        x = su.get(key)
+        if x:
+            rows.append([what, f"`{x['command']}`", _s(x["wall_s"]),
+                         "passed" if x["ok"] else "FAILED",
+                         x.get("summary") or (f"{x.get('entries')} entries" if key == "verify"
+                                              else "")])
+    lines += _table(["what", "command", "wall time", "result", "detail"], rows)
+    lines += ["", "One run each, whole commands, from the checkout. `verify` replays the hidden "
+              "tests' drawn inputs (autograder/hidden/cases.py) in 2 processes; the test suite "
+              "is `make test` without the installs."]
+    return lines
+
+
 def _batch(r: dict) -> list[str]:
     b = r.get("batch")
     lines = ["## 3. Batch throughput", ""]
@@ -296,7 +362,8 @@ def _batch(r: dict) -> list[str]:
 
 def _scale(r: dict) -> list[str]:
     sc = r.get("scale")
-    lines = ["## 4. The reference at GPT-2 scale against PyTorch (CPU, same process)", ""]
+    lines = ["## 5. The reference at GPT-2 scale against PyTorch (CPU, same process; figures, "
+             "no longer a goal)", ""]
     if not sc:
         return lines + ["Not measured."]
     for case, c in sc.items():
@@ -366,7 +433,7 @@ def _scale(r: dict) -> list[str]:
 
 def _gpu(r: dict) -> list[str]:
     g = r.get("gpu") or {}
-    lines = ["## 5. The torch track on a GPU", ""]
+    lines = ["## 6. The torch track on a GPU", ""]
     if "skipped" in g or "error" in g:
         return lines + [f"**Skipped: {g.get('skipped') or g.get('error')}.** The code path is "
                         "`autograder/bench/gpu.py` (torch-track reference vs `F.cross_entropy`, "
@@ -401,16 +468,19 @@ def gap_note(key: str, r: dict) -> str:
         lever = (f" At {full} examples per test, the smallest budget that catches every "
                  f"catalogued bug (section 2), grading took {_budget_time(r, full)}." if full
                  else "")
-        return ("Grading time is hypothesis's: in a profile of `grade` on the solutions "
-                "(cProfile), about 85% of the grader's time goes to generating and managing "
-                "examples (array strategies drawn element by element), about 12% to the calls "
-                "into the worker, under 1% to the reference. It scales with the example budget "
-                "(section 2)." + lever + " Drawing array contents from a seed with numpy in "
-                "the hidden tests' strategies, instead of element by element, would cut the "
-                "rest without fewer examples." + shared)
+        return ("Hypothesis draws each hidden test's inputs once, when the grader is built "
+                "(autograder/hidden/cases.py), and a grading replays them: what is left is the "
+                "calls into the worker (one round trip per call) and the interpreter's start "
+                "(section 2 shows how it grows with the budget)." + lever + shared)
     if key == "otter":
         return ("`otter run` runs the notebook and otter's public checks only; `grade` also "
                 "runs every hidden test (see the latency note)." + shared)
+    if key == "tests":
+        return ("The slowest tests are listed by `python -m pytest --durations=20`; the "
+                "end-to-end ones (Gradescope's setup.sh, the classroom workflow, the isolation "
+                "modes) start real processes." + shared)
+    if key == "verify":
+        return "verify must pass: its report names the entries that failed."
     if key == "power":
         return ("No measured budget catches every catalogued bug: sharpen the tests that miss "
                 "them (section 2 names them) rather than raise the budget.")
@@ -469,7 +539,10 @@ def render(r: dict, plot_link: str | None) -> str:
             note = gap_note(g["key"], r)
             lines.append(f"- {g['what']}: {g['measured']}." + (f" {note}" if note else ""))
     lines += [""] + _machine(r) + [""] + _latency(r) + [""] + _power(r, plot_link) + [""]
-    lines += _batch(r) + [""] + _scale(r) + [""] + _gpu(r) + [""]
+    lines += _batch(r) + [""] + _suite(r) + [""]
+    if r.get("scale"):
+        lines += _scale(r) + [""]
+    lines += _gpu(r) + [""]
     del m
     return "\n".join(lines)
 
