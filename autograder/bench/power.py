@@ -162,6 +162,8 @@ def summarize(catalog: dict, budgets: Sequence[int], times: dict | None = None,
             "not_loaded": [b["name"] for b in catalog["bugs"] if "error" in b["verdicts"]],
             "share": shares, "share_not_gaps": shares_known, "missed": missed,
             "catalog_cpu_s": catalog_s,
+            "allowed_by_10s": max((b for b in budgets if b in seconds and seconds[b] <= 10.0),
+                                  default=None),
             **recommend(shares_known, budgets, seconds, latency_goal_s)}
 
 
@@ -192,11 +194,11 @@ def recommend(shares: dict, budgets: Sequence[int], seconds: dict | None = None,
         if fast and fast[-1] > floor:
             recommended = fast[-1]
             reason += (f"; {recommended} is the largest budget above that whose grading time "
-                       f"({seconds[recommended]:.1f} s) stays within the {latency_goal_s:g} s "
+                       f"({seconds[recommended]:.1f} s) stays within the {latency_goal_s:.3g} s "
                        "latency goal, a wider margin for bugs outside the catalog")
         elif floor in seconds and seconds[floor] > latency_goal_s:
             reason += (f", though grading at {floor} took {seconds[floor]:.1f} s, over the "
-                       f"{latency_goal_s:g} s latency goal")
+                       f"{latency_goal_s:.3g} s latency goal")
     return {"full_from": full_from, "recommended": recommended, "reason": reason}
 
 

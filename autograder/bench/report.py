@@ -283,6 +283,12 @@ def _power(r: dict, plot_link: str | None) -> list[str]:
                      "grading time (correct .py)", "peak memory", "missed"], rows)
     lines += ["", f"**Recommended default: {s.get('recommended')} examples per hidden test** "
                   f"({s.get('reason')}; otter_config.json has {p.get('configured')})."]
+    if s.get("latency_goal_s"):
+        lines += ["", f"The latency a budget may cost here is {s['latency_goal_s']:.3g} s: the "
+                      f"10 s goal, and {GOAL_OTTER_RATIO:g}x the `otter run` time of section 1 "
+                      "when that is less. The 10 s goal alone would allow "
+                      f"{s.get('allowed_by_10s') or 'none'} examples per test (the largest "
+                      "measured budget grading within 10 s)."]
     if s.get("gaps"):
         lines += ["", f"Known gaps ({', '.join(f'`{g}`' for g in s['gaps'])}): bugs the catalog "
                       "marks as missed by the hidden tests on purpose (`verify` requires them to "
