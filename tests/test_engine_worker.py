@@ -199,3 +199,26 @@ def test_wire_rejects_object_arrays_and_forged_dtypes():
 def test_unreadable_submissions_say_why(data, name, match):
     with pytest.raises(SubmissionError, match=match):
         from_bytes(data, name)
+
+
+def test_returned_arrays_that_share_memory_with_an_input_are_reported(sandbox):
+    client = client_for(sandbox, "import numpy as np\n"
+                                 "def f(x, d):\n"
+                                 "    return x[:, 1:], {'w': d['w'].reshape(-1)}, x.copy()\n"
+                                 "def g(x):\n"
+                                 "    return x[:0], np.array(x), x * 1\n"
+                                 "def h(x):\n"
+                                 "    return x\n")
+    x = np.arange(6.0).reshape(2, 3)
+    shared = client.call_ex("f", (x,), {"d": {"w": np.ones((2, 2))}}).shared
+    assert shared == (("[0]", 0, ""), ("[1]['w']", "d", "['w']"))  # the copy shares nothing
+    assert client.call_ex("g", (x,)).shared == ()  # an empty view, a new array, a product
+    assert client.call_ex("h", (x,)).shared == (("", 0, ""),)  # the input itself
+    client.close()
+
+
+def test_shared_arrays_finds_views_at_any_depth_and_ignores_copies():
+    x = np.arange(12).reshape(3, 4)
+    assert wire.shared_arrays((x.T, [x[1]]), [x], {}) == [["[0]", 0, ""], ["[1][0]", 0, ""]]
+    assert wire.shared_arrays({"a": x.copy()}, [{"k": x}], {}) == []
+    assert wire.shared_arrays(x[:, :2], [], {"blocks": [x]}) == [["", "blocks", "[0]"]]

@@ -97,6 +97,10 @@ class CallResult:
     grads: tuple = ()
     """with ``backward=True``: ``.grad`` of every ``TorchTensor(requires_grad=True)`` argument
     after ``value.backward()``, in argument order (``None`` where no gradient was produced)"""
+    shared: tuple = ()
+    """(path in the result, argument position or keyword, path in it) of each returned numpy
+    array that shares memory with an argument: the input itself or a view of it, where the
+    contract asks for new arrays"""
 
 
 class Student(Protocol):

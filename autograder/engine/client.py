@@ -69,6 +69,20 @@ def _decode(obj: Any) -> Any:
         a, _text(device, 100), _text(dtype, 100), rg)))
 
 
+def _shared(value: Any) -> tuple:
+    """The worker's list of shared arrays, checked: (str, int or str, str) triples only."""
+    if not isinstance(value, list):
+        raise TypeError("a list of shared arrays that is not a list")
+    out = []
+    for item in value[:8]:
+        if not (isinstance(item, list) and len(item) == 3 and type(item[0]) is str
+                and type(item[1]) in (int, str) and type(item[2]) is str):
+            raise TypeError("a shared array that is not (path, argument, path)")
+        where = item[1] if type(item[1]) is int else _text(item[1], 100)
+        out.append((_text(item[0], 200), where, _text(item[2], 200)))
+    return tuple(out)
+
+
 def _text(value: Any, limit: int = 2000) -> str:
     return scrub(str(value)[:limit])
 
@@ -334,7 +348,8 @@ class WorkerClient:
             return kind, _text(exc_type, 200), _text(message)
         return CallResult(value=_decode(reply["value"]),
                           args=_decode(reply["args"]) if "args" in reply else (),
-                          grads=tuple(_decode(reply["grads"])) if "grads" in reply else ())
+                          grads=tuple(_decode(reply["grads"])) if "grads" in reply else (),
+                          shared=_shared(reply.get("shared", [])))
 
     def _abort(self, function: str, kind: str, message: str):
         what = "took too long" if kind == "timeout" else "stopped the process that runs your code"

@@ -162,3 +162,38 @@ def read_message(read_exactly, limit=MAX_MESSAGE):
     if body is None:
         return None
     return loads(body)
+
+
+# ----------------------------------------------------------------------------- shared memory
+def _arrays_in(value, path, out, depth=0):
+    """(path, array) of the numpy arrays in ``value`` (plain lists, tuples and dicts only)."""
+    if len(out) >= 256 or depth > 8:
+        return
+    if isinstance(value, np.ndarray):
+        out.append((path, value))
+    elif type(value) in (list, tuple):
+        for i, v in enumerate(value[:256]):
+            _arrays_in(v, f"{path}[{i}]", out, depth + 1)
+    elif type(value) is dict:
+        for k, v in list(value.items())[:256]:
+            _arrays_in(v, f"{path}[{k!r}]", out, depth + 1)
+
+
+def shared_arrays(value, args, kwargs, limit=8):
+    """[path in the result, argument, path in it] for each numpy array in ``value`` whose
+    memory overlaps a numpy array in the arguments (the input itself, or a view of it); the
+    argument is its position (int) or keyword (str). Empty arrays share nothing."""
+    outputs, found = [], []
+    _arrays_in(value, "", outputs)
+    outputs = [(p, a) for p, a in outputs if a.size]
+    if not outputs:
+        return found
+    named = [(i, a) for i, a in enumerate(args)] + [(k, a) for k, a in kwargs.items()]
+    for where, arg in named:
+        inputs = []
+        _arrays_in(arg, "", inputs)
+        for out_path, out in outputs:
+            for in_path, a in inputs:
+                if a.size and np.may_share_memory(out, a) and len(found) < limit:
+                    found.append([out_path, where, in_path])
+    return found

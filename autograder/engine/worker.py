@@ -11,7 +11,7 @@ only wastes its own time. Requests and replies are framed JSON messages (see ``w
         -> {"cell": i} before each cell, then {"loaded": [{"status", "message"}...],
            "defined": [names]}
     {"op": "call", "function", "args", "kwargs", "return_args", "backward"}
-        -> {"value", "args", "grads"} or {"error": {"kind", "type", "message"}}
+        -> {"value", "args", "grads", "shared"} or {"error": {"kind", "type", "message"}}
 """
 import ast
 import builtins
@@ -325,6 +325,9 @@ class Worker:
             return _banned(name, watch.hits)
         try:
             reply = {"value": wire.encode(value, _tensor_or_none)}
+            shared = wire.shared_arrays(value, args, kwargs)
+            if shared:
+                reply["shared"] = shared
             if request["return_args"]:
                 reply["args"] = wire.encode(args, _tensor_or_none)
             if grads:

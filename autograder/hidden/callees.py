@@ -121,6 +121,20 @@ def callee_raises(calls: Sequence[tuple[str, tuple, dict]], call_own: Callable[.
     return False
 
 
+def callee_wrong(calls: Sequence[tuple[str, tuple, dict]], call_own: Callable[..., Any]) -> bool:
+    """The student's callee disagrees with the reference's (or raises) on one of ``calls``."""
+    for name, args, kwargs in calls:
+        with np.errstate(all="ignore"):
+            expected = getattr(reference, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        try:
+            got = call_own(name, *copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except Exception:
+            return True
+        if not close(got, expected):
+            return True
+    return False
+
+
 def agrees_on_own_callees(calls: Sequence[tuple[str, tuple, dict]], callee_names: Sequence[str],
                           call_own: Callable[..., Any], rtol: Callable[..., float]) -> bool:
     """On every call (of a function with callees), the student's result equals the reference's
@@ -170,8 +184,10 @@ def close(got: Any, expected: Any, rtol: float = 1e-6) -> bool:
         got, expected = np.asarray(got), np.asarray(expected)
         if got.shape != expected.shape or got.dtype.kind not in "biuf":
             return False
-        if expected.dtype.kind == "b" or got.dtype.kind == "b":
-            return bool(np.array_equal(got != 0, expected != 0))
+        if (expected.dtype.kind == "b") != (got.dtype.kind == "b"):
+            return False  # a bool is not a number here (True is not 1.0)
+        if expected.dtype.kind == "b":
+            return bool(np.array_equal(got, expected))
         finite = expected[np.isfinite(expected)] if expected.dtype.kind == "f" else expected
         scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
         return bool(np.allclose(got, expected, rtol=rtol, atol=rtol * scale, equal_nan=True))

@@ -517,8 +517,9 @@ class Calls:
 
     def expect_unchanged(self, result: CallResult | None,
                          names: Sequence[str] | None = None) -> None:
-        """The arguments after the call (``ex(..., return_args=True)``) equal those before
-        (nothing to check when the call raised: ``result`` None)."""
+        """The arguments after the call (``ex(..., return_args=True)``) equal those before, and
+        no returned array shares memory with them (nothing to check when the call raised:
+        ``result`` None)."""
         if result is None:
             return
         function, args, _ = self.last
@@ -529,6 +530,15 @@ class Calls:
                 self.fail(f"`{function}` changed its input `{name}`: before the call it was "
                           f"`{show(before)}`, after the call it is `{show(after)}`.",
                           kind=Kind.CHANGED_INPUT)
+        # the contract's other half: every function returns new arrays (a view of an input
+        # changes when the caller changes the input, and the other way round)
+        for out_path, where, in_path in result.shared:
+            if isinstance(where, int):
+                where = names[where] if where < len(names) else f"argument {where + 1}"
+            self.fail(f"`{function}` returned an array (`result{out_path}`) that shares memory "
+                      f"with its input `{where}{in_path}`: the input itself or a view of it (a "
+                      "slice, `reshape`, `.T`), not a new array. Changing one changes the other.",
+                      kind=Kind.SHARES_MEMORY)
 
 
 # ----------------------------------------------------------------------------- declaring tests
@@ -742,7 +752,9 @@ def _callee_explains_(spec: TestSpec, s: Calls, case: Any, failure: TestFailure)
         return verdict
     # a check that does not use the reference's callees (a property, a self-comparison): is
     # the student's function right on every call it made, given the student's own callees?
-    return callees.agrees_on_own_callees(s.history, tuple(names), own, rtol_for)
+    # (and were those callees wrong at all? else the mistake is the function's own)
+    return callees.agrees_on_own_callees(s.history, tuple(names), own, rtol_for) and any(
+        callees.callee_wrong(callees.callee_calls(f, a, k, names), own) for f, a, k in s.history)
 
 
 def _flaky(first: TestFailure | None) -> TestFailure:

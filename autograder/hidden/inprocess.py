@@ -21,6 +21,7 @@ import numpy as np
 
 from autograder.engine.api import (BadReturn, CallAborted, CallResult, MissingFunction,
                                    StudentRaised, TensorValue, TorchTensor)
+from autograder.engine.wire import shared_arrays
 
 DETAIL_LIMIT = 300
 """longest exception message passed on (characters)"""
@@ -80,7 +81,8 @@ class InProcessStudent:
         except _Unreadable as e:
             raise BadReturn(function, f"{function} returned {e}; return numpy arrays, numbers, "
                                       "or tuples, lists and dicts of those") from None
-        return CallResult(plain, after, grads)
+        shared = tuple(tuple(x) for x in shared_arrays(value, args, kwargs))
+        return CallResult(plain, after, grads, shared)
 
 
 def _truncate(text: str) -> str:

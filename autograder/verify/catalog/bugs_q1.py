@@ -122,6 +122,11 @@ def next_token_pairs(blocks):
 def next_token_pairs(blocks):
     return blocks.copy(), np.roll(blocks, -1, axis=1)
 '''),
+    Bug("pairs-views", Q, "returns the slices themselves (views of blocks, not new arrays): "
+        "changing the inputs later changes the blocks", '''
+def next_token_pairs(blocks):
+    return blocks[:, :-1], blocks[:, 1:]
+'''),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q1_chunking.py IDEAS)
@@ -130,4 +135,5 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (autograder/hidden/q1_chunk
     "chunk-slice-minus-remainder": "blocks", "chunk-range-off-by-one": "blocks",
     "chunk-float-when-empty": "contract", "chunk-appends-to-docs": "contract",
     "pairs-reversed": "shift", "pairs-axis0": "shift", "pairs-roll": "shift",
+    "pairs-views": "contract",
 })

@@ -260,7 +260,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
 
 
 def next_token_pairs(blocks):
-    return [blocks[:, :-1], blocks[:, 1:]]  # views, and a list
+    return [np.array(blocks[:, :-1]), np.array(blocks[:, 1:])]  # new arrays, in a list
 
 
 def causal_mask(T):
@@ -406,7 +406,7 @@ CORRECT = [
             "arange comparisons, a finfo.min fill, base-2 perplexity, the AdamW paper's "
             "p - lr*(update + wd*p)", FORMULAS),
     Correct("return-types", "every return type the spec allows: Python floats, numpy scalars, "
-            "0-d arrays, int32 blocks, views in a list, extra state keys, a numpy step",
+            "0-d arrays, int32 blocks, a list of two arrays, extra state keys, a numpy step",
             RETURN_TYPES),
     Correct("helpers", "shared helpers (_softmax, _logsumexp, _kept), the mask filled with -1e9, "
             "put_along_axis", HELPERS),
