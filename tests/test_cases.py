@@ -25,7 +25,7 @@ EXAMPLES = 3  # a small book: drawing it takes a second or two
 
 def _draw(out: Path, cwd: Path, extra_env: dict | None = None) -> bytes:
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
-    subprocess.run([sys.executable, "-m", "autograder.hidden.cases", "--examples",
+    subprocess.run([sys.executable, "-m", "autograder.hidden.draw", "--examples",
                     str(EXAMPLES), "--out", str(out)], cwd=cwd, env=env, check=True,
                    capture_output=True)
     return out.read_bytes()

@@ -69,7 +69,7 @@ def root_with_budget(folder: Path, examples_per_test: int) -> Path:
 def draw_cases(root: Path) -> None:
     """Draw the hidden tests' inputs for ``root``'s budget now (a no-op when they are current),
     so that no timed grading includes the drawing."""
-    done = subprocess.run([sys.executable, "-m", "autograder.hidden.cases"], cwd=root,
+    done = subprocess.run([sys.executable, "-m", "autograder.hidden.draw"], cwd=root,
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise BenchError(f"drawing the hidden tests' inputs failed: {done.stderr[-500:]}")

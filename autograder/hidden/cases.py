@@ -8,7 +8,7 @@ that produced each. A grading replays the book (no hypothesis), and only when a 
 hypothesis run: it starts from that case's choices (its example database) and shrinks it to the
 smallest failing input, as it always did.
 
-A book is drawn in a fresh process (``python -m autograder.hidden.cases``) that imports the same
+A book is drawn in a fresh process (``python -m autograder.hidden.draw``) that imports the same
 modules every time and takes hypothesis's pool of "local constants" from the grader's own
 packages only (``autograder``, ``reference``), wherever they are installed: the inputs are the
 same on every machine and path (a checkout, an installed package, Gradescope), whatever else the
@@ -262,7 +262,7 @@ def _draw_in_fresh_process(examples: int, seed: int | None, out: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in
                                                        env.get("PYTHONPATH", "").split(os.pathsep)
                                                        if p])
-    command = [sys.executable, "-m", "autograder.hidden.cases", "--examples", str(examples),
+    command = [sys.executable, "-m", "autograder.hidden.draw", "--examples", str(examples),
                "--out", str(out)] + ([] if seed is None else ["--seed", str(seed)])
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
                           timeout=900)
@@ -316,7 +316,7 @@ def _load(examples: int, seed: int | None) -> Book:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m autograder.hidden.cases",
+    parser = argparse.ArgumentParser(prog="python -m autograder.hidden.draw",
                                      description="Draw every hidden test's inputs once.")
     parser.add_argument("--examples", type=int, help="examples per test (default: the "
                         "grading settings')")
@@ -334,7 +334,3 @@ def main(argv: list[str] | None = None) -> int:
     data = draw_book(args.examples, args.seed)
     args.out.write_text(json.dumps(data, separators=(",", ":"), allow_nan=True))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ fi
 
 # The hidden tests' inputs are drawn once, at build time, and shipped in the zip; draw them again
 # here only if this image's Python or packages make the shipped ones stale (a no-op otherwise).
-(cd "$SOURCE" && "$PYTHON" -m autograder.hidden.cases >/dev/null)
+(cd "$SOURCE" && "$PYTHON" -m autograder.hidden.draw >/dev/null)
 
 # The unprivileged user that runs student code: it cannot read the source (hidden tests,
 # reference) or the results folder.
