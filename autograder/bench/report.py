@@ -325,6 +325,10 @@ def _suite(r: dict) -> list[str]:
     lines += ["", "One run each, whole commands, from the checkout. `verify` replays the hidden "
               "tests' drawn inputs (autograder/hidden/cases.py) in 2 processes; the test suite "
               "is `make test` without the installs."]
+    slowest = (su.get("tests") or {}).get("slowest")
+    if slowest:
+        lines += ["", "The slowest tests (`--durations=10`):", ""]
+        lines += [f"- {t:.1f} s `{name}`" for t, name in slowest]
     return lines
 
 

@@ -34,9 +34,11 @@ def measure(work: Path, *, verify_jobs: int = 2, tests: bool = True,
                      "peak_together_mb": run.peak_together_mb, "tail": _tail(work / "verify.txt")}
     if tests:
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   f"--basetemp={work / 'pytest'}"]
+                   "--durations=10", f"--basetemp={work / 'pytest'}"]
         run = procs.run(command, cwd=ROOT, log=work / "pytest.txt", timeout_s=3600)
-        tail = _tail(work / "pytest.txt", 1)
+        text = (work / "pytest.txt").read_text(errors="replace")
+        slowest = re.findall(r"^\s*(\d+\.\d+)s (call|setup|teardown)\s+(\S+)", text, re.M)
         out["tests"] = {"command": "python -m pytest -q", "wall_s": run.wall_s,
-                        "ok": run.returncode == 0, "summary": tail}
+                        "ok": run.returncode == 0, "summary": _tail(work / "pytest.txt", 1),
+                        "slowest": [(float(t), name) for t, _, name in slowest[:10]]}
     return out
