@@ -1,12 +1,29 @@
-"""The assignment's questions: ids, points and functions, as in the spec (assignment-api.md).
+"""The assignment's questions, read from its question folders (one folder per question).
 
-This table is the one place the build, the notebook, the public checks and the hidden tests
-read question ids and points from: change a question's points here and everything follows (the
-hidden tests' points are weights, scaled to add up to these).
+A question is a folder under ``assignments/lecture16/questions/``, named by its id, holding
+everything specific to it (docs/adding-a-question.md):
+
+- ``question.py``: ``ID``, ``TITLE``, ``POINTS``, ``FUNCTIONS``, ``TRACK`` and the ``IDEAS`` table
+  (each idea's weight): the one place the question's points live;
+- ``text.md``: its notebook section (numpy track);
+- ``public.py``: its public cases and hints;
+- ``hidden.py``: its hidden tests;
+- ``catalog.py``: its realistic bugs and correct variants (for ``verify`` and the tests).
+
+This module finds the folders (every subfolder with a ``question.py``, sorted by id: the numpy
+track's ``q1``, ``q2``, ... then the torch track's ``t1``, ...) and builds the question table that
+the build, the notebook, the public checks and the hidden tests read.
 """
 from __future__ import annotations
 
+import importlib
+import re
 from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = "assignments.lecture16.questions"
+"""the package whose subfolders are the questions"""
+TRACKS = ("numpy", "torch")
 
 
 @dataclass(frozen=True)
@@ -21,32 +38,59 @@ class Question:
     """the functions a student writes for this question, in the order they are taught"""
     track: str = "numpy"
     """``numpy`` (graded) or ``torch`` (optional, extra credit)"""
+    package: str = ""
+    """the question folder's package (``assignments.lecture16.questions.q3_cross_entropy``)"""
+
+    @property
+    def folder(self) -> Path:
+        """The question's folder."""
+        return Path(importlib.import_module(self.package).__file__).parent
+
+    @property
+    def text_path(self) -> Path:
+        """The question's notebook section (markdown)."""
+        return self.folder / "text.md"
 
 
-QUESTIONS: tuple[Question, ...] = (
-    Question("q1_chunking", "Raw text to training examples", 15,
-             ("chunk_tokens", "next_token_pairs")),
-    Question("q2_causal_mask", "The causal attention mask", 15,
-             ("causal_mask", "causal_attention")),
-    Question("q3_cross_entropy", "Cross-entropy loss and its gradient", 20,
-             ("log_softmax", "cross_entropy", "cross_entropy_grad")),
-    Question("q4_perplexity", "Perplexity", 10,
-             ("perplexity", "corpus_perplexity")),
-    Question("q5_optimization", "The training loop's update", 25,
-             ("global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_step",
-              "warmup_cosine_lr")),
-    Question("q6_finetuning", "From a foundation model to an instruct model", 10,
-             ("sft_example", "pad_batch")),
-    Question("q7_scaling", "Scaling laws: predict before you train", 5,
-             ("training_flops", "chinchilla_optimal", "fit_power_law")),
-    Question("t1_cross_entropy", "Cross-entropy in PyTorch", 0,
-             ("cross_entropy_torch",), track="torch"),
-    Question("t2_causal_attention", "Causal attention in PyTorch", 0,
-             ("causal_attention_torch",), track="torch"),
-    Question("t3_optimization", "Clipping and AdamW in PyTorch", 0,
-             ("clip_grad_norm_torch_", "init_adamw_state_torch", "adamw_step_torch_"),
-             track="torch"),
-)
+class QuestionError(ValueError):
+    """A question folder does not follow the convention."""
+
+
+def _order(name: str) -> tuple:
+    """q2 before q10: the track letter, then the number, then the rest."""
+    match = re.match(r"([a-z]+)(\d+)_", name)
+    return (match.group(1), int(match.group(2)), name) if match else ("~", 0, name)
+
+
+def folder_names(package: str = PACKAGE) -> list[str]:
+    """The question folders of ``package``, in question order."""
+    root = Path(importlib.import_module(package).__file__).parent
+    return sorted((p.name for p in root.iterdir() if (p / "question.py").is_file()), key=_order)
+
+
+def load(name: str, package: str = PACKAGE) -> Question:
+    """The question of folder ``name``, checked against the convention."""
+    module = importlib.import_module(f"{package}.{name}.question")
+    missing = [k for k in ("ID", "TITLE", "POINTS", "FUNCTIONS") if not hasattr(module, k)]
+    if missing:
+        raise QuestionError(f"expected {', '.join(missing)} in {name}/question.py; see "
+                            f"docs/adding-a-question.md")
+    track = getattr(module, "TRACK", "numpy")
+    if module.ID != name or track not in TRACKS or not module.FUNCTIONS:
+        raise QuestionError(f"expected ID == the folder's name, TRACK in {TRACKS} and at least "
+                            f"one function, got folder={name}, ID={module.ID!r}, "
+                            f"TRACK={track!r}, FUNCTIONS={module.FUNCTIONS!r}")
+    return Question(module.ID, module.TITLE, module.POINTS, tuple(module.FUNCTIONS), track,
+                    f"{package}.{name}")
+
+
+def discover(package: str = PACKAGE) -> tuple[Question, ...]:
+    """Every question of ``package``'s folders, in question order (numpy track first)."""
+    found = [load(name, package) for name in folder_names(package)]
+    return tuple(sorted(found, key=lambda q: TRACKS.index(q.track)))
+
+
+QUESTIONS: tuple[Question, ...] = discover()
 
 BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 NUMPY_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "numpy")

@@ -43,7 +43,9 @@ def test_the_questions_and_points_are_the_specs():
 
 
 def test_the_notebook_intro_table_follows_questions_py():
-    rows = table_rows((ASSIGNMENT / "intro.md").read_text(encoding="utf-8"), "Question")
+    from autograder.build.texts import intro_text
+
+    rows = table_rows(intro_text(), "Question")
     expected = [[f"{n}. {q.title}", ", ".join(f"`{f}`" for f in q.functions), f"{q.points:g}"]
                 for n, q in enumerate(NUMPY_QUESTIONS, start=1)]
     assert rows == expected
@@ -59,7 +61,9 @@ def test_the_readme_table_follows_questions_py():
 @pytest.mark.parametrize("number,question", list(enumerate(NUMPY_QUESTIONS, start=1)),
                          ids=[q.id for q in NUMPY_QUESTIONS])
 def test_each_question_heading_shows_its_points(number, question):
-    first = (ASSIGNMENT / f"{question.id}.md").read_text(encoding="utf-8").splitlines()[0]
+    from autograder.build.texts import question_text
+
+    first = question_text(question).splitlines()[0]
     assert first == (f"## Question {number}: {question.title} (`{question.id}`, "
                      f"{question.points:g} points)")
 

@@ -393,14 +393,22 @@ def test_through_otter_notebook_check_like_a_student(tests_dir, tmp_path, monkey
 
 
 # ----------------------------------------------------------------------------- the cases module
-def test_cases_module_imports_only_numpy_and_the_reference():
-    tree = ast.parse(Path(public_cases.__file__).read_text(encoding="utf-8"))
+def _imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"__future__", "copy", "math", "dataclasses", "typing", "textwrap", "numpy",
-                        "reference"}, imported
+    return imported | {node.module.split(".")[0] for node in ast.walk(tree)
+                       if isinstance(node, ast.ImportFrom) and node.level == 0}
+
+
+def test_cases_module_imports_only_numpy_and_the_reference():
+    stdlib = {"__future__", "copy", "math", "dataclasses", "typing", "textwrap", "importlib",
+              "pathlib", "re", "types"}
+    assert _imported(Path(public_cases.__file__)) <= stdlib | {"numpy", "reference"}
+    folders = [Path(m.__file__) for m in public_cases.public_modules()]
+    assert [p.parent.name for p in folders] == [q.id for q in QUESTIONS]  # one each, in order
+    for path in folders:  # a question's cases: the same, and public_cases itself
+        assert _imported(path) <= stdlib | {"numpy", "reference", "assignments"}, path
 
 
 def test_cases_cover_the_lecture_examples():

@@ -31,7 +31,8 @@ from reference import finetuning, scaling
 SECTION = ASSIGNMENT / "put_it_together.py"
 FILES = [ASSIGNMENT / name for name in (*PUT_IT_TOGETHER, *TORCH_GPT)]
 COURSE_COLORS = ["#00693e", "#267aba", "#ffa00f", "#9d162e", "#8a6996"]
-MARKDOWN_FILES = ["intro.md", *(f"{q.id}.md" for q in NUMPY_QUESTIONS), "torch_track.md"]
+MARKDOWN_FILES = [ASSIGNMENT / "intro.md", *(q.text_path for q in NUMPY_QUESTIONS),
+                  ASSIGNMENT / "torch_track.md"]
 # the numpy track's functions, q6 and q7 included (registered or not: the section uses them)
 REFERENCE_FUNCTIONS = {
     **{name: getattr(reference, name) for name in reference._NUMPY_FUNCTIONS},
@@ -156,7 +157,7 @@ def test_section_uses_only_the_students_functions_and_numpy():
 
 def test_texts_leak_no_reference_or_hidden_test_line():
     secrets = leaks.secret_lines()
-    for path in [*FILES, *(ASSIGNMENT / name for name in MARKDOWN_FILES)]:
+    for path in [*FILES, *MARKDOWN_FILES]:
         text = path.read_text(encoding="utf-8")
         found = [line for line in secrets if line in text]
         assert not found, (path.name, found[:3])
@@ -165,7 +166,9 @@ def test_texts_leak_no_reference_or_hidden_test_line():
 @pytest.mark.parametrize("number,question", list(enumerate(NUMPY_QUESTIONS, start=1)),
                          ids=[q.id for q in NUMPY_QUESTIONS])
 def test_question_text_has_its_heading_and_names_its_functions(number, question):
-    text = (ASSIGNMENT / f"{question.id}.md").read_text(encoding="utf-8")
+    from autograder.build.texts import question_text
+
+    text = question_text(question)
     heading = (f"## Question {number}: {question.title} "
                f"(`{question.id}`, {question.points:g} points)")
     assert text.splitlines()[0] == heading
@@ -175,7 +178,9 @@ def test_question_text_has_its_heading_and_names_its_functions(number, question)
 
 
 def test_intro_and_torch_track_texts():
-    intro = (ASSIGNMENT / "intro.md").read_text(encoding="utf-8")
+    from autograder.build.texts import intro_text
+
+    intro = intro_text()
     assert intro.startswith("# ")
     assert 'grader.check("q1_chunking")' in intro
     for question in NUMPY_QUESTIONS:

@@ -71,13 +71,14 @@ def test_every_stub_names_a_heading_of_the_built_notebook(question, notebook_hea
             f"the notebook's headings: {notebook_headings}")
 
 
-def test_a_question_text_without_a_heading_is_refused(monkeypatch, tmp_path):
-    from autograder.build import template
+def test_a_question_text_with_its_own_heading_is_refused(monkeypatch, tmp_path):
+    from autograder.build import texts
+    from autograder.questions import Question
 
-    (tmp_path / "q1_chunking.md").write_text("No heading here.\n", encoding="utf-8")
-    monkeypatch.setattr(template, "ASSIGNMENT", tmp_path)
-    with pytest.raises(template.TemplateError, match="expected a markdown heading"):
-        template.section_heading(QUESTIONS[0])
+    (tmp_path / "text.md").write_text("## Question 1: Chunking\n\nText.\n", encoding="utf-8")
+    monkeypatch.setattr(Question, "text_path", property(lambda self: tmp_path / "text.md"))
+    with pytest.raises(texts.TextError, match="to start below its heading"):
+        texts.question_text(QUESTIONS[0])
 
 
 def test_the_template_speaks_to_students():

@@ -16,11 +16,14 @@ from autograder.hidden.cases import SHIPPED
 from autograder.paths import OTTER_CONFIG, ROOT
 
 FILES = Path(__file__).parent / "files"
-# What grading needs on Gradescope: the engine, hidden tests, question table, reference, public
-# check cases. Not the build (it needs nbformat/otter, which the grading image does not install).
+# What grading needs on Gradescope: the engine, the question folders (table rows, hidden tests,
+# public cases), the reference. Not the build (it needs nbformat/otter, which the grading image does not install).
 PACKAGES = ("autograder", "reference")
 EXTRA = ("assignments/__init__.py", "assignments/lecture16/__init__.py",
          "assignments/lecture16/public_cases.py")
+QUESTION_FOLDERS = "assignments/lecture16/questions"
+"""every question folder's Python files (its table row, public cases, hidden tests), but not its
+catalog of bugs (``verify``'s, an instructor tool like autograder/verify)"""
 # not needed to grade on Gradescope (instructor tools)
 INSTRUCTOR_ONLY = tuple(("autograder", name) for name in (
     "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py"))
@@ -43,6 +46,9 @@ def source_files() -> list[str]:
             if "__pycache__" in rel.parts or rel.parts[:2] in INSTRUCTOR_ONLY:
                 continue
             paths.append(rel.as_posix())
+    for path in sorted((ROOT / QUESTION_FOLDERS).rglob("*.py")):
+        if "__pycache__" not in path.parts and path.name != "catalog.py":
+            paths.append(path.relative_to(ROOT).as_posix())
     for path in sorted((ROOT / "autograder").rglob("*")):
         rel = path.relative_to(ROOT)
         if path.is_file() and path.suffix in (".json",) and "build" not in rel.parts \

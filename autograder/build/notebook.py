@@ -16,6 +16,7 @@ from autograder.build.bundle import unpack_cell_source
 from autograder.build.export_cell import export_cell_source
 from autograder.build.source import FunctionSource, module_imports, read_functions, with_helpers
 from autograder.build.template import stub
+from autograder.build.texts import full_heading, intro_text, question_text
 from autograder.paths import ASSIGNMENT
 from autograder.questions import NUMPY_QUESTIONS, TORCH_QUESTIONS, Question
 
@@ -68,8 +69,7 @@ def function_cells(question: Question, functions: dict[str, FunctionSource], sol
 
 
 def question_cells(question: Question, functions, solutions: bool, defined: set[str]):
-    text = (ASSIGNMENT / f"{question.id}.md").read_text(encoding="utf-8")
-    return [*markdown(text), *function_cells(question, functions, solutions, defined),
+    return [*markdown(question_text(question)), *function_cells(question, functions, solutions, defined),
             *check(question)]
 
 
@@ -116,7 +116,7 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
     numpy_modules = sorted({functions[f].module for q in NUMPY_QUESTIONS for f in q.functions})
     torch_modules = sorted({functions[f].module for q in TORCH_QUESTIONS for f in q.functions})
     defined: set[str] = set()
-    cells = [*markdown((ASSIGNMENT / "intro.md").read_text(encoding="utf-8")),
+    cells = [*markdown(intro_text()),
              *unpack_cell(otter_test_texts() if tests is None else tests),
              *setup_cell(module_imports(numpy_modules))]
     for question in NUMPY_QUESTIONS:
@@ -127,7 +127,7 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
                      if line not in module_imports(numpy_modules)]
     cells += torch_setup_cell(torch_imports)
     for question in TORCH_QUESTIONS:
-        cells += [*markdown(f"### {question.title} (`{question.id}`)"),
+        cells += [*markdown(full_heading(question)),
                   *function_cells(question, functions, solutions, defined), *check(question)]
     from assignments.lecture16.cells import TORCH_GPT
 

@@ -9,7 +9,7 @@ import re
 import textwrap
 
 from autograder.build.source import FunctionSource, read_functions
-from autograder.paths import ASSIGNMENT, TEMPLATE
+from autograder.paths import TEMPLATE
 from autograder.questions import QUESTIONS, Question
 
 STUDENT_DOCSTRING = '''"""Lecture 16, "Training transformer models": the functions you write.
@@ -47,26 +47,12 @@ except ImportError:
 
 HEADER = STUDENT_DOCSTRING + IMPORTS
 
-_HEADING_SUFFIX = re.compile(r"\s*\(`[^`]+`[^)]*\)\s*$")
-"""the ``(`q3_cross_entropy`, 20 points)`` that ends a question's heading"""
-
-
-class TemplateError(Exception):
-    """A question's notebook text has no heading for the stubs to point to."""
-
-
 def section_heading(question: Question) -> str:
     """The heading of the notebook section that teaches ``question``, without its trailing
-    ``(`id`, N points)``: the first heading of ``assignments/lecture16/<id>.md`` for the numpy
-    track; the torch track's headings are the questions' titles (``build/notebook.py``)."""
-    if question.track == "torch":
-        return question.title
-    path = ASSIGNMENT / f"{question.id}.md"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            return _HEADING_SUFFIX.sub("", line.lstrip("#").strip())
-    raise TemplateError(f"expected a markdown heading in {path.name}, got none; start it with "
-                        f"'## Question N: {question.title} (`{question.id}`, ... points)'")
+    ``(`id`, N points)`` (``build/texts.py`` writes the headings from the question table)."""
+    from autograder.build.texts import heading
+
+    return heading(question)
 
 
 def stub(fn: FunctionSource, question: Question) -> str:

@@ -1,26 +1,31 @@
 """Hidden property-based tests (never shipped to students).
 
-:func:`hidden_tests` lists every graded test in a stable order: q1..q7, then t1..t3 when the
-torch track is on. A numpy question's points (autograder.questions, the one place points live)
-are split over the ideas of its module's ``IDEAS`` table and then over each idea's tests
+:func:`hidden_tests` lists every graded test in a stable order: each question folder's
+``hidden.py`` in question order (autograder.questions), then the torch track's tests when it is
+on. A numpy question's points (its folder's ``question.py``, the one place points live) are
+split over the ideas of its ``IDEAS`` table and then over each idea's tests
 (:mod:`autograder.hidden.ideas`); in a module without that table the points its tests declare
 are weights, scaled to the question's points. A torch question's tests carry relative weights
 that add up to 1.0 (the engine scales them by the configured extra credit).
 """
 from __future__ import annotations
 
-from autograder.engine.api import HiddenTest
-from autograder.questions import BY_ID
+import importlib
+from types import ModuleType
 
-from . import (q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_optimization,
-               q6_finetuning, q7_scaling)
+from autograder.engine.api import HiddenTest
+from autograder.questions import BY_ID, NUMPY_QUESTIONS
+
 from .ideas import Idea
 
-NUMPY_MODULES = (q1_chunking, q2_causal_mask, q3_cross_entropy, q4_perplexity, q5_optimization,
-                 q6_finetuning, q7_scaling)
+
+def _folder_modules() -> list[ModuleType]:
+    """The ``hidden`` module of every numpy question folder that has one, in question order."""
+    return [importlib.import_module(f"{q.package}.hidden") for q in NUMPY_QUESTIONS
+            if (q.folder / "hidden.py").is_file()]
 
 
-def _points(module) -> list[tuple[object, float | None, str]]:
+def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
     """(spec, points, qualified idea id) of each test of a question module."""
     table: dict[str, Idea] = getattr(module, "IDEAS", {})
     specs = list(module.TESTS)
@@ -46,9 +51,9 @@ def _points(module) -> list[tuple[object, float | None, str]]:
     return out
 
 
-def modules(torch_track: bool = False) -> list:
-    """The question modules, numpy track first."""
-    found = list(NUMPY_MODULES)
+def modules(torch_track: bool = False) -> list[ModuleType]:
+    """The hidden-test modules, numpy track first."""
+    found = _folder_modules()
     if torch_track:
         from . import torch_track as torch_module
 

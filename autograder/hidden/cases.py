@@ -41,8 +41,9 @@ from autograder.engine import wire
 from autograder.engine.api import TorchTensor
 
 FORMAT = 1
-PACKAGES = ("autograder", "reference")
-"""the packages whose modules' constants hypothesis may mix into the draws"""
+PACKAGES = ("autograder", "reference", "assignments")
+"""the packages whose modules' constants hypothesis may mix into the draws (the question folders'
+hidden tests are under ``assignments``)"""
 DIR_ENV = "AUTOGRADER_CASES"
 """a folder for the books, instead of the default ones"""
 SHIPPED = Path(__file__).resolve().parent / "_cases"

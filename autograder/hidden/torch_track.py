@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 import reference
 from autograder.engine.api import TensorValue, TorchTensor
 
+from assignments.lecture16.questions.q2_causal_mask.hidden import qkv
+from assignments.lecture16.questions.q3_cross_entropy.hidden import (GRAD_HINT, IGNORE_HINT,
+                                                                     logits_and_targets)
+from assignments.lecture16.questions.q5_optimization.hidden import (HYPER, TINY, arrays_dict,
+                                                                    clip_cases, with_grads)
+
 from .framework import big_or_small, describe, hidden_test, magnitude, rtol_for, show
-from .q2_causal_mask import qkv
-from .q3_cross_entropy import GRAD_HINT, IGNORE_HINT, logits_and_targets
-from .q5_optimization import HYPER, TINY, arrays_dict, clip_cases, with_grads
 
 DEVICE_HINT = ("Work with torch operations on the tensors you are given, so that the results "
                "stay on their device (a GPU included) and in their dtype: no `.item()`, "

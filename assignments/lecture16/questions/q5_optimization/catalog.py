@@ -1,0 +1,277 @@
+"""q5_optimization: the global norm, what clipping scales and returns, every term of the AdamW
+update and its state, and each piece of the warmup + cosine schedule."""
+from autograder.verify.catalog.kinds import Bug, labelled
+
+Q = "q5_optimization"
+
+ADAMW = {  # the reference adamw_step, one named step per entry (the loop body from "g" on)
+    "clip": "if max_grad_norm is not None:\n    grads, _ = clip_grad_norm(grads, max_grad_norm)",
+    "betas": "b1, b2 = betas",
+    "t": 't = state["step"] + 1',
+    "init": "new_params, m, v = {}, {}, {}",
+    "g": "g = grads[name]",
+    "decay": "p = p * (1 - lr * weight_decay)",
+    "m": 'm[name] = b1 * state["m"][name] + (1 - b1) * g',
+    "v": 'v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2',
+    "m_hat": "m_hat = m[name] / (1 - b1 ** t)",
+    "v_hat": "v_hat = v[name] / (1 - b2 ** t)",
+    "update": "new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+    "state": 'new_state = {**state, "step": t, "m": m, "v": v}',
+}
+LOOP = ("g", "decay", "m", "v", "m_hat", "v_hat", "update")
+
+
+def _adamw(**changed: str) -> str:
+    """adamw_step with the named steps replaced ('' drops a step)."""
+    steps = {**ADAMW, **changed}
+    lines = []
+    for key, text in steps.items():
+        if key == "state":
+            lines.append("for name, p in params.items():")
+            lines += ["    " + line for k in LOOP for line in steps[k].splitlines()]
+        if key not in LOOP:
+            lines += text.splitlines()
+    lines.append("return new_params, new_state")
+    return ("def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, "
+            "weight_decay=0.01,\n               max_grad_norm=None):\n"
+            + "".join(f"    {line}\n" for line in lines))
+
+
+def _clip(body: str) -> str:
+    return "def clip_grad_norm(grads, max_norm):\n" + "".join(
+        f"    {line}\n" for line in body.splitlines())
+
+
+def _lr(body: str) -> str:
+    return "def warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):\n" + "".join(
+        f"    {line}\n" for line in body.splitlines())
+
+
+COSINE = "min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))"
+
+BUGS = [
+    # ---- global_grad_norm
+    Bug("norm-sum-of-norms", Q, "adds up the per-array norms instead of one norm over all", '''
+def global_grad_norm(grads):
+    return float(sum(np.linalg.norm(g) for g in grads.values()))
+'''),
+    Bug("norm-matrix-2-norm", Q, "np.linalg.norm(g, 2): the largest singular value for a matrix, "
+        "not the L2 norm of its entries", '''
+def global_grad_norm(grads):
+    return float(np.sqrt(sum(np.linalg.norm(g, 2) ** 2 for g in grads.values())))
+'''),
+    Bug("norm-rms", Q, "the root of the mean of the squares (RMS), not of their sum", '''
+def global_grad_norm(grads):
+    flat = np.concatenate([g.ravel() for g in grads.values()])
+    return float(np.sqrt(np.mean(flat ** 2)))
+'''),
+    # ---- clip_grad_norm
+    Bug("clip-scales-up", Q, "always multiplies by max_norm / norm, also scaling small gradients "
+        "up", _clip('''\
+total_norm = global_grad_norm(grads)
+coef = max_norm / (total_norm + 1e-6)
+return {name: g * coef for name, g in grads.items()}, total_norm''')),
+    Bug("clip-per-array", Q, "clips every array to max_norm on its own (local, not global)",
+        _clip('''\
+clipped = {}
+for name, g in grads.items():
+    norm = float(np.sqrt(np.sum(g ** 2)))
+    clipped[name] = g * min(1.0, max_norm / (norm + 1e-6))
+return clipped, global_grad_norm(grads)''')),
+    Bug("clip-returns-norm-after", Q, "returns the norm after clipping, not before", _clip('''\
+coef = min(1.0, max_norm / (global_grad_norm(grads) + 1e-6))
+clipped = {name: g * coef for name, g in grads.items()}
+return clipped, global_grad_norm(clipped)''')),
+    Bug("clip-no-eps", Q, "min(1, max_norm / norm) without PyTorch's + 1e-6", _clip('''\
+total_norm = global_grad_norm(grads)
+coef = min(1.0, max_norm / total_norm) if total_norm > 0 else 1.0
+return {name: g * coef for name, g in grads.items()}, total_norm''')),
+    Bug("clip-only-above", Q, "rescales only when norm > max_norm: PyTorch also applies "
+        "max_norm / (norm + 1e-6) when the norm equals max_norm", _clip('''\
+total_norm = global_grad_norm(grads)
+coef = max_norm / (total_norm + 1e-6) if total_norm > max_norm else 1.0
+return {name: g * coef for name, g in grads.items()}, total_norm''')),
+    Bug("clip-shallow-copy", Q, "copies the dict (grads.copy()) but scales its arrays in place: "
+        "the caller's gradients change", _clip('''\
+total_norm = global_grad_norm(grads)
+coef = min(1.0, max_norm / (total_norm + 1e-6))
+clipped = grads.copy()
+for name in clipped:
+    clipped[name] *= coef
+return clipped, total_norm''')),
+    # ---- init_adamw_state
+    Bug("init-step-one", Q, "the state starts at step 1", '''
+def init_adamw_state(params):
+    return {"step": 1, "m": {k: np.zeros_like(p) for k, p in params.items()},
+            "v": {k: np.zeros_like(p) for k, p in params.items()}}
+'''),
+    Bug("init-len-zeros", Q, "np.zeros(len(p)): the length of the first axis, not p's shape", '''
+def init_adamw_state(params):
+    return {"step": 0, "m": {k: np.zeros(len(p)) for k, p in params.items()},
+            "v": {k: np.zeros(len(p)) for k, p in params.items()}}
+'''),
+    # ---- adamw_step
+    Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
+        _adamw(g="g = grads[name] + weight_decay * p", decay="")),
+    Bug("adam-decay-after-update", Q, "decays the parameters after the Adam update, not before",
+        _adamw(decay="", update="new_params[name] = (p - lr * m_hat / (np.sqrt(v_hat) + eps))"
+               " * (1 - lr * weight_decay)")),
+    Bug("adam-decay-without-lr", Q, "p * (1 - weight_decay): the decay not multiplied by lr",
+        _adamw(decay="p = p * (1 - weight_decay)")),
+    Bug("adam-t-is-step", Q, "bias correction with t = state['step'] (0 at the first step)",
+        _adamw(t='t = state["step"]',
+               state='new_state = {**state, "step": t + 1, "m": m, "v": v}')),
+    Bug("adam-eps-inside-sqrt", Q, "sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
+        _adamw(update="new_params[name] = p - lr * m_hat / np.sqrt(v_hat + eps)")),
+    Bug("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded into "
+        "the step size, so eps is not corrected", _adamw(
+            m_hat="", v_hat="",
+            update="step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)\n"
+                   "new_params[name] = p - step_size * m[name] / (np.sqrt(v[name]) + eps)")),
+    Bug("adam-no-bias-correction", Q, "no bias correction (m_hat = m, v_hat = v)",
+        _adamw(m_hat="m_hat = m[name]", v_hat="v_hat = v[name]")),
+    Bug("adam-v-hat-uses-b1", Q, "v_hat = v / (1 - b1**t): the first moment's beta corrects v",
+        _adamw(v_hat="v_hat = v[name] / (1 - b1 ** t)")),
+    Bug("adam-v-hat-power-typo", Q, "v / (1 - b2) ** t instead of v / (1 - b2 ** t): the same "
+        "at the first step only", _adamw(v_hat="v_hat = v[name] / (1 - b2) ** t")),
+    Bug("adam-betas-swapped", Q, "b2, b1 = betas: the two decay rates swapped",
+        _adamw(betas="b2, b1 = betas")),
+    Bug("adam-step-not-incremented", Q, "the new state keeps the old step",
+        _adamw(state='new_state = {**state, "m": m, "v": v}')),
+    Bug("adam-stores-bias-corrected", Q, "stores m_hat and v_hat in the state instead of m and v",
+        _adamw(m_hat="m_hat = m[name] / (1 - b1 ** t)\nm[name] = m_hat",
+               v_hat="v_hat = v[name] / (1 - b2 ** t)\nv[name] = v_hat")),
+    Bug("adam-moments-restart", Q, "the moments start from zeros at every step (state['m'] and "
+        "['v'] never read)",
+        _adamw(m="m[name] = b1 * np.zeros_like(p) + (1 - b1) * g",
+               v="v[name] = b2 * np.zeros_like(p) + (1 - b2) * g ** 2")),
+    Bug("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the caller's "
+        "state", _adamw(m='m[name] = state["m"][name]\nm[name] *= b1\nm[name] += (1 - b1) * g',
+                        v='v[name] = state["v"][name]\nv[name] *= b2\n'
+                          'v[name] += (1 - b2) * g ** 2')),
+    Bug("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with the "
+        "caller's state, and fills them", _adamw(
+            t='new_state = dict(state)\nnew_state["step"] = t = state["step"] + 1\n'
+              'm, v = new_state["m"], new_state["v"]',
+            init="new_params = {}",
+            m="m[name] = b1 * m[name] + (1 - b1) * g",
+            v="v[name] = b2 * v[name] + (1 - b2) * g ** 2",
+            state="")),
+    Bug("adam-increments-input-step", Q, "state['step'] += 1 on the caller's state",
+        _adamw(t='state["step"] += 1\nt = state["step"]',
+               state='new_state = {**state, "m": m, "v": v}')),
+    Bug("adam-decays-only-matrices", Q, "decays only parameters with 2+ axes (nanoGPT's parameter "
+        "groups); the spec decays every parameter",
+        _adamw(decay="if p.ndim >= 2:\n    p = p * (1 - lr * weight_decay)")),
+    Bug("adam-ignores-max-grad-norm", Q, "never clips, even when max_grad_norm is given",
+        _adamw(clip="")),
+    # ---- warmup_cosine_lr
+    Bug("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * (step + 1) / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr", _lr('''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return 0.5 * max_lr * (1 + math.cos(math.pi * progress)) if progress < 1 else min_lr''')),
+    Bug("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
+        _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE}''')),
+    Bug("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: division by "
+        "zero when warmup_steps = 0", _lr(f'''\
+warm = step / warmup_steps
+if warm < 1:
+    return max_lr * warm
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = 0",
+        _lr(f'''\
+if step <= warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step 0, "
+        "not after the warmup", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = step / total_steps
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
+        "warmup_steps", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / total_steps
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the end, so "
+        "the lr stays at max_lr, then drops", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) // max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to min_lr",
+        _lr('''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+return max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))''')),
+    Bug("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0", _lr(f'''\
+if step < warmup_steps:
+    return min_lr + (max_lr - min_lr) * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+    Bug("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division by "
+        "zero when total_steps == warmup_steps", _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / (total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')),
+]
+
+BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
+    "norm-sum-of-norms": "global-norm", "norm-matrix-2-norm": "global-norm",
+    "norm-rms": "global-norm", "clip-scales-up": "clipping", "clip-per-array": "clipping",
+    "clip-returns-norm-after": "clipping", "clip-no-eps": "pytorch-eps",
+    "clip-only-above": "pytorch-eps", "clip-shallow-copy": "contract", "init-step-one": "init",
+    "init-len-zeros": "init", "adam-l2-decay": "adam-decay",
+    "adam-decay-after-update": "adam-decay", "adam-decay-without-lr": "adam-decay",
+    "adam-t-is-step": "adam-update", "adam-eps-inside-sqrt": "adam-update",
+    "adam-eps-not-corrected": "adam-update", "adam-no-bias-correction": "adam-update",
+    "adam-v-hat-uses-b1": "adam-update", "adam-v-hat-power-typo": "adam-state",
+    "adam-betas-swapped": "adam-state", "adam-step-not-incremented": "adam-state",
+    "adam-stores-bias-corrected": "adam-state", "adam-moments-restart": "adam-state",
+    "adam-state-in-place": "contract", "adam-shallow-copy-state": "contract",
+    "adam-increments-input-step": "contract", "adam-decays-only-matrices": "adam-decay",
+    "adam-ignores-max-grad-norm": "adam-clip", "lr-warmup-plus-one": "warmup",
+    "lr-no-min-lr": "decay", "lr-no-clamp": "decay", "lr-warmup-ratio-first": "warmup",
+    "lr-warmup-le": "warmup", "lr-cosine-from-zero": "decay", "lr-cosine-over-total": "decay",
+    "lr-progress-floor-division": "decay", "lr-clamps-at-min": "decay",
+    "lr-warmup-from-min-lr": "warmup", "lr-no-max-1": "decay",
+})
+
+BUGS += [  # added with the ideas: realistic slips, one idea each
+    Bug("norm-l1", Q, "the L1 norm (sum of absolute values), not the L2 norm", '''
+def global_grad_norm(grads):
+    return float(sum(np.abs(g).sum() for g in grads.values()))
+''', idea="global-norm"),
+    Bug("clip-max-not-min", Q, "max(1, max_norm / norm): never clips, scales small gradients up",
+        _clip('''\
+total_norm = global_grad_norm(grads)
+coef = max(1.0, max_norm / (total_norm + 1e-6))
+return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clipping"),
+    Bug("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
+        _adamw(update="new_params[name] = p - lr * m_hat / (v_hat + eps)"), idea="adam-update"),
+    Bug("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the 0.5 "
+        "is missing, so the decay starts at twice max_lr", _lr('''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+if progress >= 1:
+    return min_lr
+return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))'''),
+        idea="decay"),
+]

@@ -1,0 +1,2 @@
+"""t2_causal_attention: everything specific to this torch-track question
+(docs/adding-a-question.md)."""

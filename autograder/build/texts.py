@@ -1,0 +1,61 @@
+"""The notebook's texts that follow from the question table: each question's heading (its number,
+title, id and points) and the intro's table of questions. A question folder's ``text.md`` starts
+below its heading; ``intro.md`` holds :data:`TABLE_MARKER` where the table goes. So a new question
+or a changed number of points needs no edit here or in the intro.
+"""
+from __future__ import annotations
+
+from autograder.paths import ASSIGNMENT
+from autograder.questions import NUMPY_QUESTIONS, Question
+
+TABLE_MARKER = "<!-- the table of questions: generated from the question folders -->"
+
+
+class TextError(ValueError):
+    """A question's text or the intro does not follow the convention."""
+
+
+def number(question: Question) -> int:
+    """The question's number in the notebook (numpy track: 1, 2, ...)."""
+    return [q.id for q in NUMPY_QUESTIONS].index(question.id) + 1
+
+
+def heading(question: Question) -> str:
+    """The notebook heading of ``question`` without its ``(`id`, N points)``: what a stub names."""
+    if question.track == "torch":
+        return question.title
+    return f"Question {number(question)}: {question.title}"
+
+
+def full_heading(question: Question) -> str:
+    """The markdown heading of ``question``'s section, with its id and points."""
+    if question.track == "torch":
+        return f"### {question.title} (`{question.id}`)"
+    return f"## {heading(question)} (`{question.id}`, {question.points:g} points)"
+
+
+def question_text(question: Question) -> str:
+    """The question's section: its heading, then its folder's ``text.md``."""
+    body = question.text_path.read_text(encoding="utf-8").strip()
+    if body.startswith("# ") or body.startswith("## "):
+        raise TextError(f"expected {question.id}/text.md to start below its heading (the build "
+                        f"writes it from question.py), got {body.splitlines()[0]!r}; delete "
+                        f"that line")
+    return f"{full_heading(question)}\n\n{body}\n"
+
+
+def question_table() -> str:
+    """The intro's markdown table: number and title, the functions, the points."""
+    rows = ["| Question | You write | Points |", "| --- | --- | --- |"]
+    rows += [f"| {number(q)}. {q.title} | {', '.join(f'`{f}`' for f in q.functions)} | "
+             f"{q.points:g} |" for q in NUMPY_QUESTIONS]
+    return "\n".join(rows)
+
+
+def intro_text() -> str:
+    """``intro.md`` with the table of questions in place of :data:`TABLE_MARKER`."""
+    text = (ASSIGNMENT / "intro.md").read_text(encoding="utf-8")
+    if text.count(TABLE_MARKER) != 1:
+        raise TextError(f"expected the line {TABLE_MARKER!r} once in intro.md, got "
+                        f"{text.count(TABLE_MARKER)}")
+    return text.replace(TABLE_MARKER, question_table())

@@ -1,0 +1,48 @@
+"""The kinds of catalog entries: a realistic :class:`Bug`, and a :class:`Correct` solution
+written differently. A question folder's ``catalog.py`` builds its lists from them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Bug:
+    name: str
+    question: str
+    description: str
+    source: str
+    gap: str = ""
+    """set when the hidden tests are known to miss this bug: why, and the test that would
+    catch it (verify lists it and then requires it *not* to be caught, until the test exists)"""
+    idea: str = ""
+    """the key of the idea it breaks in its question's ``IDEAS`` (autograder/hidden): verify
+    requires every failing test of its question to charge this idea, or one that comes after
+    it; "" for a question without ideas"""
+
+    @property
+    def idea_id(self) -> str:
+        return f"{self.question}:{self.idea}" if self.idea else ""
+
+
+def labelled(bugs: list[Bug], table: dict[str, str]) -> list[Bug]:
+    """``bugs`` with the idea each breaks, from ``{bug name: idea key}`` (every bug named)."""
+    from dataclasses import replace
+
+    missing = [b.name for b in bugs if b.name not in table and not b.idea]
+    extra = sorted(set(table) - {b.name for b in bugs})
+    if missing or extra:
+        raise ValueError(f"expected an idea for every bug and no other name, got missing="
+                         f"{missing}, unknown={extra}")
+    return [replace(b, idea=b.idea or table[b.name]) for b in bugs]
+
+
+@dataclass(frozen=True)
+class Correct:
+    name: str
+    description: str
+    source: str = ""
+    """replacement functions (like a Bug's), or '' when ``render`` makes the whole submission"""
+    render: Callable[[str], bytes] | None = None
+    """the reference solution's text -> the submission's bytes"""
+    suffix: str = ".py"
