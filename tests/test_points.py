@@ -17,7 +17,6 @@ from autograder.batchgrade import write_csv
 from autograder.build.classroom import readme_text, workflow_text
 from autograder.build.public_tests import otter_test_texts
 from autograder.hidden import hidden_tests
-from autograder.paths import ASSIGNMENT
 from autograder.questions import NUMPY_QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,8 @@ import glob
 def _loot():
     found = []
     for root in [os.getcwd(), "/autograder", *HOSTILE["hunt"]]:
-        for pattern in ("**/questions/q2*/hidden.py", "**/reference/attention.py", "**/engine/runner.py"):
+        for pattern in ("**/questions/q2*/hidden.py", "**/reference/attention.py",
+                        "**/engine/runner.py"):
             for path in glob.glob(os.path.join(root, pattern), recursive=True)[:2]:
                 try:
                     text = open(path, encoding="utf-8").read()
