@@ -11,6 +11,14 @@ from autograder.build.source import read_functions
 from autograder.paths import ROOT
 
 HIDDEN = ROOT / "autograder" / "hidden"
+
+
+def hidden_files() -> list[Path]:
+    """The hidden-test framework's modules and each question folder's hidden tests and ideas."""
+    folders = sorted(path for name in ("hidden.py", "question.py")
+                     for path in (ROOT / "assignments").rglob(name))
+    return [*sorted(HIDDEN.glob("*.py")), *folders]
+
 MIN_LINE = 24  # shorter lines (``return out``, ``import numpy as np``) are too common to tell
 
 
@@ -34,11 +42,11 @@ def secret_lines() -> dict[str, str]:
         for line in _body_lines(fn.source):
             if len(line) >= MIN_LINE and line not in shipped:
                 secrets[line] = f"reference {fn.module}.{fn.name}"
-    for path in sorted(HIDDEN.glob("*.py")):
+    for path in hidden_files():
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if len(line) >= 40 and not line.startswith(("#", "import ", "from ")):
-                secrets[line] = f"hidden test {path.name}"
+                secrets[line] = f"hidden test {path.parent.name}/{path.name}"
     return secrets
 
 

@@ -15,7 +15,10 @@ import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_FILES = (("reference", "*.py"), ("autograder/hidden", "*.py"))
+SECRET_FILES = (("reference", "*.py"), ("autograder/hidden", "*.py"),
+                ("assignments", "**/hidden.py"), ("assignments", "**/question.py"))
+"""(folder, glob): the reference, the hidden-test framework, and each question folder's hidden
+tests and ideas"""
 MIN_LINE = 20  # shorter lines (``return out``, ``import numpy as np``) are too common to tell
 REMOVED = "[removed]"
 
