@@ -12,8 +12,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.assignment import NOTEBOOK, TEMPLATE
 from autograder.engine.choose import ChoiceError, choose
 from autograder.questions import ALL_FUNCTIONS
+
+PREFERRED = (NOTEBOOK, TEMPLATE)
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ def find_submission(entry: Path) -> Found:
     root = entry if entry.is_dir() else entry.parent
     with tempfile.TemporaryDirectory(prefix="ag-find-") as scratch:
         try:
-            choice = choose(entry, Path(scratch), ALL_FUNCTIONS)
+            choice = choose(entry, Path(scratch), ALL_FUNCTIONS, preferred=PREFERRED)
         except ChoiceError as e:
             return Found(None, str(e))
     names = tuple(f.name for f in choice.candidates)

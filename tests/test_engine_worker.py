@@ -11,12 +11,14 @@ from autograder.engine.api import BadReturn, CallAborted, MissingFunction, Stude
 from autograder.engine.client import WorkerClient
 from autograder.engine.loader import SubmissionError, from_bytes
 from autograder.engine.sandbox import Sandbox
+from autograder.questions import ALL_FUNCTIONS
 
 FUNCTIONS = ["f", "g", "h"]
 
 
 def client_for(sandbox, source, *, name="sub.py", call_timeout_s=2.0, cell_timeout_s=3.0):
-    submission = from_bytes(source.encode() if isinstance(source, str) else source, name)
+    submission = from_bytes(source.encode() if isinstance(source, str) else source, name,
+                            ALL_FUNCTIONS)
     client = WorkerClient(sandbox, list(submission.cells), FUNCTIONS, as_main=submission.as_main,
                           call_timeout_s=call_timeout_s, cell_timeout_s=cell_timeout_s)
     client.start()
@@ -198,7 +200,7 @@ def test_wire_rejects_object_arrays_and_forged_dtypes():
 ])
 def test_unreadable_submissions_say_why(data, name, match):
     with pytest.raises(SubmissionError, match=match):
-        from_bytes(data, name)
+        from_bytes(data, name, ALL_FUNCTIONS)
 
 
 def test_returned_arrays_that_share_memory_with_an_input_are_reported(sandbox):

@@ -161,13 +161,14 @@ def test_before_the_due_date_students_see_counts_and_ideas_not_inputs():
     tests = [t for t in hidden_tests(1) if t.question == "q1_chunking"]
     outcomes = [_out(t, i != 1, Status.PASSED if i != 1 else Status.WRONG)
                 for i, t in enumerate(tests)]
-    (summary,) = summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig())
+    (summary,) = summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig(), all_ideas())
     assert summary.visibility == "visible" and summary.max_score == 0
     assert summary.output.startswith(f"**1 of {len(tests)} hidden tests failed.**")
     assert all(len(line) <= 100 for line in summary.output.splitlines())
-    assert summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig(hidden_summary=False)) == []
+    assert summaries(outcomes, NUMPY_QUESTIONS[:1], GradingConfig(hidden_summary=False),
+                     all_ideas()) == []
     assert summaries(outcomes, NUMPY_QUESTIONS[:1],
-                     GradingConfig(hidden_visibility="visible")) == []
+                     GradingConfig(hidden_visibility="visible"), all_ideas()) == []
     assert "after the due date" in top_line(GradingConfig())
     assert top_line(GradingConfig(hidden_visibility="visible")).startswith("**You see everything")
 

@@ -12,7 +12,7 @@ import pytest
 from autograder.build.release import solutions_module
 from autograder.cli import main
 from autograder.engine.results import to_gradescope, write_results
-from autograder.engine.runner import grade
+from autograder.assignment import grade
 from autograder.paths import TEMPLATE
 from autograder.questions import NUMPY_QUESTIONS
 

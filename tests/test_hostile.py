@@ -56,6 +56,7 @@ import numpy as np
 import pytest
 
 import autograder.engine.runner as runner
+from autograder.assignment import current
 from autograder.build.gradescope import write_autograder_zip
 from autograder.build.leaks import secret_lines
 from autograder.build.release import solutions_module
@@ -67,7 +68,7 @@ from autograder.engine.loader import from_bytes
 from autograder.engine.results import GradingResult, to_gradescope
 from autograder.engine.sandbox import Limits, Sandbox, fitted
 from autograder.paths import ROOT
-from autograder.questions import NUMPY_QUESTIONS
+from autograder.questions import ALL_FUNCTIONS, NUMPY_QUESTIONS
 
 HERE = Path(__file__).parent
 PAYLOADS = HERE / "hostile"
@@ -188,7 +189,8 @@ def visible_text(data: dict) -> str:
     return text
 
 
-HINTS = sorted({t.hint for t in runner.hidden_tests(CONFIG) if t.hint}, key=len, reverse=True)
+HINTS = sorted({t.hint for t in runner.hidden_tests(CONFIG, current()) if t.hint}, key=len,
+               reverse=True)
 
 
 def leaked_lines(data: dict) -> list[str]:
@@ -229,7 +231,7 @@ def grade_here(path: Path, hostile: dict, config: GradingConfig = CONFIG) -> Gra
     before = grader_state()
     started = time.monotonic()
     try:
-        result = runner.grade(path, config)
+        result = runner.grade(path, config, assignment=current())
     finally:
         runner.Sandbox = saved
     elapsed = time.monotonic() - started
@@ -353,7 +355,7 @@ def test_memory_is_bounded_at_a_few_gigabytes():
               "        return 'mapped'\n"
               "    except OSError:\n"
               "        return 'refused'\n")
-    submission = from_bytes(source.encode(), "m.py")
+    submission = from_bytes(source.encode(), "m.py", ALL_FUNCTIONS)
     with Sandbox() as box:
         client = WorkerClient(box, list(submission.cells), ["f", "g"], as_main=False,
                               call_timeout_s=30, cell_timeout_s=5)
@@ -379,7 +381,7 @@ def test_memory_limits_fit_a_small_container():
               "            hog.append(bytearray(16 * 2 ** 20))\n"
               "    except MemoryError:\n"
               "        return len(hog) * 16 * 2 ** 20\n")
-    submission = from_bytes(source.encode(), "m.py")
+    submission = from_bytes(source.encode(), "m.py", ALL_FUNCTIONS)
     with Sandbox(limits=small) as box:
         client = WorkerClient(box, list(submission.cells), ["f"], as_main=False,
                               call_timeout_s=30, cell_timeout_s=5)

@@ -18,7 +18,7 @@ from autograder.batchgrade import grade_entries
 from autograder.build.gradescope import write_autograder_zip
 from autograder.build.release import solutions_module
 from autograder.engine.config import load_config
-from autograder.engine.runner import grade
+from autograder.assignment import grade
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 from autograder.verify.catalog.torch_cheats import CHEATS
 from autograder.verify.entries import replace_function

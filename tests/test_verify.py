@@ -12,6 +12,7 @@ from autograder.cli import main
 from autograder.engine.api import TestOutcome
 from autograder.engine.config import load_config
 from autograder.engine.results import GradingResult
+from autograder.assignment import current
 from autograder.engine.runner import hidden_tests
 from autograder.questions import NUMPY_QUESTIONS
 from autograder.verify import Entry, judge
@@ -215,7 +216,7 @@ def test_call_graph_and_keep_functions():
 
 
 def test_an_entry_is_graded_on_the_tests_that_reach_its_change():
-    tests = hidden_tests(load_config())
+    tests = hidden_tests(load_config(), current())
     reference = solutions_module()
     reached = affected_tests(reference, ["cross_entropy"], tests)
     functions = {f for t in tests if t.name in reached for f in t.functions}

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
                             results_dir=args.results_dir)
     from autograder.engine.results import reserve_results, write_results
-    from autograder.engine.runner import grade
+    from autograder.assignment import grade
     from autograder.report import score_table
 
     if args.results is not None:  # its place, before any student code runs (a full disk later)

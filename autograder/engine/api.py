@@ -233,3 +233,43 @@ class TestOutcome:
             object.__setattr__(self, "status", Status.PASSED if self.passed else Status.WRONG)
         if self.status not in Status.ALL:
             raise ValueError(f"expected a status in {Status.ALL}, got status={self.status!r}")
+
+
+class Question(Protocol):
+    """What the engine reads of a question (``autograder.questions.Question`` is one)."""
+
+    id: str
+    title: str
+    points: float
+    functions: tuple[str, ...]
+    track: str
+    """``numpy`` (graded) or ``torch`` (optional, extra credit)"""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What the engine grades against, passed in by the entry points (the engine imports no
+    assignment): the questions, and functions that give the hidden tests, the ideas they check
+    and the public cases."""
+
+    questions: tuple[Question, ...]
+    """in order, numpy track first"""
+    hidden_tests: Callable[..., list[HiddenTest]] = field(repr=False)
+    """``(examples_per_test, torch_track, *, shrink, seed) -> [HiddenTest]``, in order"""
+    ideas: Callable[[bool], dict[str, Any]] = field(repr=False)
+    """``torch_track -> {idea id: idea}`` (an idea has ``.text`` and ``.after``)"""
+    public_cases: Callable[[], list[Any]] = field(repr=False)
+    """the public cases with their expected values (``.question``, ``.function``, ``.compare``)"""
+    preferred_files: tuple[str, ...] = ()
+    """file names graded first among candidates with as much work (the notebook, the template)"""
+
+    def track(self, name: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.track == name)
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Every function a student writes, in question order."""
+        return tuple(f for q in self.questions for f in q.functions)
+
+    def question(self, question_id: str) -> Question:
+        return next(q for q in self.questions if q.id == question_id)

@@ -37,7 +37,6 @@ MAX_GRADED = 4  # candidates graded (the ones with the most functions written fi
 IGNORED_DIRS = {".git", ".github", ".ipynb_checkpoints", "__pycache__", "__MACOSX", "tests",
                 "grading_rule", ".venv", "venv", "site-packages", "node_modules"}
 IGNORED_FILES = {"run_checks.py"}
-PREFERRED = ("lecture16.ipynb", "lm_training.py")  # order among equals
 
 
 class ChoiceError(Exception):
@@ -49,7 +48,7 @@ class Found:
     """One notebook or ``.py`` file of the submission, read."""
 
     name: str
-    """its path inside the submission, e.g. ``lecture16.ipynb`` or ``export.zip/lm_training.py``"""
+    """its path inside the submission, e.g. ``homework.ipynb`` or ``export.zip/solution.py``"""
     size: int = 0
     statements: list = field(default_factory=list)
     error: str = ""
@@ -186,9 +185,9 @@ def _read(path: Path, name: str, functions) -> Found:
     return found
 
 
-def _order(found: Found) -> tuple:
+def _order(found: Found, preferred: tuple[str, ...]) -> tuple:
     base = PurePosixPath(found.name).name
-    return (-len(found.work), PREFERRED.index(base) if base in PREFERRED else len(PREFERRED),
+    return (-len(found.work), preferred.index(base) if base in preferred else len(preferred),
             found.name.count("/"), found.name)
 
 
@@ -230,12 +229,14 @@ def gather(entry: Path, scratch: Path, functions) -> tuple[list[Found], list[str
     return found, notes
 
 
-def choose(entry: Path, scratch: Path, functions) -> Choice:
+def choose(entry: Path, scratch: Path, functions, preferred: tuple[str, ...] = ()) -> Choice:
     """Apply the rule to ``entry`` (a file or folder); ``scratch`` is an empty folder for zips.
-    ``functions``: the assignment's function names. Raises ChoiceError when nothing can be
-    graded (no notebook or .py file, or only unreadable ones)."""
+    ``functions``: the assignment's function names; ``preferred``: file names graded first
+    among candidates with as much work (the assignment's notebook, its template). Raises
+    ChoiceError when nothing can be graded (no notebook or .py file, or only unreadable ones)."""
     found, notes = gather(entry, scratch, functions)
-    readable = sorted((f for f in found if not f.error), key=_order)
+    readable = sorted((f for f in found if not f.error),
+                      key=lambda f: _order(f, tuple(preferred)))
     candidates = [f for f in readable if f.work]
     if candidates:
         if len(candidates) > MAX_GRADED:

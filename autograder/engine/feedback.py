@@ -69,15 +69,13 @@ class HiddenRun:
         return outcome
 
 
-def summaries(outcomes: list[TestOutcome], questions, config) -> list[TestOutcome]:
+def summaries(outcomes: list[TestOutcome], questions, config,
+              ideas: dict[str, Any]) -> list[TestOutcome]:
     """Per question, a visible 0-point entry: how many hidden tests failed and the ideas they
     check, without their inputs (for the time before the due date). None when the hidden tests
     are visible anyway, or the summary is turned off."""
     if not config.hidden_summary or config.hidden_visibility == "visible":
         return []
-    from autograder.hidden import all_ideas  # the texts of the ideas
-
-    ideas = all_ideas(torch_track=True)
     out = []
     for question in questions:
         tests = [t for t in outcomes if t.question == question.id and t.max_score > 0]

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Sequence
 
 from autograder.engine import choose, pysource  # noqa: F401 (choose: the rule the runner applies)
-from autograder.questions import ALL_FUNCTIONS
 
 MAX_BYTES = choose.MAX_FILE_BYTES
 
@@ -29,7 +29,7 @@ class Cell:
     """One statement to run: ``source``'s first line is line ``line`` of its cell or file."""
 
     label: str
-    """where it comes from, e.g. ``cell 7, line 3`` or ``lm_training.py line 12``"""
+    """where it comes from, e.g. ``cell 7, line 3`` or ``solution.py line 12``"""
     source: str
     line: int = 1
     binds: tuple[str, ...] = ()
@@ -56,11 +56,13 @@ def from_statements(statements, name: str) -> Submission:
     return Submission(name, kind, cells)
 
 
-def from_bytes(data: bytes, name: str) -> Submission:
+def from_bytes(data: bytes, name: str, functions: Sequence[str]) -> Submission:
+    """A submission from a file's bytes; ``functions``: the assignment's function names (a
+    notebook statement that defines one is kept whole)."""
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in (".ipynb", ".py"):
         raise SubmissionError(f"expected a .ipynb, .py or .zip file, got {name}")
     try:
-        return from_statements(pysource.statements(data, name, ALL_FUNCTIONS), name)
+        return from_statements(pysource.statements(data, name, functions), name)
     except pysource.SourceError as e:
         raise SubmissionError(str(e)) from e

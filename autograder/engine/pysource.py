@@ -41,7 +41,7 @@ class Statement:
     """One top-level statement (or a few sharing a line) of a cell or file."""
 
     label: str
-    """where it is, for the student: ``cell 7, line 3`` or ``lm_training.py line 12``"""
+    """where it is, for the student: ``cell 7, line 3`` or ``solution.py line 12``"""
     source: str
     """its text; its first line is line ``line`` of its cell"""
     line: int

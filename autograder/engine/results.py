@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.api import TestOutcome
-from autograder.questions import QUESTIONS
 
 MAX_OUTPUT = 4000  # characters of one test's output; the whole file stays well under 1 MB
 MAX_TOP_OUTPUT = 8000
@@ -43,12 +42,13 @@ class GradingResult:
         return round(sum(t.max_score for t in self.tests), 6)
 
     def by_question(self) -> dict[str, tuple[float, float]]:
-        """question id -> (points earned, points possible), in the spec's order."""
+        """question id -> (points earned, points possible), in the order the tests came (the
+        engine runs them in question order)."""
         table = {}
-        for q in QUESTIONS:
-            tests = [t for t in self.tests if t.question == q.id]
+        for qid in dict.fromkeys(t.question for t in self.tests):
+            tests = [t for t in self.tests if t.question == qid]
             if tests:
-                table[q.id] = (round(sum(t.score for t in tests), 6),
+                table[qid] = (round(sum(t.score for t in tests), 6),
                                round(sum(t.max_score for t in tests), 6))
         return table
 

@@ -2,6 +2,9 @@
 tests against it, and return a :class:`GradingResult`. :func:`grade` never raises: whatever goes
 wrong (an unreadable submission, a bug in the grader) still gives a result, with a plain message
 for the student and, for a grader bug, the traceback in a hidden test for the instructor.
+
+The assignment (its questions, hidden tests, ideas and public cases) is passed in by the entry
+points (:mod:`autograder.assignment`): the engine imports nothing above itself.
 """
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ import time
 import traceback
 from pathlib import Path, PurePosixPath
 
-from autograder.engine.api import (CallAborted, HiddenTest, Status, StudentError,
-                                   TestFailure, TestOutcome)
+from autograder.engine.api import (Assignment, CallAborted, HiddenTest, Question, Status,
+                                   StudentError, TestFailure, TestOutcome)
 from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.choose import ChoiceError, choose
@@ -21,9 +24,6 @@ from autograder.engine.loader import SubmissionError, Submission, from_statement
 from autograder.engine.public import run_public_checks
 from autograder.engine.results import GradingResult
 from autograder.engine.sandbox import Sandbox
-from autograder.questions import ALL_FUNCTIONS, BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
-
-TORCH_FUNCTIONS = frozenset(f for q in TORCH_QUESTIONS for f in q.functions)
 
 OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
                "grading may take (see the message at the top).")
@@ -31,20 +31,20 @@ GRADER_BUG = ("This test could not be run because of a problem in the autograder
               "code. Your instructors can see the details; please tell them.")
 
 
-def graded_questions(config: GradingConfig):
-    return NUMPY_QUESTIONS + (TORCH_QUESTIONS if config.torch_track else ())
+def graded_questions(config: GradingConfig, assignment: Assignment) -> tuple[Question, ...]:
+    """The numpy track's questions, and the torch track's when it is on."""
+    return assignment.track("numpy") + (assignment.track("torch") if config.torch_track else ())
 
 
-def hidden_tests(config: GradingConfig) -> list[HiddenTest]:
+def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTest]:
     """The hidden tests, torch-track points scaled to the configured extra credit."""
-    from autograder.hidden import hidden_tests as declared
-
-    tests = declared(examples_per_test=config.examples_per_test, torch_track=config.torch_track,
-                     shrink=config.shrink, seed=config.seed)
-    per_torch_question = config.torch_track_points / max(1, len(TORCH_QUESTIONS))
+    tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
+                                    shrink=config.shrink, seed=config.seed)
+    torch_questions = {q.id for q in assignment.track("torch")}
+    per_torch_question = config.torch_track_points / max(1, len(torch_questions))
     scaled = []
     for test in tests:
-        if BY_ID[test.question].track == "torch":
+        if test.question in torch_questions:
             test = HiddenTest(test.question, test.description, test.points * per_torch_question,
                               test.functions, test.run, test.hint, test.misconception, test.idea)
         scaled.append(test)
@@ -112,38 +112,39 @@ def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
     return lines
 
 
-def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig, text: str):
+def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig,
+                text: str) -> list[TestOutcome]:
     return [_outcome(t.name, t.question, t.points, False, text, config.hidden_visibility,
                      Status.NOT_RUN, t.idea)
             for t in tests if t.question in {q.id for q in questions}]
 
 
 def _grade_one(submission: Submission, config: GradingConfig, result: GradingResult,
-               deadline: float) -> None:
+               deadline: float, assignment: Assignment) -> None:
     """Grade one file's statements into ``result``."""
-    questions = graded_questions(config)
-    tests = hidden_tests(config)
-    functions = [f for q in questions for f in q.functions if f in ALL_FUNCTIONS]
+    questions = graded_questions(config, assignment)
+    tests = hidden_tests(config, assignment)
+    functions = [f for q in questions for f in q.functions]
+    torch_functions = frozenset(f for q in assignment.track("torch") for f in q.functions)
     with Sandbox(torch=config.torch_track) as sandbox:
         result.isolation = sandbox.protections
         student = WorkerClient(sandbox, list(submission.cells), functions,
                                as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
                                cell_timeout_s=config.cell_timeout_s,
                                function_budget_s=config.function_budget_s, deadline=deadline,
-                               banned_for=TORCH_FUNCTIONS)
+                               banned_for=torch_functions)
         try:
             student.start()
             result.messages += _load_messages(submission, student)
-            result.tests += run_public_checks(student, questions, config.public_visibility)
-            from autograder.hidden import all_ideas
-
-            run = HiddenRun(all_ideas(torch_track=config.torch_track))
+            result.tests += run_public_checks(student, questions, config.public_visibility,
+                                              assignment.public_cases())
+            run = HiddenRun(assignment.ideas(config.torch_track))
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
                                                     run))
             explain_failures(result.tests, student)
             apply_ban(result.tests, tests, student)
-            result.tests += summaries(result.tests, questions, config)
+            result.tests += summaries(result.tests, questions, config, assignment.ideas(True))
             if student.time_left() <= 0:
                 result.messages.append(
                     f"**Grading stopped after {config.grading_timeout_s:g} s**, the most that "
@@ -154,22 +155,25 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
             student.close()
 
 
-def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float) -> None:
+def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float,
+           assignment: Assignment) -> None:
     """The spec's file rule: every candidate is graded and the best total counts."""
     with tempfile.TemporaryDirectory(prefix="ag-choose-") as scratch:
         try:
-            choice = choose(path, Path(scratch), ALL_FUNCTIONS)
+            choice = choose(path, Path(scratch), assignment.functions,
+                            preferred=assignment.preferred_files)
             graded = [(found, _submission(found)) for found in choice.candidates]
         except (ChoiceError, SubmissionError) as e:
             result.messages.append(f"**Your submission could not be read:** {e}")
             result.unreadable = str(e)
-            result.tests += _all_failed(graded_questions(config), hidden_tests(config), config,
+            result.tests += _all_failed(graded_questions(config, assignment),
+                                        hidden_tests(config, assignment), config,
                                         f"Not run: {e}")
             return
     outcomes = []
     for found, submission in graded:
         one = GradingResult(submission=result.submission)
-        _grade_one(submission, config, one, deadline)
+        _grade_one(submission, config, one, deadline, assignment)
         outcomes.append((found, one))
     best_found, best = max(outcomes, key=lambda pair: pair[1].score)  # the first among equals
     result.tests += best.tests
@@ -184,24 +188,27 @@ def _submission(found) -> Submission:
     return from_statements(found.statements, PurePosixPath(found.name).name)
 
 
-def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
-    """Grade the submission at ``path``. Never raises (but for KeyboardInterrupt)."""
+def grade(path: Path, config: GradingConfig | None = None, *,
+          assignment: Assignment) -> GradingResult:
+    """Grade the submission at ``path`` against ``assignment``. Never raises (but for
+    KeyboardInterrupt)."""
     started = time.monotonic()
     result = GradingResult(submission=Path(path).name)
     try:
         config = config or load_config()
-        _grade(Path(path), config, result, started + config.grading_timeout_s)
+        _grade(Path(path), config, result, started + config.grading_timeout_s, assignment)
     except Exception:
         detail = traceback.format_exc()
         config = config if isinstance(config, GradingConfig) else GradingConfig()
         result.messages.append(f"**The autograder failed.** {GRADER_BUG}")
         graded = {t.name for t in result.tests}
         try:
-            remaining = [t for t in hidden_tests(config) if t.name not in graded]
+            remaining = [t for t in hidden_tests(config, assignment) if t.name not in graded]
         except Exception:
             remaining = []
-        result.tests += _all_failed(graded_questions(config), remaining, config, GRADER_BUG)
-        first = graded_questions(config)[0].id
+        questions = graded_questions(config, assignment)
+        result.tests += _all_failed(questions, remaining, config, GRADER_BUG)
+        first = questions[0].id
         result.tests.append(_outcome(f"{first} autograder error (instructors only)", first, 0.0,
                                      False, f"```\n{detail[-3500:]}\n```", "hidden",
                                      Status.NOT_RUN))

@@ -21,7 +21,7 @@ class VerifyError(Exception):
 
 
 def _grade_entry(job: tuple[Entry, GradingConfig]) -> Verdict:
-    from autograder.engine.runner import grade
+    from autograder.assignment import grade
 
     entry, config = job
     started = time.monotonic()
@@ -66,11 +66,12 @@ def _config(examples_per_test: int | None) -> GradingConfig:
 
 
 def _entries(folder: Path, config: GradingConfig, only: str | None, full: bool) -> list[Entry]:
+    from autograder.assignment import current
     from autograder.engine.runner import hidden_tests
     from autograder.verify.entries import write_entries
 
     try:
-        entries = write_entries(folder, hidden_tests(config), full=full, only=only)
+        entries = write_entries(folder, hidden_tests(config, current()), full=full, only=only)
     except ValueError as e:  # a catalog entry that no longer fits the reference
         raise VerifyError(str(e)) from e
     if not entries:
@@ -84,6 +85,7 @@ def verify(jobs: int = 1, only: str | None = None, seed: int | None = None, *,
     """Grade every known submission (those whose name contains ``only``) and judge each.
     ``seed``: hypothesis seed instead of the derandomized grading profile; ``full``: grade every
     question of every entry; ``examples_per_test`` overrides the configured budget."""
+    from autograder.assignment import current
     from autograder.engine.runner import hidden_tests
 
     started = time.monotonic()
@@ -91,7 +93,7 @@ def verify(jobs: int = 1, only: str | None = None, seed: int | None = None, *,
     with tempfile.TemporaryDirectory(prefix="ag-verify-") as tmp:
         entries = _entries(Path(tmp), config, only, full)
         verdicts = _grade_all([(e, config) for e in entries], jobs, progress)
-    names = [t.name for t in hidden_tests(config) if t.points > 0]
+    names = [t.name for t in hidden_tests(config, current()) if t.points > 0]
     return VerifyReport(verdicts=verdicts, test_names=names, seconds=time.monotonic() - started)
 
 

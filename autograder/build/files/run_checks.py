@@ -98,7 +98,8 @@ def choose_files(target: str):
     rule = _rule()
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            return rule.choose.choose(Path(target), Path(scratch), rule.FUNCTIONS)
+            return rule.choose.choose(Path(target), Path(scratch), rule.FUNCTIONS,
+                                    preferred=rule.PREFERRED)
         except rule.choose.ChoiceError as e:
             raise SystemExit(f"nothing to check: {e}") from e
         except ImportError as e:  # IPython reads notebooks as Jupyter does

@@ -1,11 +1,12 @@
-"""Gradescope's entry point (``run_autograder`` calls :func:`run_gradescope`)."""
+"""Gradescope's entry point (``run_autograder`` calls :func:`run_gradescope`): grade the
+submission against this checkout's assignment (:mod:`autograder.assignment`)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from autograder.assignment import grade
 from autograder.engine.results import reserve_results, write_results
-from autograder.engine.runner import grade
 
 
 def run_gradescope() -> int:

@@ -1,0 +1,54 @@
+"""The assignment this checkout grades, as the engine takes it (:class:`engine.api.Assignment`):
+its questions (the question folders), hidden tests, ideas and public cases. The entry points
+(the command line, Gradescope's ``run_autograder``, batch grading, verify) build it here and pass
+it to the engine, which imports nothing above itself.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from autograder.engine.api import Assignment
+from autograder.engine.config import GradingConfig
+from autograder.engine.results import GradingResult
+
+NOTEBOOK = "lecture16.ipynb"
+"""the student notebook's file name (the build writes it)"""
+TEMPLATE = "lm_training.py"
+"""the student template's file name"""
+
+
+def _hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *, shrink: bool = True,
+                  seed: int | None = None) -> list:
+    from autograder.hidden import hidden_tests
+
+    return hidden_tests(examples_per_test, torch_track, shrink=shrink, seed=seed)
+
+
+def _ideas(torch_track: bool = True) -> dict:
+    from autograder.hidden import all_ideas
+
+    return all_ideas(torch_track=torch_track)
+
+
+def _public_cases() -> list:
+    from assignments.lecture16.public_cases import cases_with_expected
+
+    return cases_with_expected()
+
+
+@functools.lru_cache(maxsize=1)
+def current() -> Assignment:
+    """The lecture 16 assignment, from its question folders."""
+    from autograder.questions import QUESTIONS
+
+    return Assignment(questions=QUESTIONS, hidden_tests=_hidden_tests, ideas=_ideas,
+                      public_cases=_public_cases, preferred_files=(NOTEBOOK, TEMPLATE))
+
+
+def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
+    """Grade the submission at ``path`` against this assignment (never raises; see
+    :func:`autograder.engine.runner.grade`)."""
+    from autograder.engine.runner import grade as engine_grade
+
+    return engine_grade(path, config, assignment=current())
