@@ -247,8 +247,8 @@ def test_a_question_without_ideas_keeps_its_declared_points():
     from autograder.hidden import _points
     from autograder.hidden.framework import hidden_test
 
-    @hidden_test("q1_chunking", "an old-style test", 2.5, ["chunk_tokens"], "a hint",
-                 "a misconception")
+    @hidden_test(question="q1_chunking", description="an old-style test", points=2.5,
+                 functions=["chunk_tokens"], hint="a hint", misconception="a misconception")
     def old(s):
         pass
 

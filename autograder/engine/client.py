@@ -123,7 +123,6 @@ class WorkerClient:
         self.banned: dict[str, str] = {}  # function -> the banned built-in it called
         self.proc = None
         self.report = LoadReport()
-        self.load_time_s = 0.0
 
     # ------------------------------------------------------------------------- pipes
     def _send(self, message: dict) -> None:
@@ -178,7 +177,6 @@ class WorkerClient:
 
     def start(self) -> LoadReport:
         """Start a worker and load the submission, restarting past cells that hang or crash it."""
-        started = time.monotonic()
         while True:
             self.stop()
             self.proc, self.to_worker, self.from_worker = self.sandbox.start()
@@ -220,7 +218,6 @@ class WorkerClient:
                 continue
             self.report = report
             break
-        self.load_time_s = time.monotonic() - started
         return self.report
 
     def _cell_index(self, value: Any, current: int | None) -> int:

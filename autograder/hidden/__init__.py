@@ -14,14 +14,14 @@ import importlib
 from types import ModuleType
 
 from autograder.engine.api import HiddenTest
-from autograder.questions import BY_ID, NUMPY_QUESTIONS
+from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
 from .ideas import Idea
 
 
-def _folder_modules() -> list[ModuleType]:
-    """The ``hidden`` module of every numpy question folder that has one, in question order."""
-    return [importlib.import_module(f"{q.package}.hidden") for q in NUMPY_QUESTIONS
+def _folder_modules(questions) -> list[ModuleType]:
+    """The ``hidden`` module of every question folder that has one, in question order."""
+    return [importlib.import_module(f"{q.package}.hidden") for q in questions
             if (q.folder / "hidden.py").is_file()]
 
 
@@ -53,12 +53,7 @@ def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
 
 def modules(torch_track: bool = False) -> list[ModuleType]:
     """The hidden-test modules, numpy track first."""
-    found = _folder_modules()
-    if torch_track:
-        from . import torch_track as torch_module
-
-        found.append(torch_module)
-    return found
+    return _folder_modules(NUMPY_QUESTIONS + (TORCH_QUESTIONS if torch_track else ()))
 
 
 def all_ideas(torch_track: bool = True) -> dict[str, Idea]:

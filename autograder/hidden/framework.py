@@ -622,8 +622,8 @@ class TestSpec:
                           idea=idea or f"{self.question}:{self.description}")
 
 
-def hidden_test(question: str, description: str, points: float | None = None,
-                functions: Sequence[str] = (), hint: str = "", misconception: str = "", *,
+def hidden_test(*, question: str, description: str, points: float | None = None,
+                functions: Sequence[str] = (), hint: str = "", misconception: str = "",
                 idea: str = "", weight: float = 1.0, checks: str = Kind.VALUE,
                 hints: dict | None = None, given: Any = None, cases: Sequence = (),
                 examples: Sequence = ()) -> Callable[[Callable], TestSpec]:

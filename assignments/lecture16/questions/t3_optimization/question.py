@@ -1,6 +1,6 @@
 """t3_optimization: the question's row in the assignment. A torch-track question is extra
 credit: its points are set in otter_config.json (default 0: feedback only); its tests carry relative
-weights that add up to 1 (autograder/hidden/torch_track.py). Plain data."""
+weights that add up to 1 (hidden.py). Plain data."""
 
 ID = "t3_optimization"
 TITLE = "Clipping and AdamW in PyTorch"
