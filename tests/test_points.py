@@ -1,4 +1,4 @@
-"""Points live in autograder/questions.py; every place that shows or uses them agrees with it.
+"""Points live in each question folder's question.py; every place that shows or uses them agrees.
 
 The spec's table (q1 15, q2 15, q3 20, q4 10, q5 25, q6 10, q7 5; 100 in all) is checked once
 here; the rest is checked against questions.py, so that an instructor who changes a question's

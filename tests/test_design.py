@@ -1,0 +1,60 @@
+"""docs/DESIGN.md describes the code as it is: its layout names every module under autograder/
+and every file a question folder holds, and nothing that is gone."""
+from __future__ import annotations
+
+import re
+
+from autograder.paths import ROOT
+from autograder.questions import QUESTIONS
+
+DESIGN = ROOT / "docs" / "DESIGN.md"
+SKIP = {"__init__.py"}
+"""a package's __init__ is named by its folder"""
+
+
+def layout_paths() -> set[str]:
+    """The paths the layout block names: two spaces per folder level, a folder ends with "/"."""
+    text = DESIGN.read_text(encoding="utf-8")
+    block = text[text.index("## Layout"):]
+    block = block[block.index("```") + 3:]
+    block = block[:block.index("```")]
+    found, folders = set(), []
+    for line in block.splitlines():
+        if not line.strip() or line.startswith(" " * 28):  # empty, or a description continued
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        names = re.split(r",\s*", line.strip().split("  ")[0].strip().rstrip(","))
+        folders = folders[:depth]
+        for name in names:
+            if name.endswith("/"):
+                found.add("".join(folders) + name)
+                folders = folders + [name]
+            elif name:
+                found.add("".join(folders) + name)
+    return found
+
+
+def test_every_module_under_autograder_is_in_the_layout():
+    named = layout_paths()
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
+               if "__pycache__" not in p.parts and p.name not in SKIP
+               and "files" not in p.relative_to(ROOT / "autograder").parts}
+    missing = sorted(modules - named)
+    assert not missing, f"expected docs/DESIGN.md's layout to name {missing}"
+    gone = sorted(p for p in named if p.startswith("autograder/") and p.endswith(".py")
+                  and not (ROOT / p).is_file())
+    assert not gone, f"expected docs/DESIGN.md's layout to name only what exists, got {gone}"
+
+
+def test_the_question_folder_convention_is_in_the_layout():
+    named = {p.split("<id>/")[1] for p in layout_paths() if "/questions/<id>/" in p} - {""}
+    held = {p.name for q in QUESTIONS for p in q.folder.iterdir()
+            if p.is_file() and p.name not in SKIP and p.suffix in (".py", ".md")}
+    assert held <= named, f"expected docs/DESIGN.md to describe {sorted(held - named)}"
+    assert named <= held | {"catalog.py"}, sorted(named - held)
+
+
+def test_the_layout_parser_reads_nesting():
+    named = layout_paths()
+    assert {"autograder/engine/runner.py", "autograder/verify/catalog/kinds.py",
+            "assignments/lecture16/questions/<id>/hidden.py", "reference/xent.py"} <= named
