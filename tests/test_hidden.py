@@ -1,9 +1,12 @@
 """The hidden tests, run in-process against the reference, a stub, buggy and correct variants.
 
-Each buggy variant is a copy of one reference function with one realistic bug; it must fail at
-least one test of its own question and no test of another question. Correct-but-different
+The buggy variants are the question folders' catalogs (each bug: one or more reference functions
+with one realistic bug); each must fail at least one test of its own question and no test of
+another question. Correct-but-different
 variants (loops, other formulas, float returns, extra state keys) must pass everything.
 """
+import functools
+import importlib
 import inspect
 import math
 import time
@@ -19,6 +22,7 @@ from autograder.hidden import hidden_tests
 from autograder.hidden.framework import PARAMS, show
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+from autograder.verify.catalog import BUGS as CATALOG_BUGS
 
 NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
 TORCH_FUNCTIONS = [f for q in TORCH_QUESTIONS for f in q.functions]
@@ -139,464 +143,35 @@ def test_a_missing_function_is_named():
 
 
 # ----------------------------------------------------------------------------- the bug catalogue
-BUGS = []
+# The question folders' catalogs (their catalog.py): the same bugs that verify grades through the
+# engine, here each run in process with only its own functions swapped into the reference.
+KNOWN_BUGS = {b.name: b for b in CATALOG_BUGS}
+BUGS = [pytest.param(b, id=b.name) for b in CATALOG_BUGS if not b.gap]
 
 
-def bug(question, function, description):
-    def register(fn):
-        BUGS.append(pytest.param(question, function, fn, id=f"{question}-{fn.__name__}"))
-        fn.description = description
-        return fn
-    return register
+@functools.lru_cache(maxsize=1)
+def _solution_namespace() -> dict:
+    from autograder.build.release import solutions_module
 
+    namespace = {"__name__": "solution"}
+    exec(compile(solutions_module(), "<solution>", "exec"), namespace)  # noqa: S102
+    return namespace
 
-@bug("q1_chunking", "chunk_tokens", "no eos after the last document")
-def chunk_no_last_eos(docs, block_size, eos_id=None):
-    stream = []
-    for i, doc in enumerate(docs):
-        stream.extend(doc)
-        if eos_id is not None and i < len(docs) - 1:
-            stream.append(eos_id)
-    n = len(stream) // block_size
-    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
 
+def bug_functions(name: str) -> dict:
+    """The functions a catalogued bug defines, run in a copy of the reference solution's
+    namespace (its imports and helpers); only these are swapped in, so a bug shows only where
+    its own functions are called."""
+    namespace = dict(_solution_namespace())
+    exec(compile(KNOWN_BUGS[name].source, f"<bug {name}>", "exec"), namespace)  # noqa: S102
+    defined = ast_functions(KNOWN_BUGS[name].source)
+    return {f: namespace[f] for f in defined if f in REFERENCE}
 
-@bug("q1_chunking", "chunk_tokens", "`if eos_id:` treats 0 as no eos")
-def chunk_eos_truthy(docs, block_size, eos_id=None):
-    stream = []
-    for doc in docs:
-        stream.extend(doc)
-        if eos_id:
-            stream.append(eos_id)
-    n = len(stream) // block_size
-    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
 
+def ast_functions(source: str) -> list[str]:
+    import ast
 
-@bug("q1_chunking", "chunk_tokens", "pads the leftover to a full block")
-def chunk_pads(docs, block_size, eos_id=None):
-    stream = []
-    for doc in docs:
-        stream.extend(doc)
-        if eos_id is not None:
-            stream.append(eos_id)
-    n = -(-len(stream) // block_size)  # ceil
-    stream = stream + [0] * (n * block_size - len(stream))
-    return np.array(stream, dtype=np.int64).reshape(n, block_size)
-
-
-@bug("q1_chunking", "chunk_tokens", "float dtype when there are no full blocks")
-def chunk_float_when_empty(docs, block_size, eos_id=None):
-    stream = []
-    for doc in docs:
-        stream.extend(doc)
-        if eos_id is not None:
-            stream.append(eos_id)
-    n = len(stream) // block_size
-    return np.array(stream[:n * block_size]).reshape(n, block_size)
-
-
-@bug("q1_chunking", "chunk_tokens", "appends eos to the input documents")
-def chunk_mutates(docs, block_size, eos_id=None):
-    stream = []
-    for doc in docs:
-        if eos_id is not None:
-            doc.append(eos_id)
-        stream.extend(doc)
-    n = len(stream) // block_size
-    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
-
-
-@bug("q1_chunking", "next_token_pairs", "shifted the wrong way")
-def pairs_reversed(blocks):
-    return blocks[:, 1:].copy(), blocks[:, :-1].copy()
-
-
-@bug("q1_chunking", "next_token_pairs", "shifted across blocks (axis 0)")
-def pairs_axis0(blocks):
-    return blocks[:-1].copy(), blocks[1:].copy()
-
-
-@bug("q2_causal_mask", "causal_mask", "diagonal excluded")
-def mask_no_diagonal(T):
-    return np.tril(np.ones((T, T), dtype=bool), k=-1)
-
-
-@bug("q2_causal_mask", "causal_mask", "upper triangle")
-def mask_upper(T):
-    return np.triu(np.ones((T, T), dtype=bool))
-
-
-@bug("q2_causal_mask", "causal_mask", "a float 0/1 mask")
-def mask_float(T):
-    return np.tril(np.ones((T, T)))
-
-
-def _softmax_rows(scores):
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-@bug("q2_causal_mask", "causal_attention", "no 1/sqrt(d) scaling")
-def attention_no_scale(q, k, v):
-    T = q.shape[-2]
-    scores = q @ np.swapaxes(k, -1, -2)
-    weights = _softmax_rows(np.where(reference.causal_mask(T), scores, -np.inf))
-    return weights @ v, weights
-
-
-@bug("q2_causal_mask", "causal_attention", "masks after the softmax, without renormalizing")
-def attention_mask_after(q, k, v):
-    T, d = q.shape[-2], q.shape[-1]
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)
-    weights = _softmax_rows(scores) * reference.causal_mask(T)
-    return weights @ v, weights
-
-
-@bug("q2_causal_mask", "causal_attention", "no max subtraction in the softmax")
-def attention_overflow(q, k, v):
-    T, d = q.shape[-2], q.shape[-1]
-    scores = np.where(reference.causal_mask(T), q @ np.swapaxes(k, -1, -2) / math.sqrt(d), -np.inf)
-    e = np.exp(scores)
-    weights = e / e.sum(axis=-1, keepdims=True)
-    return weights @ v, weights
-
-
-@bug("q2_causal_mask", "causal_attention", "k.T reverses the batch axes too")
-def attention_k_T(q, k, v):
-    T, d = q.shape[-2], q.shape[-1]
-    scores = q @ k.T / math.sqrt(d)
-    weights = _softmax_rows(np.where(reference.causal_mask(T), scores, -np.inf))
-    return weights @ v, weights
-
-
-@bug("q2_causal_mask", "causal_attention", "scales q in place")
-def attention_in_place(q, k, v):
-    T, d = q.shape[-2], q.shape[-1]
-    q /= math.sqrt(d)
-    weights = _softmax_rows(np.where(reference.causal_mask(T), q @ np.swapaxes(k, -1, -2), -np.inf))
-    return weights @ v, weights
-
-
-@bug("q3_cross_entropy", "log_softmax", "no max subtraction")
-def log_softmax_overflow(logits):
-    return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-
-
-@bug("q3_cross_entropy", "log_softmax", "log of the softmax")
-def log_softmax_of_softmax(logits):
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return np.log(e / e.sum(axis=-1, keepdims=True))
-
-
-@bug("q3_cross_entropy", "log_softmax", "normalizes over every entry, not each row")
-def log_softmax_all_axes(logits):
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum())
-
-
-@bug("q3_cross_entropy", "log_softmax", "subtracts the max in place")
-def log_softmax_in_place(logits):
-    logits -= logits.max(axis=-1, keepdims=True)
-    return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-
-
-def _per_position(logits, targets, ignore_index, *, log=np.log):
-    V = logits.shape[-1]
-    flat, t = logits.reshape(-1, V), targets.reshape(-1)
-    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
-    shifted = flat - flat.max(axis=-1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    if log is not np.log:
-        logp = logp / np.log(2)
-    losses = np.where(keep, -logp[np.arange(len(t)), np.where(keep, t, 0)], 0.0)
-    return losses, keep
-
-
-def _reduce(losses, keep, targets, reduction, n):
-    if reduction == "none":
-        return losses.reshape(targets.shape)
-    if reduction == "sum":
-        return losses.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return losses.sum() / n
-
-
-@bug("q3_cross_entropy", "cross_entropy", "ignored positions counted in N")
-def ce_n_counts_ignored(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index)
-    return _reduce(losses, keep, targets, reduction, len(keep))
-
-
-@bug("q3_cross_entropy", "cross_entropy", "`if ignore_index:` ignores nothing for class 0")
-def ce_ignore_truthy(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index if ignore_index else None)
-    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
-
-
-@bug("q3_cross_entropy", "cross_entropy", "base-2 log")
-def ce_log2(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index, log=np.log2)
-    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
-
-
-@bug("q3_cross_entropy", "cross_entropy", "'mean' returns the sum")
-def ce_sum_not_mean(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index)
-    return _reduce(losses, keep, targets, "sum" if reduction == "mean" else reduction, 1)
-
-
-@bug("q3_cross_entropy", "cross_entropy", "'none' returns a flat array")
-def ce_none_flat(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index)
-    if reduction == "none":
-        return losses
-    return _reduce(losses, keep, targets, reduction, int(keep.sum()))
-
-
-@bug("q3_cross_entropy", "cross_entropy", "0 instead of nan when everything is ignored")
-def ce_zero_when_all_ignored(logits, targets, ignore_index=None, reduction="mean"):
-    losses, keep = _per_position(logits, targets, ignore_index)
-    return _reduce(losses, keep, targets, reduction, max(int(keep.sum()), 1))
-
-
-def _grad(logits, targets, ignore_index, *, sign=1, n=None, mask_rows=True):
-    V = logits.shape[-1]
-    flat, t = logits.reshape(-1, V), targets.reshape(-1)
-    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
-    probs = np.exp(reference.log_softmax(flat))
-    onehot = np.arange(V) == np.where(keep, t, 0)[:, None]
-    grad = sign * (probs - onehot)
-    if mask_rows:
-        grad = grad * keep[:, None]
-    n = max(int(keep.sum()), 1) if n is None else n
-    return (grad / n).reshape(logits.shape)
-
-
-@bug("q3_cross_entropy", "cross_entropy_grad", "sign flipped")
-def grad_sign(logits, targets, ignore_index=None):
-    return _grad(logits, targets, ignore_index, sign=-1)
-
-
-@bug("q3_cross_entropy", "cross_entropy_grad", "not divided by N")
-def grad_not_divided(logits, targets, ignore_index=None):
-    return _grad(logits, targets, ignore_index, n=1)
-
-
-@bug("q3_cross_entropy", "cross_entropy_grad", "N counts ignored positions")
-def grad_n_all(logits, targets, ignore_index=None):
-    return _grad(logits, targets, ignore_index, n=targets.size)
-
-
-@bug("q3_cross_entropy", "cross_entropy_grad", "nonzero rows at ignored positions")
-def grad_ignored_rows(logits, targets, ignore_index=None):
-    return _grad(logits, targets, ignore_index, mask_rows=False)
-
-
-@bug("q4_perplexity", "perplexity", "base 2: 2 ** loss")
-def ppl_base2(logits, targets, ignore_index=None):
-    return float(2 ** reference.cross_entropy(logits, targets, ignore_index=ignore_index))
-
-
-@bug("q4_perplexity", "perplexity", "ignore_index not passed on")
-def ppl_no_ignore(logits, targets, ignore_index=None):
-    safe = targets if ignore_index is None else np.where(targets == ignore_index, 0, targets)
-    return float(np.exp(reference.cross_entropy(logits, safe)))
-
-
-@bug("q4_perplexity", "perplexity", "exp of the summed loss")
-def ppl_sum(logits, targets, ignore_index=None):
-    return float(np.exp(reference.cross_entropy(logits, targets, ignore_index, reduction="sum")))
-
-
-@bug("q4_perplexity", "corpus_perplexity", "mean of the per-batch perplexities")
-def corpus_mean_of_ppl(losses, counts):
-    return float(np.mean(np.exp(np.asarray(losses, dtype=np.float64))))
-
-
-@bug("q4_perplexity", "corpus_perplexity", "exp of the unweighted mean loss")
-def corpus_unweighted(losses, counts):
-    return float(np.exp(np.mean(np.asarray(losses, dtype=np.float64))))
-
-
-@bug("q5_optimization", "global_grad_norm", "sum of per-array norms")
-def norm_sum_of_norms(grads):
-    return float(sum(np.sqrt(np.sum(g ** 2)) for g in grads.values()))
-
-
-@bug("q5_optimization", "clip_grad_norm", "scales small gradients up")
-def clip_scales_up(grads, max_norm):
-    total_norm = reference.global_grad_norm(grads)
-    coef = max_norm / (total_norm + 1e-6)
-    return {name: g * coef for name, g in grads.items()}, total_norm
-
-
-@bug("q5_optimization", "clip_grad_norm", "returns the norm after clipping")
-def clip_norm_after(grads, max_norm):
-    total_norm = reference.global_grad_norm(grads)
-    clipped = {name: g * min(1.0, max_norm / (total_norm + 1e-6)) for name, g in grads.items()}
-    return clipped, reference.global_grad_norm(clipped)
-
-
-@bug("q5_optimization", "clip_grad_norm", "clips each array on its own")
-def clip_per_array(grads, max_norm):
-    clipped = {name: g * min(1.0, max_norm / (float(np.sqrt(np.sum(g ** 2))) + 1e-6))
-               for name, g in grads.items()}
-    return clipped, reference.global_grad_norm(grads)
-
-
-@bug("q5_optimization", "clip_grad_norm", "no + 1e-6, only when the norm is larger")
-def clip_no_eps(grads, max_norm):
-    total_norm = reference.global_grad_norm(grads)
-    coef = max_norm / total_norm if total_norm > max_norm else 1.0
-    return {name: g * coef for name, g in grads.items()}, total_norm
-
-
-@bug("q5_optimization", "clip_grad_norm", "scales in place")
-def clip_in_place(grads, max_norm):
-    total_norm = reference.global_grad_norm(grads)
-    for g in grads.values():
-        g *= min(1.0, max_norm / (total_norm + 1e-6))
-    return dict(grads), total_norm
-
-
-@bug("q5_optimization", "init_adamw_state", "starts at step 1")
-def init_step_one(params):
-    return {"step": 1, "m": {n: np.zeros_like(p) for n, p in params.items()},
-            "v": {n: np.zeros_like(p) for n, p in params.items()}}
-
-
-def _adamw(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
-           max_grad_norm=None, *, t_offset=1, l2=False, decay_lr=True, correct=True,
-           eps_inside=False, store_hat=False, save_step=True, clip=True, in_place=False):
-    """The reference adamw_step with switches for one bug at a time."""
-    if max_grad_norm is not None and clip:
-        grads, _ = reference.clip_grad_norm(grads, max_grad_norm)
-    b1, b2 = betas
-    t = state["step"] + t_offset
-    new_params, m, v = {}, {}, {}
-    for name, p in params.items():
-        g = grads[name] + weight_decay * p if l2 else grads[name]
-        if not l2:
-            p = p * (1 - (lr if decay_lr else 1) * weight_decay)
-        m[name] = b1 * state["m"][name] + (1 - b1) * g
-        v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2
-        m_hat = m[name] / (1 - b1 ** t) if correct else m[name]
-        v_hat = v[name] / (1 - b2 ** t) if correct else v[name]
-        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-        new_params[name] = p - lr * m_hat / denom
-        if store_hat:
-            m[name], v[name] = m_hat, v_hat
-        if in_place:
-            params[name][...] = new_params[name]
-            new_params[name] = params[name]
-    return new_params, {**state, "step": t if save_step else state["step"], "m": m, "v": v}
-
-
-def adam_bug(description, **switch):
-    def step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
-             max_grad_norm=None):
-        return _adamw(params, grads, state, lr, betas, eps, weight_decay, max_grad_norm, **switch)
-    step.__name__ = "adam_" + "_".join(switch)
-    return bug("q5_optimization", "adamw_step", description)(step)
-
-
-adam_bug("bias correction with t = step, not step + 1", t_offset=0)
-adam_bug("weight decay added to the gradient (L2, not decoupled)", l2=True)
-adam_bug("decay p * (1 - weight_decay), without lr", decay_lr=False)
-adam_bug("no bias correction", correct=False)
-adam_bug("eps inside the square root", eps_inside=True)
-adam_bug("stores m_hat and v_hat in the state", store_hat=True)
-adam_bug("does not save the new step", save_step=False)
-adam_bug("ignores max_grad_norm", clip=False)
-adam_bug("updates the parameters in place", in_place=True)
-
-
-@bug("q5_optimization", "warmup_cosine_lr", "nanoGPT's (step + 1) / (warmup + 1) warmup")
-def lr_nanogpt_warmup(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    if step < warmup_steps:
-        return max_lr * (step + 1) / (warmup_steps + 1)
-    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
-
-
-@bug("q5_optimization", "warmup_cosine_lr", "decays to 0, ignoring min_lr")
-def lr_ignores_min_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, 0.0)
-
-
-@bug("q5_optimization", "warmup_cosine_lr", "cosine keeps going after total_steps")
-def lr_no_floor(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    if step < warmup_steps:
-        return max_lr * step / warmup_steps
-    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
-
-
-@bug("q5_optimization", "warmup_cosine_lr", "progress = step / total_steps")
-def lr_progress_from_zero(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    if step < warmup_steps:
-        return max_lr * step / warmup_steps
-    progress = step / total_steps
-    if progress < 1:
-        return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
-    return min_lr
-
-
-@bug("q5_optimization", "warmup_cosine_lr", "`step <= warmup_steps` divides by 0 without warmup")
-def lr_divides_by_zero(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    if step <= warmup_steps:
-        return max_lr * step / warmup_steps
-    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
-
-
-@bug("q6_finetuning", "sft_example", "masks len(prompt) targets: the first response token is "
-     "never learned")
-def sft_mask_off_by_one(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    inputs, targets = reference.sft_example(prompt_ids, response_ids, eos_id, ignore_index)
-    targets[:len(prompt_ids)] = ignore_index
-    return inputs, targets
-
-
-@bug("q6_finetuning", "sft_example", "`if eos_id:` drops eos_id=0")
-def sft_eos_truthy(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    return reference.sft_example(prompt_ids, response_ids, eos_id or None, ignore_index)
-
-
-@bug("q6_finetuning", "pad_batch", "targets padded with pad_id")
-def pad_with_pad_id(examples, pad_id, ignore_index=-100):
-    return reference.pad_batch(examples, pad_id, ignore_index=pad_id)
-
-
-@bug("q6_finetuning", "pad_batch", "left padding")
-def pad_left(examples, pad_id, ignore_index=-100):
-    inputs, targets = reference.pad_batch(examples, pad_id, ignore_index)
-    for row, (x, _) in enumerate(examples):
-        inputs[row] = np.roll(inputs[row], inputs.shape[1] - len(x))
-        targets[row] = np.roll(targets[row], targets.shape[1] - len(x))
-    return inputs, targets
-
-
-@bug("q7_scaling", "training_flops", "2 N D: the forward pass only")
-def flops_forward_only(n_params, n_tokens):
-    return 2.0 * n_params * n_tokens
-
-
-@bug("q7_scaling", "chinchilla_optimal", "D = N")
-def chinchilla_d_equals_n(flops, tokens_per_param=20.0):
-    n = reference.chinchilla_optimal(flops, 1.0)[0]
-    return n, n
-
-
-@bug("q7_scaling", "fit_power_law", "alpha with the slope's sign")
-def fit_slope_sign(x, y):
-    a, alpha = reference.fit_power_law(x, y)
-    return a, -alpha
-
-
-@bug("q7_scaling", "fit_power_law", "log10 for the fit, exp for a")
-def fit_log10_exp(x, y):
-    slope, intercept = np.polyfit(np.log10(np.asarray(x, float)), np.log10(np.asarray(y, float)),
-                                  1)
-    return float(np.exp(intercept)), float(-slope)
+    return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
 
 
 class RecordingStudent(InProcessStudent):
@@ -625,47 +200,52 @@ def catalogue():
     return tests, calls
 
 
-@pytest.mark.parametrize("question, function, buggy", BUGS)
-def test_each_bug_fails_its_own_question_only(question, function, buggy, catalogue):
-    # The namespace is the reference with one function swapped. A derandomized test that
-    # never called that function on the reference makes the very same calls and gets the very
-    # same answers with the swap, so it passes again: only the tests that called it can fail.
+@pytest.mark.parametrize("bug", BUGS)
+def test_each_bug_fails_its_own_question_only(bug, catalogue):
+    # The namespace is the reference with the bug's functions swapped in. A derandomized test
+    # that never called them on the reference makes the very same calls and gets the very same
+    # answers with the swap, so it passes again: only the tests that called them can fail.
     tests, calls = catalogue
-    affected = [t for t in tests if function in calls[t.name]]
-    failed = failures(run_all(affected, {**REFERENCE, function: buggy}))
-    assert failed, f"{buggy.description}: no test failed"
-    other = [name for name in failed if not name.startswith(question + " ")]
-    assert not other, f"{buggy.description}: failed tests of other questions: {other}"
+    swapped = bug_functions(bug.name)
+    assert swapped, f"{bug.name}: defines no function of the assignment"
+    affected = [t for t in tests if set(swapped) & calls[t.name]]
+    failed = failures(run_all(affected, {**REFERENCE, **swapped}))
+    assert failed, f"{bug.name} ({bug.description}): no test failed"
+    other = [name for name in failed if not name.startswith(bug.question + " ")]
+    assert not other, f"{bug.name}: failed tests of other questions: {other}"
 
 
 def test_a_bug_in_one_function_leaves_the_other_questions_at_full_marks():
     # the same as the argument above, run in full for a few bugs
     tests = hidden_tests(CATALOGUE_EXAMPLES, shrink=False)
-    for function, buggy in [("log_softmax", log_softmax_in_place)]:
-        failed = failures(run_all(tests, {**REFERENCE, function: buggy}))
-        question = next(q.id for q in NUMPY_QUESTIONS if function in q.functions)
+    for name in ("lsm-in-place",):
+        failed = failures(run_all(tests, {**REFERENCE, **bug_functions(name)}))
+        question = KNOWN_BUGS[name].question
         assert failed and all(name.startswith(question + " ") for name in failed)
 
 
 def test_the_catalogue_covers_every_question_and_function():
     assert len(BUGS) >= 15
-    questions = {p.values[0] for p in BUGS}
-    functions = {p.values[1] for p in BUGS}
+    questions = {p.values[0].question for p in BUGS}
+    functions = {f for p in BUGS for f in bug_functions(p.values[0].name)}
     assert questions == {q.id for q in NUMPY_QUESTIONS}
     assert functions == set(NUMPY_FUNCTIONS)
+    for q in NUMPY_QUESTIONS:  # each folder's catalog holds its own bugs
+        assert all(b.question == q.id for b in importlib.import_module(
+            f"{q.package}.catalog").BUGS), q.id
 
 
 def test_failures_give_identical_messages_on_every_run():
     tests = {t.name: t for t in hidden_tests()}  # the grading budget, with shrinking
-    for name, function, buggy in [
+    for name, bug in [
             ("q3_cross_entropy log_softmax stays finite and unchanged by adding a constant to "
-             "the logits, at magnitudes up to 1e4", "log_softmax", log_softmax_of_softmax),
+             "the logits, at magnitudes up to 1e4", "lsm-log-of-softmax"),
             ("q1_chunking chunk_tokens puts eos_id after every document, the last and empty "
-             "ones included", "chunk_tokens", chunk_no_last_eos),
+             "ones included", "chunk-no-final-eos"),
             ("q5_optimization clip_grad_norm never scales up and leaves the norm at most max_norm",
-             "clip_grad_norm", clip_scales_up)]:
-        first = run_all([tests[name]], {**REFERENCE, function: buggy})[name]
-        second = run_all([tests[name]], {**REFERENCE, function: buggy})[name]
+             "clip-scales-up")]:
+        first = run_all([tests[name]], {**REFERENCE, **bug_functions(bug)})[name]
+        second = run_all([tests[name]], {**REFERENCE, **bug_functions(bug)})[name]
         assert first is not None and first == second
         assert len(first) <= 2000 and "**Hint:**" in first and "**Checked:**" in first
 
@@ -712,7 +292,7 @@ def test_a_failure_message_shows_the_smallest_input_expected_got_and_hint():
     test = tests["q3_cross_entropy cross_entropy with ignore_index (-100 or a class id) equals "
                  "cross_entropy of the kept positions alone (nan when none is kept)"]
     with pytest.raises(TestFailure) as failure:
-        test.run(InProcessStudent({**REFERENCE, "cross_entropy": ce_n_counts_ignored}))
+        test.run(InProcessStudent({**REFERENCE, **bug_functions("ce-zero-when-all-ignored")}))
     message = failure.value.message
     print(message)
     assert message.startswith("**Checked:** cross_entropy with ignore_index")
@@ -727,7 +307,7 @@ def test_a_shrunk_failure_shows_the_smallest_input():
     tests = {t.name: t for t in hidden_tests()}
     test = tests["q2_causal_mask causal_attention stays finite for scores up to 1e4"]
     with pytest.raises(TestFailure) as failure:
-        test.run(InProcessStudent({**REFERENCE, "causal_attention": attention_overflow}))
+        test.run(InProcessStudent({**REFERENCE, **bug_functions("attn-no-max-shift")}))
     message = failure.value.message
     print(message)
     assert "- `q` = `np.array([[" in message and "- `v` = `np.array([[0.0]])`" in message  # T = 1

@@ -22,6 +22,7 @@ from autograder.build import leaks
 from autograder.build.public_tests import NO_TORCH, split_points, write_otter_tests
 from autograder.build.template import render_template
 from autograder.questions import NUMPY_QUESTIONS, QUESTIONS, TORCH_QUESTIONS
+from autograder.verify.catalog import BUGS as CATALOG_BUGS
 
 NUMPY_IDS = [q.id for q in NUMPY_QUESTIONS]
 TORCH_IDS = [q.id for q in TORCH_QUESTIONS]
@@ -154,179 +155,71 @@ def test_without_torch_the_torch_track_fails_with_a_clear_message(tests_dir, mon
 
 
 # ----------------------------------------------------------------------------- realistic bugs
-def _chunk_padding(docs, block_size, eos_id=None):
-    stream = [t for doc in docs for t in [*doc, *([] if eos_id is None else [eos_id])]]
-    stream += [0] * (-len(stream) % block_size)  # pads the leftover instead of dropping it
-    return np.array(stream, dtype=np.int64).reshape(-1, block_size)
+# Bugs of the question folders' catalogs (their catalog.py), with a piece of the feedback the
+# public checks must give for each: the public checks are a sample, so not every catalogued bug
+# is here, but these must be caught with useful feedback.
+PUBLIC_DETAILS = {
+    "chunk-pads-leftover": "should have shape (2, 3)",
+    "chunk-eos-truthy": "should have shape (2, 3), but got shape (1, 3)",
+    "pairs-reversed": "the result[0] has wrong values",
+    "mask-no-diagonal": "at index [0, 0] expected True, got False",
+    "attn-no-scale": "has wrong values",
+    "attn-mask-after-softmax": "has wrong values",
+    "lsm-naive-exp": "got nan",
+    "ce-sum-not-mean": "the result should be",
+    "ce-n-counts-ignored": "the result should be",
+    "grad-not-divided": "has wrong values",
+    "ppl-base-2": "the result should be 49.9999",
+    "corpus-mean-of-ppls": "the result should be 2.9",
+    "norm-sum-of-norms": "the result should be 5.0",
+    "clip-per-array": "the result[0]['W']",
+    "adam-no-bias-correction": "the result[0]",
+    "adam-params-in-place": "after the call",
+    "lr-warmup-from-min-lr": "the result should be 0.00015",
+    "q6-mask-whole-prompt": "the result[1] has wrong values: at index [2] expected 8, got -100",
+    "q6-pad-targets-with-pad-id": "the result[1] has wrong values: at index [1, 1] expected -100, "
+                                  "got 0",
+    "q7-flops-forward-only": "the result should be 3.15e+23",
+    "q7-fit-slope-as-alpha": ", -0.0962599738",  # alpha with the slope's sign
+}
+CATALOG = {b.name: b for b in CATALOG_BUGS}
+BUGS = [(CATALOG[name].question, name, detail) for name, detail in PUBLIC_DETAILS.items()]
 
 
-def _chunk_eos_zero_ignored(docs, block_size, eos_id=None):
-    stream = [t for doc in docs for t in [*doc, *([eos_id] if eos_id else [])]]
-    n = len(stream) // block_size
-    return np.array(stream[:n * block_size], dtype=np.int64).reshape(n, block_size)
+def bug_env(name: str) -> dict:
+    """The reference with a catalogued bug's functions swapped in (they run in a copy of the
+    reference solution's namespace; the other functions stay the reference's)."""
+    from autograder.build.release import solutions_module
+
+    namespace = {"__name__": "solution"}
+    exec(compile(solutions_module(), "<solution>", "exec"), namespace)  # noqa: S102
+    source = CATALOG[name].source
+    exec(compile(source, f"<bug {name}>", "exec"), namespace)  # noqa: S102
+    defined = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    env = reference_env()
+    return {**env, **{f: namespace[f] for f in defined if f in env}}
 
 
-def _pairs_swapped(blocks):
-    return blocks[:, 1:].copy(), blocks[:, :-1].copy()
+def test_the_public_bugs_are_in_the_catalog_and_cover_every_numpy_question():
+    assert set(PUBLIC_DETAILS) <= set(CATALOG)
+    assert {CATALOG[name].question for name in PUBLIC_DETAILS} == set(NUMPY_IDS)
 
 
-def _mask_without_diagonal(T):
-    return np.tril(np.ones((T, T), dtype=bool), k=-1)
-
-
-def _attention_unscaled(q, k, v):
-    scores = q @ np.swapaxes(k, -1, -2)  # forgets / sqrt(d)
-    scores = np.where(np.tril(np.ones(scores.shape[-2:], dtype=bool)), scores, -np.inf)
-    w = np.exp(scores - scores.max(-1, keepdims=True))
-    w = w / w.sum(-1, keepdims=True)
-    return w @ v, w
-
-
-def _attention_mask_after_softmax(q, k, v):
-    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
-    w = np.exp(scores - scores.max(-1, keepdims=True))
-    w = w / w.sum(-1, keepdims=True) * np.tril(np.ones(scores.shape[-2:]))  # rows sum below 1
-    return w @ v, w
-
-
-def _log_softmax_naive(logits):
-    with np.errstate(all="ignore"):
-        return np.log(np.exp(logits) / np.exp(logits).sum(-1, keepdims=True))
-
-
-def _per_position(logits, targets):
-    logp = reference.log_softmax(logits)
-    return -np.take_along_axis(logp, targets[..., None], -1)[..., 0]
-
-
-def _cross_entropy_sum(logits, targets, ignore_index=None, reduction="mean"):
-    return _per_position(logits, np.where(targets == ignore_index, 0, targets)).sum()
-
-
-def _cross_entropy_ignore_in_denominator(logits, targets, ignore_index=None, reduction="mean"):
-    keep = targets != ignore_index
-    losses = np.where(keep, _per_position(logits, np.where(keep, targets, 0)), 0.0)
-    if reduction == "none":
-        return losses
-    return losses.sum() if reduction == "sum" else losses.sum() / losses.size  # counts ignored
-
-
-def _grad_not_divided(logits, targets, ignore_index=None):
-    n_kept = max(int(np.sum(targets != ignore_index)), 1)
-    return reference.cross_entropy_grad(logits, targets, ignore_index) * n_kept
-
-
-def _perplexity_base_2(logits, targets, ignore_index=None):
-    return float(2 ** reference.cross_entropy(logits, targets, ignore_index=ignore_index))
-
-
-def _corpus_mean_of_perplexities(losses, counts):
-    return float(np.mean(np.exp(np.asarray(losses, dtype=float))))
-
-
-def _norm_sum_of_norms(grads):
-    return float(sum(np.sqrt(np.sum(g ** 2)) for g in grads.values()))
-
-
-def _clip_per_array(grads, max_norm):
-    total = reference.global_grad_norm(grads)
-    clipped = {k: g * min(1.0, max_norm / (np.sqrt(np.sum(g ** 2)) + 1e-6))
-               for k, g in grads.items()}
-    return clipped, total
-
-
-def _adamw_no_bias_correction(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                              weight_decay=0.01, max_grad_norm=None):
-    if max_grad_norm is not None:
-        grads, _ = reference.clip_grad_norm(grads, max_grad_norm)
-    b1, b2 = betas
-    m = {k: b1 * state["m"][k] + (1 - b1) * g for k, g in grads.items()}
-    v = {k: b2 * state["v"][k] + (1 - b2) * g ** 2 for k, g in grads.items()}
-    new = {k: p * (1 - lr * weight_decay) - lr * m[k] / (np.sqrt(v[k]) + eps)
-           for k, p in params.items()}
-    return new, {"step": state["step"] + 1, "m": m, "v": v}
-
-
-def _adamw_in_place(params, grads, state, **kwargs):
-    new_params, new_state = reference.adamw_step(params, grads, state, **kwargs)
-    for name in params:  # writes the result into the caller's arrays
-        params[name][...] = new_params[name]
-        state["m"][name][...] = new_state["m"][name]
-    state["step"] = new_state["step"]
-    return params, state
-
-
-def _lr_warmup_from_min(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
-    if step < warmup_steps:
-        return min_lr + (max_lr - min_lr) * step / warmup_steps
-    return reference.warmup_cosine_lr(step, max_lr, warmup_steps, total_steps, min_lr)
-
-
-def _sft_mask_whole_prompt(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    inputs, targets = reference.sft_example(prompt_ids, response_ids, eos_id, ignore_index)
-    targets[:len(prompt_ids)] = ignore_index  # one too many: the first response token is lost
-    return inputs, targets
-
-
-def _pad_targets_with_pad_id(examples, pad_id, ignore_index=-100):
-    return reference.pad_batch(examples, pad_id, ignore_index=pad_id)
-
-
-def _flops_forward_only(n_params, n_tokens):
-    return 2.0 * n_params * n_tokens
-
-
-def _fit_slope_as_alpha(x, y):
-    a, alpha = reference.fit_power_law(x, y)
-    return a, -alpha
-
-
-BUGS = [
-    ("q1_chunking", "chunk_tokens", _chunk_padding, "should have shape (2, 3)"),
-    ("q1_chunking", "chunk_tokens", _chunk_eos_zero_ignored,
-     "should have shape (2, 3), but got shape (1, 3)"),
-    ("q1_chunking", "next_token_pairs", _pairs_swapped, "the result[0] has wrong values"),
-    ("q2_causal_mask", "causal_mask", _mask_without_diagonal,
-     "at index [0, 0] expected True, got False"),
-    ("q2_causal_mask", "causal_attention", _attention_unscaled, "has wrong values"),
-    ("q2_causal_mask", "causal_attention", _attention_mask_after_softmax, "has wrong values"),
-    ("q3_cross_entropy", "log_softmax", _log_softmax_naive, "got nan"),
-    ("q3_cross_entropy", "cross_entropy", _cross_entropy_sum, "the result should be"),
-    ("q3_cross_entropy", "cross_entropy", _cross_entropy_ignore_in_denominator,
-     "the result should be"),
-    ("q3_cross_entropy", "cross_entropy_grad", _grad_not_divided, "has wrong values"),
-    ("q4_perplexity", "perplexity", _perplexity_base_2, "the result should be 49.9999"),
-    ("q4_perplexity", "corpus_perplexity", _corpus_mean_of_perplexities,
-     "the result should be 2.9"),
-    ("q5_optimization", "global_grad_norm", _norm_sum_of_norms, "the result should be 5.0"),
-    ("q5_optimization", "clip_grad_norm", _clip_per_array, "the result[0]['W']"),
-    ("q5_optimization", "adamw_step", _adamw_no_bias_correction, "the result[0]"),
-    ("q5_optimization", "adamw_step", _adamw_in_place, "after the call"),
-    ("q5_optimization", "warmup_cosine_lr", _lr_warmup_from_min, "the result should be 0.00015"),
-    ("q6_finetuning", "sft_example", _sft_mask_whole_prompt,
-     "the result[1] has wrong values: at index [2] expected 8, got -100"),
-    ("q6_finetuning", "pad_batch", _pad_targets_with_pad_id,
-     "the result[1] has wrong values: at index [1, 1] expected -100, got 0"),
-    ("q7_scaling", "training_flops", _flops_forward_only, "the result should be 3.15e+23"),
-    ("q7_scaling", "fit_power_law", _fit_slope_as_alpha,
-     "got:      (7.524436174364468, -0.0962599738"),
-]
-
-
-@pytest.mark.parametrize("qid, function, bug, detail", BUGS,
-                         ids=[f"{b[1]}-{b[2].__name__.lstrip('_')}" for b in BUGS])
-def test_a_realistic_bug_fails_in_its_question_with_useful_feedback(tests_dir, qid, function,
-                                                                    bug, detail):
-    env = {**reference_env(), function: bug}
+@pytest.mark.parametrize("qid, name, detail", BUGS, ids=[b[1] for b in BUGS])
+def test_a_realistic_bug_fails_in_its_question_with_useful_feedback(tests_dir, qid, name,
+                                                                    detail):
+    env = bug_env(name)
+    functions = [f for f in env if env[f] is not reference_env()[f]]
+    assert functions, f"{name}: changes no function"
     failing = {q: failures(run_check(tests_dir, q, env)) for q in NUMPY_IDS}
     assert {q for q, messages in failing.items() if messages} == {qid}
     messages = failing[qid]
     assert all(m.splitlines()[0] == "❌ Test case failed" for m in messages)
-    wrong = [m for m in messages if f"{function} gave a wrong result" in m]
+    wrong = [m for m in messages if any(f"{f} gave a wrong result" in m for f in functions)]
     assert wrong, messages[0]
     for message in wrong:
-        for part in ("  call:     " + function + "(", "  expected: ", "  got:      ",
-                     "  problem:  ", "  hint:     "):
+        for part in ("  call:     ", "  expected: ", "  got:      ", "  problem:  ",
+                     "  hint:     "):
             assert part in message, (part, message)
         assert "<" not in message.split("\n", 3)[3]  # otter shows it as HTML in notebooks
     assert any(detail in m for m in wrong), "\n\n".join(wrong)
@@ -384,7 +277,7 @@ def test_through_otter_notebook_check_like_a_student(tests_dir, tmp_path, monkey
     passed = grader.check("q4_perplexity", global_env=reference_env())
     assert repr(passed) == "q4_perplexity results: All test cases passed!"
     assert "passed!" in passed._repr_html_()
-    env = {**reference_env(), "perplexity": _perplexity_base_2}
+    env = bug_env("ppl-base-2")
     failed = grader.check("q4_perplexity", global_env=env)
     text = repr(failed)
     assert "q4_perplexity perplexity 1 result:\n        ❌ Test case failed" in text

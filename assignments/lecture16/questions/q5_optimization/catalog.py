@@ -160,6 +160,10 @@ def init_adamw_state(params):
     Bug("adam-increments-input-step", Q, "state['step'] += 1 on the caller's state",
         _adamw(t='state["step"] += 1\nt = state["step"]',
                state='new_state = {**state, "m": m, "v": v}')),
+    Bug("adam-params-in-place", Q, "updates the parameters in place (p *= ..., p -= ...) and "
+        "returns them: the caller's arrays change", _adamw(
+            decay="p *= 1 - lr * weight_decay",
+            update="p -= lr * m_hat / (np.sqrt(v_hat) + eps)\nnew_params[name] = p")),
     Bug("adam-decays-only-matrices", Q, "decays only parameters with 2+ axes (nanoGPT's parameter "
         "groups); the spec decays every parameter",
         _adamw(decay="if p.ndim >= 2:\n    p = p * (1 - lr * weight_decay)")),
@@ -245,7 +249,8 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "adam-betas-swapped": "adam-state", "adam-step-not-incremented": "adam-state",
     "adam-stores-bias-corrected": "adam-state", "adam-moments-restart": "adam-state",
     "adam-state-in-place": "contract", "adam-shallow-copy-state": "contract",
-    "adam-increments-input-step": "contract", "adam-decays-only-matrices": "adam-decay",
+    "adam-increments-input-step": "contract", "adam-params-in-place": "contract",
+    "adam-decays-only-matrices": "adam-decay",
     "adam-ignores-max-grad-norm": "adam-clip", "lr-warmup-plus-one": "warmup",
     "lr-no-min-lr": "decay", "lr-no-clamp": "decay", "lr-warmup-ratio-first": "warmup",
     "lr-warmup-le": "warmup", "lr-cosine-from-zero": "decay", "lr-cosine-over-total": "decay",
