@@ -21,6 +21,7 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 try:
     from . import pysource
@@ -174,7 +175,7 @@ def safe_extract(zip_path: Path, dest: Path, notes: list[str]) -> Path:
 
 
 # ----------------------------------------------------------------------------- the rule
-def _read(path: Path, name: str, functions) -> Found:
+def _read(path: Path, name: str, functions: Sequence[str]) -> Found:
     found = Found(name)
     try:
         data = read_nofollow(path)
@@ -185,13 +186,14 @@ def _read(path: Path, name: str, functions) -> Found:
     return found
 
 
-def _order(found: Found, preferred: tuple[str, ...]) -> tuple:
+def _order(found: Found, preferred: Sequence[str]) -> tuple:
     base = PurePosixPath(found.name).name
     return (-len(found.work), preferred.index(base) if base in preferred else len(preferred),
             found.name.count("/"), found.name)
 
 
-def gather(entry: Path, scratch: Path, functions) -> tuple[list[Found], list[str]]:
+def gather(entry: Path, scratch: Path,
+           functions: Sequence[str]) -> tuple[list[Found], list[str]]:
     """Every notebook and ``.py`` file of ``entry`` (zips extracted under ``scratch``), read."""
     entry = Path(entry)
     notes: list[str] = []
@@ -229,7 +231,8 @@ def gather(entry: Path, scratch: Path, functions) -> tuple[list[Found], list[str
     return found, notes
 
 
-def choose(entry: Path, scratch: Path, functions, preferred: tuple[str, ...] = ()) -> Choice:
+def choose(entry: Path, scratch: Path, functions: Sequence[str],
+           preferred: Sequence[str] = ()) -> Choice:
     """Apply the rule to ``entry`` (a file or folder); ``scratch`` is an empty folder for zips.
     ``functions``: the assignment's function names; ``preferred``: file names graded first
     among candidates with as much work (the assignment's notebook, its template). Raises

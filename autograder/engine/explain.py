@@ -11,13 +11,21 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from typing import TYPE_CHECKING
+
 from autograder.engine.api import Status
+
+if TYPE_CHECKING:  # annotations only
+    from autograder.engine.api import HiddenTest, TestOutcome
+    from autograder.engine.choose import Choice, Found
+    from autograder.engine.client import WorkerClient
+    from autograder.engine.results import GradingResult
 
 NOT_DEFINED = re.compile(r"name '(\w+)' is not defined|does not define (\w+(?:, \w+)*)")
 FAILED = ("error", "timeout", "crashed")
 
 
-def failed_definition(names: set[str], student) -> str:
+def failed_definition(names: set[str], student: WorkerClient) -> str:
     """``- cell 3, line 2 (`import seaborn as sns`): ModuleNotFoundError: ...`` for the first
     failed statement that binds one of ``names``; "" when none did."""
     for cell, report in zip(student.cells, student.report.cells):
@@ -29,7 +37,7 @@ def failed_definition(names: set[str], student) -> str:
     return ""
 
 
-def explain_failures(outcomes: list, student) -> None:
+def explain_failures(outcomes: list[TestOutcome], student: WorkerClient) -> None:
     """Put the failed statement first in the output of each test failing for a missing name."""
     for i, outcome in enumerate(outcomes):
         if outcome.passed:
@@ -49,7 +57,8 @@ def explain_failures(outcomes: list, student) -> None:
             outcomes[i] = dataclasses.replace(outcome, output=why_first)
 
 
-def apply_ban(outcomes: list, tests: list, student) -> None:
+def apply_ban(outcomes: list[TestOutcome], tests: list[HiddenTest],
+              student: WorkerClient) -> None:
     """Every test of a function that called a banned built-in scores nothing and says why."""
     if not student.banned:
         return
@@ -67,7 +76,8 @@ def _points(result) -> str:
     return f"{result.score:g}/{result.max_score:g}"
 
 
-def choice_messages(choice, best_found, outcomes: list) -> list[str]:
+def choice_messages(choice: Choice, best_found: Found,
+                    outcomes: list[tuple[Found, GradingResult]]) -> list[str]:
     """The top-of-page lines about the file rule."""
     lines = []
     if choice.fallback:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from autograder.engine.api import HiddenTest, Status, TestOutcome
+
+if TYPE_CHECKING:  # annotations only
+    from autograder.engine.api import Question
+    from autograder.engine.config import GradingConfig
 
 WIDTH = 100
 """lines of plain-text feedback wrap at word boundaries at this width"""
@@ -69,8 +73,8 @@ class HiddenRun:
         return outcome
 
 
-def summaries(outcomes: list[TestOutcome], questions, config,
-              ideas: dict[str, Any]) -> list[TestOutcome]:
+def summaries(outcomes: list[TestOutcome], questions: Sequence[Question],
+              config: GradingConfig, ideas: dict[str, Any]) -> list[TestOutcome]:
     """Per question, a visible 0-point entry: how many hidden tests failed and the ideas they
     check, without their inputs (for the time before the due date). None when the hidden tests
     are visible anyway, or the summary is turned off."""
@@ -100,7 +104,7 @@ def summaries(outcomes: list[TestOutcome], questions, config,
     return out
 
 
-def top_line(config) -> str:
+def top_line(config: GradingConfig) -> str:
     """The first line of a Gradescope result: what the student sees now, and what later."""
     when = {"after_due_date": "after the due date",
             "after_published": "when your instructors publish the grades"}

@@ -48,7 +48,7 @@ class Submission:
         return self.kind == "notebook"
 
 
-def from_statements(statements, name: str) -> Submission:
+def from_statements(statements: Sequence[pysource.Statement], name: str) -> Submission:
     kind = "notebook" if name.lower().endswith(".ipynb") else "python"
     cells = tuple(Cell(s.label, s.source, s.line, s.binds) for s in statements)
     if not cells:

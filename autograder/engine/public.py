@@ -2,11 +2,17 @@
 one visible, 0-point test per question, listing every case that failed."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import numpy as np
 
 from autograder.engine.api import (CallAborted, StudentError, StudentRaised, TensorValue,
                                    TestOutcome, TorchTensor)
 from autograder.engine.feedback import wrap
+
+if TYPE_CHECKING:  # annotations only
+    from autograder.engine.api import Question
+    from autograder.engine.client import WorkerClient
 
 
 def _count_stub(line: str, stubs: dict[str, int]) -> str:
@@ -41,7 +47,7 @@ def _as_numpy(value):
     return value
 
 
-def observe(student, case):
+def observe(student: WorkerClient, case: Any) -> Any:
     """What ``case.observe`` asks for, from one call of the student's function in the worker."""
     args, kwargs = list(case.args), dict(case.kwargs)
     if case.track == "torch":
@@ -64,7 +70,8 @@ def observe(student, case):
     return seen[0] if len(seen) == 1 else tuple(seen)
 
 
-def run_public_checks(student, questions, visibility: str, cases: list) -> list[TestOutcome]:
+def run_public_checks(student: WorkerClient, questions: Sequence[Question], visibility: str,
+                      cases: Sequence[Any]) -> list[TestOutcome]:
     """One visible 0-point outcome per question: the public ``cases`` (with their expected
     values; see ``Assignment.public_cases``) run against ``student``."""
     ids = [q.id for q in questions]

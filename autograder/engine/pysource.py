@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass
+from typing import Sequence
 
 MAX_CELLS = 2000
 MAX_STATEMENTS = 5000
@@ -214,7 +215,8 @@ def _cell_source(cell: dict) -> str:
     return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
 
 
-def notebook_statements(text: str, name: str, functions=()) -> list[Statement]:
+def notebook_statements(text: str, name: str,
+                        functions: Sequence[str] = ()) -> list[Statement]:
     """The statements of a notebook's JSON ``text`` (see the module's docstring)."""
     try:
         nb = json.loads(text)
@@ -243,7 +245,8 @@ def notebook_statements(text: str, name: str, functions=()) -> list[Statement]:
     return reader.statements
 
 
-def python_statements(text: str, name: str, functions=()) -> list[Statement]:
+def python_statements(text: str, name: str,
+                      functions: Sequence[str] = ()) -> list[Statement]:
     """The statements of a ``.py`` file's ``text`` (a syntax error raises SourceError)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -269,7 +272,7 @@ def decode(data: bytes, name: str) -> str:
                           "(Jupyter and Colab do) and upload it again") from e
 
 
-def statements(data: bytes, name: str, functions=()) -> list[Statement]:
+def statements(data: bytes, name: str, functions: Sequence[str] = ()) -> list[Statement]:
     """The statements of a ``.ipynb`` or ``.py`` file's bytes."""
     text = decode(data, name)
     if name.lower().endswith(".ipynb"):

@@ -16,10 +16,13 @@ decoding what the worker sends cannot run any code in the grader.
     torch tensor       {"__tensor__": [array, device, dtype, requires_grad]}   (worker -> grader)
     TorchTensor arg    {"__torch_arg__": [array, requires_grad, device]}        (grader -> worker)
 """
+from __future__ import annotations
+
 import base64
 import json
 import math
 import struct
+from typing import Any, Callable
 
 import numpy as np
 
@@ -56,7 +59,7 @@ def _integer(value):
     raise WireError("an integer too large for an array (more than 309 digits)")
 
 
-def encode(value, tensor=None, depth=0):
+def encode(value: Any, tensor: Callable[[Any], Any] | None = None, depth: int = 0) -> Any:
     """``value`` as JSON-able data. ``tensor(value)`` handles torch tensors (worker side) and
     returns None for anything that is not one."""
     if depth > MAX_DEPTH:
@@ -88,7 +91,7 @@ def encode(value, tensor=None, depth=0):
     raise WireError(f"an object of type {type(value).__name__}")
 
 
-def dumps(message):
+def dumps(message: Any) -> bytes:
     """A message (already encoded) as framed bytes."""
     body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
     return HEADER.pack(len(body)) + body
@@ -108,7 +111,8 @@ def _decode_array(spec):
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
-def decode(obj, *, tensor_value=None, torch_arg=None, depth=0):
+def decode(obj: Any, *, tensor_value: Callable[..., Any] | None = None,
+           torch_arg: Callable[..., Any] | None = None, depth: int = 0) -> Any:
     """The inverse of :func:`encode`. ``tensor_value(array, device, dtype, requires_grad)``
     builds what a ``__tensor__`` becomes; ``torch_arg(array, requires_grad, device)`` what a
     ``__torch_arg__`` becomes (each side passes only the one it accepts)."""
@@ -144,12 +148,13 @@ def decode(obj, *, tensor_value=None, torch_arg=None, depth=0):
     raise WireError(f"an unexpected tag {tag!r}")
 
 
-def loads(body):
+def loads(body: bytes) -> Any:
     """A message body (bytes) as JSON data (not yet decoded)."""
     return json.loads(body.decode("utf-8"))
 
 
-def read_message(read_exactly, limit=MAX_MESSAGE):
+def read_message(read_exactly: Callable[[int], bytes | None],
+                 limit: int = MAX_MESSAGE) -> Any:
     """One framed message of at most ``limit`` bytes, with ``read_exactly(n) -> bytes``; None
     at end of stream."""
     header = read_exactly(HEADER.size)

@@ -31,7 +31,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given as _given
@@ -87,7 +87,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
 
 # ----------------------------------------------------------------------------- strategies
 @functools.lru_cache(maxsize=4096)
-def floats(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
+def floats(magnitude: float, dtype: Any = np.float64) -> st.SearchStrategy:
     """Finite floats in [-magnitude, magnitude] that ``dtype`` can hold (no subnormals)."""
     width = 32 if np.dtype(dtype) == np.float32 else 64
     return st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False,
@@ -95,7 +95,7 @@ def floats(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
 
 
 @functools.lru_cache(maxsize=4096)
-def big_or_small(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
+def big_or_small(magnitude: float, dtype: Any = np.float64) -> st.SearchStrategy:
     """Floats that are often exactly +-magnitude (so large values do occur), else any finite
     value in range."""
     edges = [magnitude, -magnitude, magnitude / 2, -magnitude / 2]
@@ -103,7 +103,7 @@ def big_or_small(magnitude: float, dtype=np.float64) -> st.SearchStrategy:
 
 
 @functools.lru_cache(maxsize=4096)
-def arrays(dtype, shape: tuple, elements: st.SearchStrategy) -> st.SearchStrategy:
+def arrays(dtype: Any, shape: tuple, elements: st.SearchStrategy) -> st.SearchStrategy:
     """``hypothesis.extra.numpy.arrays``, built once per (dtype, shape, elements)."""
     return nps.arrays(dtype, shape, elements=elements)
 
@@ -485,7 +485,7 @@ class Calls:
                       f"`{show(got)}`.", kind=Kind.TYPE)
         return list(got)
 
-    def expect_dict(self, got: Any, keys, what: str = "the result") -> dict:
+    def expect_dict(self, got: Any, keys: Iterable[str], what: str = "the result") -> dict:
         """A dict with (at least) these keys."""
         keys = list(keys)
         if not isinstance(got, dict):
