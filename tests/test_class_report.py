@@ -35,7 +35,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
 ONLY_Q1 = '''
 
 def next_token_pairs(blocks):
-    return blocks[:, :-1], blocks[:, 1:]
+    return blocks[:, :-1].copy(), blocks[:, 1:].copy()
 '''
 
 

@@ -616,6 +616,12 @@ class Layout:
         return self.root / "results" / "results.json"
 
 
+def draw_cases(source: Path) -> None:
+    """The hidden tests' inputs for ``source``'s budget, drawn as setup.sh draws them."""
+    subprocess.run([sys.executable, "-m", "autograder.hidden.draw"], cwd=source, check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(source)})
+
+
 @pytest.fixture
 def layout_factory(reference):
     made = []
@@ -631,6 +637,7 @@ def layout_factory(reference):
         config = json.loads((root / "source" / "otter_config.json").read_text())
         config["autograder"].update(LAYOUT_CONFIG)
         (root / "source" / "otter_config.json").write_text(json.dumps(config))
+        draw_cases(root / "source")  # as setup.sh does, for this budget
         for name in ("setup.sh", "run_autograder"):
             (root / "source" / name).chmod(0o755)
         subprocess.run(["chmod", "-R", "go-rwx", str(root / "source")], check=True)  # setup.sh

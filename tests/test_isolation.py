@@ -34,8 +34,8 @@ import pytest
 from autograder.engine import isolation, landlock
 from autograder.paths import ROOT
 from test_hostile import (FULL, LAYOUT_CONFIG, Q2, Q4, build, check,  # noqa: F401
-                          hostile_header, layout_factory, protected_layout, reference, run_entry,
-                          run_layout, unprivileged_python)
+                          draw_cases, hostile_header, layout_factory, protected_layout,
+                          reference, run_entry, run_layout, unprivileged_python)
 
 PROBE = Path(__file__).parent / "isolation" / "probe.py"
 MODES = ["root-ns", "root-ns-nolandlock", "root-direct", "root-direct-nolandlock", "plain",
@@ -249,6 +249,7 @@ def project_copy():
     config = json.loads((root / "otter_config.json").read_text())
     config["autograder"].update(LAYOUT_CONFIG)
     (root / "otter_config.json").write_text(json.dumps(config))
+    draw_cases(root)  # an instructor's checkout keeps the book it drew at its first grading
     subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
     yield root
     shutil.rmtree(root, ignore_errors=True)

@@ -223,16 +223,19 @@ class Book:
         return list(entry)
 
 
+_SCRATCH: list[Path] = []  # this process's own folder, when no other can be written
+
+
 def _folders() -> list[Path]:
     """Where books are looked for, then written: $AUTOGRADER_CASES, the package's own folder,
-    the user's cache."""
+    the user's cache, else a temporary folder of this process's."""
     folders = []
     if os.environ.get(DIR_ENV):
         folders.append(Path(os.environ[DIR_ENV]))
     folders.append(SHIPPED)
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folders.append(Path(cache) / "lm-training-autograder" / "cases")
-    return folders
+    return folders + _SCRATCH
 
 
 def _read(path: Path) -> dict | None:
@@ -292,6 +295,9 @@ def ensure(examples: int, seed: int | None = None) -> Path:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return folder / name
+    if not _SCRATCH:  # a read-only installation and no home: draw for this process only
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="ag-cases-")))
+        return ensure(examples, seed)
     raise CaseBookError("no folder to keep the hidden tests' inputs in (set "
                         f"{DIR_ENV} to a writable folder)")
 
