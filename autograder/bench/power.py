@@ -167,14 +167,19 @@ def summarize(catalog: dict, budgets: Sequence[int], times: dict | None = None,
             **recommend(shares_known, budgets, seconds, latency_goal_s)}
 
 
+MARGIN = 10
+"""the recommended budget is at least this many times the smallest one that catches every
+catalogued bug: a margin for bugs outside the catalog that are harder to hit"""
+
+
 def recommend(shares: dict, budgets: Sequence[int], seconds: dict | None = None,
               latency_goal_s: float | None = None) -> dict:
     """The smallest budget from which every larger one catches the whole catalog (``full_from``),
-    and the budget to recommend: at least twice that (a margin, so that a bug a little harder to
-    reach than the catalog's hardest is still caught), and then the largest budget whose grading
-    time (``seconds``: budget -> time to grade a correct submission) stays within
-    ``latency_goal_s``: more examples find bugs outside the catalog too, and the latency goal is
-    what they cost."""
+    and the budget to recommend: the first measured one at least :data:`MARGIN` times that (or
+    the largest measured), unless its grading time (``seconds``: budget -> time to grade a correct
+    submission) is over ``latency_goal_s``: then the largest budget within the goal. No more than
+    the margin: the time it would cost is better left to Gradescope's half CPU, the batch and
+    ``verify``."""
     budgets = sorted(budgets)
     full_from = None
     for i, budget in enumerate(budgets):
@@ -184,21 +189,26 @@ def recommend(shares: dict, budgets: Sequence[int], seconds: dict | None = None,
     if full_from is None:
         return {"full_from": None, "recommended": None,
                 "reason": "no budget measured catches the whole catalog"}
-    above = [b for b in budgets if b >= 2 * full_from]
-    floor = above[0] if above else 2 * full_from
+    above = [b for b in budgets if b >= MARGIN * full_from]
+    floor = above[0] if above else budgets[-1]
     reason = (f"{full_from} is the smallest budget catching every bug (and so does every larger "
-              f"one); x2 for a margin gives {floor}")
+              f"one); x{MARGIN} for a margin gives {floor}" if above else
+              f"{full_from} is the smallest budget catching every bug (and so does every larger "
+              f"one); {floor}, the largest measured, is short of x{MARGIN}")
     recommended = floor
-    if seconds and latency_goal_s:
-        fast = [b for b in budgets if b >= floor and b in seconds and seconds[b] <= latency_goal_s]
-        if fast and fast[-1] > floor:
+    if seconds and latency_goal_s and floor in seconds and seconds[floor] > latency_goal_s:
+        fast = [b for b in budgets if full_from <= b and b in seconds
+                and seconds[b] <= latency_goal_s]
+        if fast:
             recommended = fast[-1]
-            reason += (f"; {recommended} is the largest budget above that whose grading time "
-                       f"({seconds[recommended]:.1f} s) stays within the {latency_goal_s:.3g} s "
-                       "latency goal, a wider margin for bugs outside the catalog")
-        elif floor in seconds and seconds[floor] > latency_goal_s:
+            reason += (f", but grading at {floor} took {seconds[floor]:.1f} s: {recommended} is "
+                       f"the largest budget whose grading time ({seconds[recommended]:.1f} s) "
+                       f"stays within the {latency_goal_s:.3g} s latency goal")
+        else:
             reason += (f", though grading at {floor} took {seconds[floor]:.1f} s, over the "
                        f"{latency_goal_s:.3g} s latency goal")
+    elif seconds and floor in seconds:
+        reason += f" (grading at {floor} takes {seconds[floor]:.1f} s)"
     return {"full_from": full_from, "recommended": recommended, "reason": reason}
 
 
