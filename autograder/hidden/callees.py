@@ -65,22 +65,28 @@ def reference_on(own: dict[str, Callable]) -> Iterator[None]:
             namespace[key] = value
 
 
+def _student_callees(callee_names: Sequence[str], call_own: Callable[..., Any],
+                     used: list[str] | None = None) -> dict[str, Callable]:
+    """Stand-ins for the reference's callees that call the student's (noting each use)."""
+    def one(name: str) -> Callable:
+        def call(*args, **kwargs):
+            if used is not None:
+                used.append(name)
+            return call_own(name, *args, **kwargs)
+
+        return call
+
+    return {name: one(name) for name in callee_names}
+
+
 def explains_value(callee_names: Sequence[str], call_own: Callable[..., Any],
                    rerun: Callable[[], None]) -> bool | None:
     """The failing check passes when the reference uses the student's own callees: True; it
     still fails: False; it never used them (a property or self-comparison check, which the
     reference's callees do not decide): None."""
-    used = []
-
-    def own_one(name: str) -> Callable:
-        def call(*args, **kwargs):
-            used.append(name)
-            return call_own(name, *args, **kwargs)
-
-        return call
-
+    used: list[str] = []
     try:
-        with reference_on({name: own_one(name) for name in callee_names}):
+        with reference_on(_student_callees(callee_names, call_own, used)):
             rerun()
     except Exception:  # the failure stands (whatever went wrong on the second try)
         return False if used else None
@@ -141,12 +147,12 @@ def agrees_on_own_callees(calls: Sequence[tuple[str, tuple, dict]], callee_names
     built on the student's own callees: the student's function is right, given its callees."""
     compared = False
     for function, args, kwargs in calls:
-        if not callees(function, callee_names + (function,)):
+        if not callees(function, callee_names):
             continue
         got = call_own(function, *copy.deepcopy(args), **copy.deepcopy(kwargs))
-        own = {name: (lambda *a, _n=name, **k: call_own(_n, *a, **k)) for name in callee_names}
         try:
-            with reference_on(own), np.errstate(all="ignore"):
+            with reference_on(_student_callees(callee_names, call_own)), \
+                    np.errstate(all="ignore"):
                 expected = getattr(reference, function)(*copy.deepcopy(args),
                                                         **copy.deepcopy(kwargs))
         except Exception:

@@ -277,10 +277,16 @@ def _draw_in_fresh_process(examples: int, seed: int | None, out: Path) -> None:
 def ensure(examples: int, seed: int | None = None) -> Path:
     """The path of a current book for (examples, seed), drawing it (in a fresh process) into
     the first writable folder when there is none."""
+    return _ensure(examples, seed)[0]
+
+
+def _ensure(examples: int, seed: int | None) -> tuple[Path, dict]:
+    """(path, contents) of a current book, read once."""
     name = file_name(examples, seed)
     for folder in _folders():
-        if _read(folder / name) is not None:
-            return folder / name
+        data = _read(folder / name)
+        if data is not None:
+            return folder / name, data
     for folder in _folders():
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -294,10 +300,13 @@ def ensure(examples: int, seed: int | None = None) -> Path:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        return folder / name
+        data = _read(folder / name)
+        if data is None:
+            raise CaseBookError(f"{folder / name} is not a current book of drawn inputs")
+        return folder / name, data
     if not _SCRATCH:  # a read-only installation and no home: draw for this process only
         _SCRATCH.append(Path(tempfile.mkdtemp(prefix="ag-cases-")))
-        return ensure(examples, seed)
+        return _ensure(examples, seed)
     raise CaseBookError("no folder to keep the hidden tests' inputs in (set "
                         f"{DIR_ENV} to a writable folder)")
 
@@ -313,11 +322,7 @@ def book(examples: int, seed: int | None = None) -> Book:
 
 @functools.lru_cache(maxsize=8)
 def _load(examples: int, seed: int | None) -> Book:
-    path = ensure(examples, seed)
-    data = _read(path)
-    if data is None:
-        raise CaseBookError(f"{path} is not a current book of drawn inputs")
-    return _book(data)
+    return _book(_ensure(examples, seed)[1])
 
 
 def main(argv: list[str] | None = None) -> int:
