@@ -224,3 +224,69 @@ def test_shared_arrays_finds_views_at_any_depth_and_ignores_copies():
     assert wire.shared_arrays((x.T, [x[1]]), [x], {}) == [["[0]", 0, ""], ["[1][0]", 0, ""]]
     assert wire.shared_arrays({"a": x.copy()}, [{"k": x}], {}) == []
     assert wire.shared_arrays(x[:, :2], [], {"blocks": [x]}) == [["", "blocks", "[0]"]]
+
+
+# ----------------------------------------------------------------------------- prefetched calls
+PIPELINE = ("import os, time\n"
+            "def f(x):\n"
+            "    if x == 3:\n"
+            "        while True: pass\n"
+            "    if x == 5:\n"
+            "        os._exit(1)\n"
+            "    return x * 10\n"
+            "def g(x):\n"
+            "    return -x\n")
+
+
+def _prefetch(client, function, xs):
+    client.prefetch([(function, (x,), {}, False, False) for x in xs])
+
+
+def test_prefetched_calls_answer_as_calls_do_and_in_any_order(sandbox):
+    client = client_for(sandbox, PIPELINE)
+    _prefetch(client, "f", [0, 1, 2])
+    assert client.call("f", 2) == 20  # the replies before it are kept for their own calls
+    assert client.call("g", 7) == -7  # a call that was not prefetched goes after them
+    assert [client.call("f", x) for x in (0, 1)] == [0, 10]
+    _prefetch(client, "f", [4, 4])
+    assert client.call("f", 4) == client.call("f", 4) == 40  # one reply per prefetched call
+    assert client.call("f", 4) == 40  # and a third call of its own
+    client.close()
+
+
+def test_a_prefetched_call_that_hangs_is_charged_when_its_case_asks_for_it(sandbox):
+    client = client_for(sandbox, PIPELINE, call_timeout_s=1.0)
+    _prefetch(client, "f", [0, 1, 3, 2])
+    assert [client.call("f", x) for x in (0, 1)] == [0, 10]
+    assert "f" not in client.disabled  # the hang is not charged before its call
+    with pytest.raises(CallAborted, match="did not return within 1 s") as e:
+        client.call("f", 3)
+    assert e.value.kind == "timeout"
+    with pytest.raises(CallAborted, match="an earlier call of f took too long"):
+        client.call("f", 2)  # sent after the hang: lost with that worker, and f is disabled
+    assert "f" in client.disabled and client.call("g", 1) == -1  # a fresh worker for the rest
+    client.close()
+
+
+def test_a_prefetched_call_that_kills_the_worker_costs_only_that_call(sandbox):
+    client = client_for(sandbox, PIPELINE)
+    _prefetch(client, "f", [1, 5, 2])
+    assert client.call("f", 1) == 10
+    with pytest.raises(CallAborted) as e:
+        client.call("f", 5)
+    assert e.value.kind == "crash" and "stopped the process" in e.value.message
+    assert client.call("g", 2) == -2
+    client.close()
+
+
+def test_a_prefetch_sends_only_a_few_calls_ahead(sandbox):
+    from autograder.engine.client import AHEAD
+
+    client = client_for(sandbox, PIPELINE)
+    _prefetch(client, "g", range(20))
+    assert len(client._queued) == AHEAD  # after a failing case, at most AHEAD run in vain
+    for x in range(8):
+        assert client.call("g", x) == -x and 0 < len(client._queued) <= AHEAD
+    client.prefetch(())  # dropped: nothing waits any more
+    assert client.call("f", 2) == 20 and not client._ahead
+    client.close()

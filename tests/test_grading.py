@@ -182,3 +182,39 @@ def test_cli_batch_writes_one_row_per_submission(reference_py, tmp_path, capsys)
     assert float(rows["carol.ipynb"]["total"]) == 0 and "notebook" in rows["carol.ipynb"]["note"]
     assert (tmp_path / "rd" / "alice.py.json").is_file()
     assert "4 submission(s)" in capsys.readouterr().out
+
+
+PIPELINE_CASES = {
+    # a wrong value on some inputs, a hang on some, a crash on some: failures mid-prefetch
+    "wrong": "def log_softmax(logits):\n    m = logits.max()\n"
+             "    return logits - m - np.log(np.exp(logits - m).sum(-1, keepdims=True))\n",
+    "hangs": "_ce = cross_entropy\n"
+             "def cross_entropy(logits, targets, ignore_index=None, reduction='mean'):\n"
+             "    if logits.shape[-1] == 3:\n        while True:\n            pass\n"
+             "    return _ce(logits, targets, ignore_index, reduction)\n",
+    "crashes": "import os\n_mask = causal_mask\n"
+               "def causal_mask(T):\n    if T == 3:\n        os._exit(1)\n    return _mask(T)\n",
+}
+
+
+@pytest.mark.parametrize("bug", sorted(PIPELINE_CASES))
+def test_prefetching_calls_changes_no_result(bug, reference_py, tmp_path, monkeypatch):
+    """A hidden test sends its cases' first calls ahead (WorkerClient.prefetch): the results
+    are those of one round trip per call, failures, time-outs and crashes included."""
+    import dataclasses
+
+    from autograder.engine.client import WorkerClient
+    from autograder.engine.config import load_config
+
+    config = dataclasses.replace(load_config(), examples_per_test=10, call_timeout_s=1.0)
+    path = tmp_path / "bug.py"
+    path.write_text(reference_py.read_text() + "\n\n" + PIPELINE_CASES[bug])
+    pipelined = grade(path, config)
+    monkeypatch.setattr(WorkerClient, "prefetch", lambda self, calls: None)
+    one_by_one = grade(path, config)
+    assert pipelined.score < FULL
+    said = {"wrong": "**Checked:**", "hangs": "did not return within 1 s",
+            "crashes": "stopped the process that runs your code"}[bug]
+    assert any(said in t.output for t in pipelined.tests)
+    assert [dataclasses.asdict(t) for t in pipelined.tests] == \
+        [dataclasses.asdict(t) for t in one_by_one.tests]

@@ -32,14 +32,14 @@ def _otter(release: Release, out: Path, notebook: Path | None = None) -> list[st
 
 
 def graded_part(notebook: Path, out: Path) -> Path:
-    """The notebook without its cells tagged ``skip-grading`` ("Put it together": training and
+    """The notebook without its cells that are not graded ("Put it together": training and
     plots, which ``grade`` never runs): what both graders grade."""
     import nbformat
 
-    from autograder.build.notebook import SKIP_GRADING
+    from autograder.engine.pysource import not_graded
 
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [c for c in nb.cells if SKIP_GRADING not in c.get("metadata", {}).get("tags", [])]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or not not_graded(c)]
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out

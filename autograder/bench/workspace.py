@@ -67,12 +67,15 @@ def root_with_budget(folder: Path, examples_per_test: int) -> Path:
 
 
 def draw_cases(root: Path) -> None:
-    """Draw the hidden tests' inputs for ``root``'s budget now (a no-op when they are current),
-    so that no timed grading includes the drawing."""
-    done = subprocess.run([sys.executable, "-m", "autograder.hidden.draw"], cwd=root,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BenchError(f"drawing the hidden tests' inputs failed: {done.stderr[-500:]}")
+    """Draw the hidden tests' inputs for ``root``'s budget now (a no-op when they are current)
+    and compile the grader's modules, as Gradescope's setup.sh does, so that no timed grading
+    includes either."""
+    for command in (["-m", "autograder.hidden.draw"],
+                    ["-m", "compileall", "-q", "autograder", "reference", "assignments"]):
+        done = subprocess.run([sys.executable, *command], cwd=root, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise BenchError(f"{' '.join(command[1:])} failed: {done.stderr[-500:]}")
 
 
 def catalog_entries(folder: Path, *, full: bool = True):

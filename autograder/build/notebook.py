@@ -18,10 +18,11 @@ from autograder.build.source import FunctionSource, module_imports, read_functio
 from autograder.build.template import stub
 from autograder.build.texts import full_heading, intro_text, question_text
 from autograder.paths import ASSIGNMENT
+from autograder.engine.pysource import SKIP_LINE, SKIP_TAG
 from autograder.questions import NUMPY_QUESTIONS, TORCH_QUESTIONS, Question
 
 NOTEBOOK_NAME = "lecture16.ipynb"
-SKIP_GRADING = "skip-grading"
+SKIP_GRADING = SKIP_TAG
 
 
 # ----------------------------------------------------------------------------- cell factories
@@ -30,7 +31,14 @@ def markdown(source: str) -> list[NotebookNode]:
 
 
 def code(source: str, *, tags: tuple[str, ...] = (), locked: bool = False) -> list[NotebookNode]:
-    cell = new_code_cell(source.strip())
+    """A code cell; one tagged ``skip-grading`` also opens with ``pysource.SKIP_LINE`` (after a
+    Colab ``#@title`` line), so that it stays ungraded where an editor drops the tags."""
+    source = source.strip()
+    if SKIP_GRADING in tags:
+        lines = source.split("\n")
+        at = 1 if lines[0].replace(" ", "").startswith("#@title") else 0
+        source = "\n".join([*lines[:at], SKIP_LINE, *lines[at:]])
+    cell = new_code_cell(source)
     if tags:
         cell.metadata["tags"] = list(tags)
     if locked:

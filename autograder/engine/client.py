@@ -20,8 +20,9 @@ import math
 import os
 import select
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from autograder.engine import wire
 from autograder.engine.api import (BadReturn, CallAborted, CallResult, MissingFunction,
@@ -32,6 +33,7 @@ from autograder.engine.scrub import scrub
 
 START_TIMEOUT_S = 60.0  # python + numpy (+ torch) start-up, on a loaded machine
 CELL_GRACE_S = 2.0  # past a cell's limit, for the worker to report the timeout itself
+AHEAD = 6  # prefetched calls sent before their replies are asked for (at most)
 MAX_REPLY = 4 * 2 ** 20  # bytes; the largest real reply is a few KB, and the grader must parse it
 
 
@@ -123,11 +125,19 @@ class WorkerClient:
         self.banned: dict[str, str] = {}  # function -> the banned built-in it called
         self.proc = None
         self.report = LoadReport()
+        # the pipeline (see prefetch): requests written or waiting to be, replies not yet read
+        self._outbox: deque = deque()  # (number, bytes not yet written), in order
+        self._queued: deque = deque()  # (number, function, request) whose replies are due
+        self._written: dict[int, float] = {}  # request number -> when it was written whole
+        self._numbers = 0
+        self._last_reply = 0.0  # when the last reply was read
+        self._replies: dict[bytes, deque] = {}  # request -> (kind, reply) read, not yet used
+        self._ahead: deque = deque()  # (function, request) prefetched, not yet sent
 
     # ------------------------------------------------------------------------- pipes
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict | bytes) -> None:
         """Write a request; a worker that stops reading cannot block the grader."""
-        data = wire.dumps(message)
+        data = message if isinstance(message, bytes) else wire.dumps(message)
         deadline = time.monotonic() + min(START_TIMEOUT_S, max(self.time_left(), 0.0) + 5.0)
         try:
             view = memoryview(data)
@@ -135,7 +145,10 @@ class WorkerClient:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([], [self.to_worker], [], left)[1]:
                     raise WorkerDied("the worker stopped reading its requests")
-                view = view[os.write(self.to_worker, view[:65536]):]
+                try:
+                    view = view[os.write(self.to_worker, view[:65536]):]
+                except BlockingIOError:  # the pipe is full: wait until it is not
+                    continue
         except OSError as e:
             raise WorkerDied(f"could not write to the worker: {e}") from e
 
@@ -175,11 +188,13 @@ class WorkerClient:
         """Seconds until the grading deadline."""
         return self.deadline - time.monotonic()
 
-    def start(self) -> LoadReport:
-        """Start a worker and load the submission, restarting past cells that hang or crash it."""
+    def start(self, meanwhile: Callable[[], None] | None = None) -> LoadReport:
+        """Start a worker and load the submission, restarting past cells that hang or crash it.
+        ``meanwhile()`` runs once, in this process, while the first worker loads."""
         while True:
             self.stop()
             self.proc, self.to_worker, self.from_worker = self.sandbox.start()
+            os.set_blocking(self.to_worker, False)  # a full pipe never blocks the grader
             load_ends = min(time.monotonic() + self.load_timeout_s, self.deadline)
             current = None
             try:
@@ -189,6 +204,9 @@ class WorkerClient:
                             "skip": sorted(self.skip), "cell_timeout": self.cell_timeout_s,
                             "as_main": self.as_main, "functions": self.functions,
                             "block_torch": not self.sandbox.torch})
+                if meanwhile is not None:
+                    meanwhile, run = None, meanwhile
+                    run()
                 while True:
                     wait = (START_TIMEOUT_S if current is None
                             else self.cell_timeout_s + CELL_GRACE_S)
@@ -244,6 +262,9 @@ class WorkerClient:
         return LoadReport(cells=cells, defined=set(defined) & set(self.functions))
 
     def stop(self) -> None:
+        self._outbox.clear()  # what was sent and not answered is lost with the worker
+        self._queued.clear()
+        self._written.clear()
         if self.proc is not None:
             for fd in (self.to_worker, self.from_worker):
                 try:
@@ -275,32 +296,23 @@ class WorkerClient:
         if function not in self.report.defined:
             raise MissingFunction(function, f"your submission does not define {function}")
         self._check_time(function)
-        if self.proc is None:
-            self.start()
-            if function not in self.report.defined:
-                raise MissingFunction(function, f"your submission does not define {function}")
-            self._check_time(function)
-        request = {"op": "call", "function": function, "args": _encode_arg(tuple(args)),
-                   "kwargs": _encode_arg(dict(kwargs or {})), "return_args": return_args,
-                   "backward": backward, "ban": function in self.banned_for}
-        budget_left = self.function_budget_s - self.spent.get(function, 0.0)
-        limit = min(self.call_timeout_s, budget_left, self.time_left())
-        started = time.monotonic()
-        try:
-            self._send(request)
-            reply = self._receive(limit)
-        except WorkerDied as e:
-            overflow = self.sandbox.take_overflow()
-            self._abort(function, "crash", f"{function}: {overflow}" if overflow else
-                        f"{function} stopped the process that runs your code "
-                        f"(it exited, crashed or ran out of memory): {e}")
-        finally:
-            self.spent[function] = self.spent.get(function, 0.0) + time.monotonic() - started
-        if reply is None:
-            if limit == self.call_timeout_s:
-                self._abort(function, "timeout", f"{function} did not return within "
-                            f"{self.call_timeout_s:g} s (an endless loop, or far too slow)")
-            self._abort(function, "timeout", self._over_time(function))
+        request = self._request(function, args, kwargs, return_args, backward)
+        while True:
+            if not self._expected(request):
+                if self.proc is None:
+                    self.start()
+                    if function not in self.report.defined:
+                        raise MissingFunction(function,
+                                              f"your submission does not define {function}")
+                    self._check_time(function)
+                self._enqueue([(function, request)])
+            answer = self._await(request)
+            if answer is not None:  # else the worker stopped on an earlier call: send it again
+                break
+        self._send_ahead()
+        kind, reply = answer
+        if kind != "reply":  # it timed out or crashed the worker (stopped already)
+            self._abort(function, kind, reply, stop=False)
         try:
             outcome = self._result(reply)
         except Exception as e:  # whatever the worker sent, it is the worker's fault
@@ -318,6 +330,145 @@ class WorkerClient:
         if kind == "bad_return":
             raise BadReturn(function, f"{function} {message}")
         raise StudentRaised(function, exc_type, message)
+
+    def _request(self, function: str, args: Sequence[Any], kwargs: dict | None,
+                 return_args: bool, backward: bool) -> bytes:
+        return wire.dumps({"op": "call", "function": function, "args": _encode_arg(tuple(args)),
+                           "kwargs": _encode_arg(dict(kwargs or {})),
+                           "return_args": return_args, "backward": backward,
+                           "ban": function in self.banned_for})
+
+    def _limit(self, function: str) -> float:
+        """How long the next call of ``function`` may take."""
+        budget_left = self.function_budget_s - self.spent.get(function, 0.0)
+        return min(self.call_timeout_s, budget_left, self.time_left())
+
+    def _timeout_text(self, function: str, limit: float) -> str:
+        if limit == self.call_timeout_s:
+            return (f"{function} did not return within {self.call_timeout_s:g} s (an endless "
+                    "loop, or far too slow)")
+        return self._over_time(function)
+
+    def _crash_text(self, function: str, e: Exception) -> str:
+        overflow = self.sandbox.take_overflow()
+        return (f"{function}: {overflow}" if overflow else f"{function} stopped the process "
+                f"that runs your code (it exited, crashed or ran out of memory): {e}")
+
+    # ------------------------------------------------------------------------- the pipeline
+    def prefetch(self, calls: Sequence[tuple[str, Sequence[Any], dict, bool, bool]]) -> None:
+        """Send these calls (function, args, kwargs, return_args, backward: as :meth:`call_ex`
+        takes them) to the worker now, without waiting for their replies: :meth:`call_ex` with
+        the same request then takes its reply (each reply once) instead of a round trip of its
+        own. A hidden test sends the first call of each of its cases this way, so that the
+        worker runs the next calls while the grader checks a reply. The worker runs the calls
+        in order, one at a time, each with a call's time limits (its time counts from the
+        previous reply, or from when it was sent). A call that times out or crashes the worker
+        is charged when :meth:`call_ex` asks for it, as it would have been; the calls sent
+        after it are lost with that worker (a later call_ex sends its own again). Replies that
+        nobody asked for are dropped by the next prefetch (``prefetch(())`` drops them)."""
+        self._replies, self._ahead = {}, deque()
+        if self.proc is None:
+            return
+        for function, args, kwargs, return_args, backward in calls:
+            if function not in self.disabled and function in self.report.defined:
+                self._ahead.append((function, self._request(function, args, kwargs,
+                                                            return_args, backward)))
+        self._send_ahead()
+
+    def _send_ahead(self) -> None:
+        """Keep up to :data:`AHEAD` prefetched calls due, sent a few at a time in one write
+        when half of them are answered: after a test's failure, at most that many run in vain
+        (and count towards their function's time)."""
+        if self.proc is None or len(self._queued) > AHEAD // 2:
+            return
+        batch = []
+        while self._ahead and len(self._queued) + len(batch) < AHEAD:
+            batch.append(self._ahead.popleft())
+        if batch:
+            self._enqueue(batch)
+
+    def _expected(self, request: bytes) -> bool:
+        """Whether a reply to ``request`` was read and not used, or is still due."""
+        return bool(self._replies.get(request)) or any(q[2] == request for q in self._queued)
+
+    def _enqueue(self, calls: list[tuple[str, bytes]]) -> None:
+        """Send these (function, request) pairs, written together."""
+        numbers = []
+        for function, request in calls:
+            self._numbers += 1
+            numbers.append(self._numbers)
+            self._queued.append((self._numbers, function, request))
+        self._outbox.append((numbers, memoryview(b"".join(r for _, r in calls))))
+        self._write()
+
+    def _write(self) -> None:
+        """Write what the outbox holds, as far as the pipe takes it without blocking; a worker
+        that closed its end has crashed on the first call it did not answer."""
+        while self._outbox:
+            numbers, view = self._outbox[0]
+            try:
+                view = view[os.write(self.to_worker, view[:65536]):]
+            except BlockingIOError:
+                return
+            except OSError as e:
+                self._lose(("crash", self._crash_text(self._queued[0][1], e)))
+                return
+            if view:
+                self._outbox[0] = (numbers, view)
+            else:
+                self._outbox.popleft()
+                self._written.update(dict.fromkeys(numbers, time.monotonic()))
+
+    def _await(self, request: bytes) -> tuple[str, Any] | None:
+        """Read the replies in order until ``request``'s comes: (kind, reply) with kind "reply",
+        or "timeout"/"crash" and the message; None when the worker stopped before it."""
+        while True:
+            kept = self._replies.get(request)
+            if kept:
+                return kept.popleft()
+            if not self._queued or request not in (q[2] for q in self._queued):
+                return None
+            number, function, head = self._queued[0]
+            limit = self._limit(function)
+            now = time.monotonic()
+            started = max(self._last_reply, self._written.get(number, now))
+            left = started + limit - now
+            readable, writable, _ = select.select(
+                [self.from_worker], [self.to_worker] if self._outbox else [], [], max(left, 0.0))
+            if writable:
+                self._write()
+            if not readable:
+                if left <= 0:
+                    self._spend(function, time.monotonic() - started)
+                    self._lose(("timeout", self._timeout_text(function, limit)))
+                continue
+            try:
+                reply = self._receive(max(started + limit - time.monotonic(), 0.0))
+            except WorkerDied as e:
+                reply, failure = None, ("crash", self._crash_text(function, e))
+            else:  # None: the limit passed before the whole reply came
+                failure = ("timeout", self._timeout_text(function, limit))
+            now = time.monotonic()
+            self._spend(function, now - started)
+            if reply is None:
+                self._lose(failure)
+                continue
+            self._queued.popleft()
+            self._written.pop(number, None)
+            self._keep(head, ("reply", reply))
+            self._last_reply = now
+
+    def _lose(self, failure: tuple[str, str]) -> None:
+        """The first call still due failed (timeout or crash): kept as its answer; the worker
+        is stopped and the calls sent after it are lost."""
+        self._keep(self._queued[0][2], failure)
+        self.stop()
+
+    def _keep(self, request: bytes, answer: tuple[str, Any]) -> None:
+        self._replies.setdefault(request, deque()).append(answer)
+
+    def _spend(self, function: str, seconds: float) -> None:
+        self.spent[function] = self.spent.get(function, 0.0) + seconds
 
     def _over_time(self, function: str) -> str:
         if self.time_left() <= 0:
@@ -348,8 +499,9 @@ class WorkerClient:
                           grads=tuple(_decode(reply["grads"])) if "grads" in reply else (),
                           shared=_shared(reply.get("shared", [])))
 
-    def _abort(self, function: str, kind: str, message: str):
+    def _abort(self, function: str, kind: str, message: str, stop: bool = True):
         what = "took too long" if kind == "timeout" else "stopped the process that runs your code"
         self.disabled[function] = f"not run: an earlier call of {function} {what}"
-        self.stop()  # the next call starts a fresh worker
+        if stop:  # the worker that ran it (a prefetch stopped its own at once)
+            self.stop()  # the next call starts a fresh worker
         raise CallAborted(function, kind, message)

@@ -4,7 +4,9 @@ Used by the grader (through ``loader.py``), by the file rule (``choose.py``) and
 build into the GitHub Classroom repository, by ``run_checks.py``: standard library and IPython
 only, no other import from this project.
 
-* A notebook: its code cells in order, without cells tagged ``skip-grading``. Each cell goes
+* A notebook: its code cells in order, without the cells that are not graded (tagged
+  ``skip-grading``, or opening with the :data:`SKIP_LINE` comment the build writes into them,
+  for editors that drop tags: Colab's downloads keep no cell tags). Each cell goes
   through IPython's own input transformation (``TransformerManager.transform_cell``, what the
   kernel runs), so ``!cmd``, ``%magic``, ``x?`` and ``%%magic`` become ``get_ipython()`` calls
   and every other line is kept exactly. Those calls are then dropped (shell and magic commands
@@ -29,6 +31,10 @@ MAX_CELLS = 2000
 MAX_STATEMENTS = 5000
 MAX_CODE_CHARS = 2_000_000  # Python text in all; the student notebook holds about 60,000
 SKIP_TAG = "skip-grading"
+SKIP_LINE = "# skip-grading: the autograder does not run this cell"
+"""the comment line the build puts at the top of every ``skip-grading`` cell (after a Colab
+``#@title`` line); a cell whose opening comments hold a line starting ``# skip-grading`` is left
+out even when its tags are lost"""
 RUN_BODY_MAGICS = {"time", "timeit", "capture", "prun"}  # cell magics whose body is Python
 OTTER_NAMES = {"grader"}  # otter.Notebook() instances, found by name or by assignment
 
@@ -210,6 +216,21 @@ class _Reader:
             self.code(str(args[2]), cell=cell, offset=offset, ipython=True)
 
 
+def not_graded(cell: dict) -> bool:
+    """A code cell the grader leaves out: tagged ``skip-grading``, or one of its opening comment
+    lines starts with ``# skip-grading`` (:data:`SKIP_LINE`)."""
+    tags = (cell.get("metadata") or {}).get("tags") or []
+    if isinstance(tags, list) and SKIP_TAG in tags:
+        return True
+    for line in _cell_source(cell).splitlines():
+        line = line.strip()
+        if line.startswith(SKIP_LINE.split(":")[0]):
+            return True
+        if line and not line.startswith("#"):
+            return False
+    return False
+
+
 def _cell_source(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
@@ -235,8 +256,7 @@ def notebook_statements(text: str, name: str,
     for i, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        tags = (cell.get("metadata") or {}).get("tags") or []
-        if isinstance(tags, list) and SKIP_TAG in tags:
+        if not_graded(cell):
             continue
         code_cells += 1
         reader.code(_cell_source(cell), cell=i, ipython=True)

@@ -123,7 +123,7 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
                deadline: float, assignment: Assignment) -> None:
     """Grade one file's statements into ``result``."""
     questions = graded_questions(config, assignment)
-    tests = hidden_tests(config, assignment)
+    tests: list[HiddenTest] = []
     functions = [f for q in questions for f in q.functions]
     torch_functions = frozenset(f for q in assignment.track("torch") for f in q.functions)
     with Sandbox(torch=config.torch_track) as sandbox:
@@ -134,7 +134,10 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
                                function_budget_s=config.function_budget_s, deadline=deadline,
                                banned_for=torch_functions)
         try:
-            student.start()
+            # the hidden tests are read while the worker loads the submission
+            student.start(meanwhile=lambda: tests.extend(hidden_tests(config, assignment)))
+            if not tests:  # the worker could not start at all
+                tests = hidden_tests(config, assignment)
             result.messages += _load_messages(submission, student)
             result.tests += run_public_checks(student, questions, config.public_visibility,
                                               assignment.public_cases())

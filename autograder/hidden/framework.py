@@ -684,8 +684,9 @@ def _run(spec: TestSpec, examples: int, shrink: bool, seed: int | None,
                 s.context = worked.note
                 _attempt(spec, s, worked.case)
             s.context = ""
-            for case, choices in cases.book(examples, seed).cases(spec.question,
-                                                                  spec.description):
+            drawn = cases.book(examples, seed).cases(spec.question, spec.description)
+            _prefetch_first_calls(spec, student, [case for case, _ in drawn])
+            for case, choices in drawn:
                 try:
                     _attempt(spec, s, case)
                 except TestFailure as failure:
@@ -703,13 +704,64 @@ def _run(spec: TestSpec, examples: int, shrink: bool, seed: int | None,
     except FlakyFailure as e:
         first = next((x for x in e.exceptions if isinstance(x, TestFailure)), None)
         raise _compose(spec, _flaky(first)) from None
+    finally:
+        if hasattr(student, "prefetch"):
+            student.prefetch(())  # what the cases did not ask for is dropped
+
+
+class _FirstCall(BaseException):
+    """Raised by :class:`_Probe` at a check's first call (a BaseException: a check's ``except
+    Exception`` cannot swallow it)."""
+
+
+class _Probe(Calls):
+    """Runs a check up to its first call of the student, which it records instead of making."""
+
+    def ex(self, function: str, *args: Any, return_args: bool = False, backward: bool = False,
+           raised_ok: bool = False, **kwargs: Any) -> CallResult | None:
+        raise _FirstCall(function, args, kwargs, return_args, backward)
+
+
+def _prefetch_first_calls(spec: TestSpec, student: Student, drawn: list) -> None:
+    """Each case's first call, sent to the worker together (``student.prefetch``, when the
+    student has it): a check's first call depends on its case alone, so it can be known before
+    the cases run, and the worker answers them all in one go instead of one round trip each.
+    The cases then run as they always do; their calls find the answers waiting."""
+    if not hasattr(student, "prefetch"):
+        return
+    calls = []
+    for case in drawn:
+        try:
+            _check(spec, _Probe(student), case)
+        except _FirstCall as first:
+            calls.append(first.args)
+        except Exception:  # a check that fails before calling: the real run will say so
+            pass
+    student.prefetch(calls)
 
 
 def _check(spec: TestSpec, s: Calls, case: Any) -> None:
     if spec.given is None and not spec.cases:
         spec.check(s)
     else:
-        spec.check(s, copy.deepcopy(case))
+        spec.check(s, _copy(case))
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a case that a check may change freely: ``copy.deepcopy``, with a short way
+    for the plain data cases are made of (arrays, numbers, tuples, lists, dicts)."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if value is None or kind in (int, float, bool, str) or isinstance(value, np.generic):
+        return value
+    if kind is tuple:
+        return tuple(_copy(v) for v in value)
+    if kind is list:
+        return [_copy(v) for v in value]
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    return copy.deepcopy(value)
 
 
 def _attempt(spec: TestSpec, s: Calls, case: Any) -> None:

@@ -19,6 +19,9 @@ fi
 # The hidden tests' inputs are drawn once, at build time, and shipped in the zip; draw them again
 # here only if this image's Python or packages make the shipped ones stale (a no-op otherwise).
 (cd "$SOURCE" && "$PYTHON" -m autograder.hidden.draw >/dev/null)
+# Each submission is graded in a fresh container made from this image: compile the grader once
+# here, so that no grading compiles it again.
+(cd "$SOURCE" && "$PYTHON" -m compileall -q autograder reference assignments >/dev/null)
 
 # The unprivileged user that runs student code: it cannot read the source (hidden tests,
 # reference) or the results folder.
