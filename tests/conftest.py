@@ -4,6 +4,10 @@ import shutil
 import sys
 from pathlib import Path
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker (and what it starts) on one core:
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")  # two workers' BLAS threads would only contend
+
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
