@@ -24,11 +24,11 @@ build: $(STAMP)
 demo: build
 	$(PY) -m autograder demo --out dist
 
-# two pytest-xdist workers, a test file each at a time (a file's fixtures are built once);
+# pytest-xdist workers (pyproject.toml: two, a test file each at a time, the slowest first);
 # `make test TEST_JOBS=4` on a bigger machine, `TEST_JOBS=0` for one process
 TEST_JOBS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -q -n $(TEST_JOBS)
 
 # ruff's lint rules (pyproject.toml [tool.ruff]); formatting is not enforced
 lint: $(STAMP)

@@ -20,9 +20,11 @@ TEMPLATE = "lm_training.py"
 
 def _hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *, shrink: bool = True,
                   seed: int | None = None) -> list:
-    from autograder.hidden import hidden_tests
+    from autograder.hidden import cases, hidden_tests
 
-    return hidden_tests(examples_per_test, torch_track, shrink=shrink, seed=seed)
+    tests = hidden_tests(examples_per_test, torch_track, shrink=shrink, seed=seed)
+    cases.book(examples_per_test, seed)  # their inputs too: the engine asks while the worker loads
+    return tests
 
 
 def _ideas(torch_track: bool = True) -> dict:

@@ -54,7 +54,7 @@ def dist(tmp_path_factory):
 
 # The slowest files first (seconds on 2 idle cores, measured with --durations): pytest-xdist
 # hands whole files to its workers in this order (``--dist loadfile --no-loadscope-reorder`` in
-# the Makefile), so that no long file starts last while the other worker idles. A wrong or
+# pyproject.toml), so that no long file starts last while the other worker idles. A wrong or
 # missing figure costs only time.
 SLOW_FILES = {"test_paths.py": 180, "test_hostile.py": 120, "test_isolation.py": 80,
               "test_verify.py": 70, "test_build.py": 60, "test_packaging.py": 55,

@@ -19,7 +19,8 @@ def _tail(log: Path, lines: int = 3) -> str:
 
 def measure(work: Path, *, verify_jobs: int = 2, tests: bool = True,
             only: str | None = None) -> dict:
-    """``python -m autograder verify --jobs N`` then ``python -m pytest -q``, one run each."""
+    """``python -m autograder verify --jobs N`` then ``python -m pytest -q`` (``make test``'s
+    command: pyproject.toml's options, two xdist workers), one run each."""
     work.mkdir(parents=True, exist_ok=True)
     out: dict = {}
     command = [sys.executable, "-m", "autograder", "verify", "--jobs", str(verify_jobs)]

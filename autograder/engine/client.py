@@ -24,6 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from autograder.engine import wire
 from autograder.engine.api import (BadReturn, CallAborted, CallResult, MissingFunction,
                                    StudentRaised, TensorValue, TorchTensor)
@@ -85,6 +87,29 @@ def _shared(value: Any) -> tuple:
     return tuple(out)
 
 
+def _key(value: Any) -> Any:
+    """What a call (function, args, kwargs, flags) is, as a hashable value that is equal only
+    for calls whose requests are byte-identical (arrays by dtype, shape and bytes; floats by
+    their exact hex, so -0.0 is not 0.0), without encoding it; None for anything else (such a
+    call is matched by its encoded request)."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return ("a", value.dtype.str, value.shape, value.tobytes())
+    if kind is float:
+        return ("f", value.hex())
+    if value is None or kind in (bool, int, str):
+        return (kind.__name__, value)
+    if isinstance(value, np.generic):
+        return ("g", value.dtype.str, value.tobytes())
+    if kind in (tuple, list):
+        items = tuple(_key(v) for v in value)
+        return None if None in items else (kind.__name__, items)
+    if kind is dict:
+        items = tuple((k, _key(v)) for k, v in value.items())
+        return None if any(k is None for _, k in items) else ("d", items)
+    return None
+
+
 def _text(value: Any, limit: int = 2000) -> str:
     return scrub(str(value)[:limit])
 
@@ -127,12 +152,12 @@ class WorkerClient:
         self.report = LoadReport()
         # the pipeline (see prefetch): requests written or waiting to be, replies not yet read
         self._outbox: deque = deque()  # (number, bytes not yet written), in order
-        self._queued: deque = deque()  # (number, function, request) whose replies are due
+        self._queued: deque = deque()  # (number, function, key) whose replies are due
         self._written: dict[int, float] = {}  # request number -> when it was written whole
         self._numbers = 0
         self._last_reply = 0.0  # when the last reply was read
-        self._replies: dict[bytes, deque] = {}  # request -> (kind, reply) read, not yet used
-        self._ahead: deque = deque()  # (function, request) prefetched, not yet sent
+        self._replies: dict[Any, deque] = {}  # key -> (kind, reply) read, not yet used
+        self._ahead: deque = deque()  # (function, key, request) prefetched, not yet sent
 
     # ------------------------------------------------------------------------- pipes
     def _send(self, message: dict | bytes) -> None:
@@ -296,17 +321,19 @@ class WorkerClient:
         if function not in self.report.defined:
             raise MissingFunction(function, f"your submission does not define {function}")
         self._check_time(function)
-        request = self._request(function, args, kwargs, return_args, backward)
+        key = _key((function, args, kwargs, return_args, backward))
         while True:
-            if not self._expected(request):
+            if key is None or not self._expected(key):
                 if self.proc is None:
                     self.start()
                     if function not in self.report.defined:
                         raise MissingFunction(function,
                                               f"your submission does not define {function}")
                     self._check_time(function)
-                self._enqueue([(function, request)])
-            answer = self._await(request)
+                request = self._request(function, args, kwargs, return_args, backward)
+                key = request if key is None else key
+                self._enqueue([(function, key, request)])
+            answer = self._await(key)
             if answer is not None:  # else the worker stopped on an earlier call: send it again
                 break
         self._send_ahead()
@@ -371,8 +398,10 @@ class WorkerClient:
             return
         for function, args, kwargs, return_args, backward in calls:
             if function not in self.disabled and function in self.report.defined:
-                self._ahead.append((function, self._request(function, args, kwargs,
-                                                            return_args, backward)))
+                key = _key((function, args, kwargs, return_args, backward))
+                if key is not None:
+                    self._ahead.append((function, key, self._request(
+                        function, args, kwargs, return_args, backward)))
         self._send_ahead()
 
     def _send_ahead(self) -> None:
@@ -387,18 +416,18 @@ class WorkerClient:
         if batch:
             self._enqueue(batch)
 
-    def _expected(self, request: bytes) -> bool:
-        """Whether a reply to ``request`` was read and not used, or is still due."""
-        return bool(self._replies.get(request)) or any(q[2] == request for q in self._queued)
+    def _expected(self, key: Any) -> bool:
+        """Whether a reply to the call ``key`` stands for was read and not used, or is due."""
+        return bool(self._replies.get(key)) or any(q[2] == key for q in self._queued)
 
-    def _enqueue(self, calls: list[tuple[str, bytes]]) -> None:
-        """Send these (function, request) pairs, written together."""
+    def _enqueue(self, calls: list[tuple[str, Any, bytes]]) -> None:
+        """Send these (function, key, request) calls, written together."""
         numbers = []
-        for function, request in calls:
+        for function, key, _ in calls:
             self._numbers += 1
             numbers.append(self._numbers)
-            self._queued.append((self._numbers, function, request))
-        self._outbox.append((numbers, memoryview(b"".join(r for _, r in calls))))
+            self._queued.append((self._numbers, function, key))
+        self._outbox.append((numbers, memoryview(b"".join(r for _, _, r in calls))))
         self._write()
 
     def _write(self) -> None:
@@ -419,14 +448,15 @@ class WorkerClient:
                 self._outbox.popleft()
                 self._written.update(dict.fromkeys(numbers, time.monotonic()))
 
-    def _await(self, request: bytes) -> tuple[str, Any] | None:
-        """Read the replies in order until ``request``'s comes: (kind, reply) with kind "reply",
-        or "timeout"/"crash" and the message; None when the worker stopped before it."""
+    def _await(self, key: Any) -> tuple[str, Any] | None:
+        """Read the replies in order until the one to ``key``'s call comes: (kind, reply) with
+        kind "reply", or "timeout"/"crash" and the message; None when the worker stopped
+        before it."""
         while True:
-            kept = self._replies.get(request)
+            kept = self._replies.get(key)
             if kept:
                 return kept.popleft()
-            if not self._queued or request not in (q[2] for q in self._queued):
+            if not self._queued or key not in (q[2] for q in self._queued):
                 return None
             number, function, head = self._queued[0]
             limit = self._limit(function)
@@ -464,8 +494,8 @@ class WorkerClient:
         self._keep(self._queued[0][2], failure)
         self.stop()
 
-    def _keep(self, request: bytes, answer: tuple[str, Any]) -> None:
-        self._replies.setdefault(request, deque()).append(answer)
+    def _keep(self, key: Any, answer: tuple[str, Any]) -> None:
+        self._replies.setdefault(key, deque()).append(answer)
 
     def _spend(self, function: str, seconds: float) -> None:
         self.spent[function] = self.spent.get(function, 0.0) + seconds
