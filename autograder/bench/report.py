@@ -512,12 +512,14 @@ def gap_note(key: str, r: dict) -> str:
               "(section 2)." if smallest is not None else "")
         return ("On the graded part, `otter run` starts a kernel, runs the function cells and "
                 "otter's public checks; `grade` runs the public checks and every hidden test. "
-                "What `grade` spends now is mostly fixed: the interpreter and its imports, the "
-                "worker's start and the submission's load, then one round trip to the worker per "
-                "call of a student function (about 3,800 for a correct submission at 50 "
-                "examples)." + at + " Fewer examples would meet this ratio at the cost of the "
-                "margin for bugs outside the catalog; sending each test's inputs to the worker in "
-                "one round trip is the next lever." + shared)
+                "A test's calls are pipelined (a few sent ahead, answered while the grader "
+                "checks the previous reply), so what is left is the grader's own work per call "
+                "(encoding the inputs, decoding and checking the reply: about 3,800 calls for a "
+                "correct submission at 50 examples) and the fixed start (the interpreter, its "
+                "imports, reading the notebook; the worker loads meanwhile). On half a CPU the "
+                "worker cannot run ahead: the CPU time of both processes is what counts." + at
+                + " Fewer examples would meet this ratio at the cost of the margin for bugs "
+                "outside the catalog." + shared)
     if key == "tests":
         return ("The slowest tests are listed by `python -m pytest --durations=20`; the "
                 "end-to-end ones (Gradescope's setup.sh, the classroom workflow, the isolation "
