@@ -89,3 +89,21 @@ def test_links_are_never_followed(tmp_path):
         choose(repo, tmp_path / "scratch", FUNCTIONS)
     with pytest.raises(ChoiceError, match="symbolic link"):
         choose(repo / "lm_training.py", tmp_path / "scratch", FUNCTIONS)
+
+
+def test_ungraded_cells_are_left_out_by_their_first_line_without_tags_and_in_scripts():
+    """Colab keeps no cell tags and a notebook saved as a script has none: a cell that opens
+    with SKIP_LINE (the build writes it into every ungraded cell) is left out all the same."""
+    ungraded = f"#@title Set up\n{pysource.SKIP_LINE}\nwhile True: pass"
+    graded = "def causal_mask(T):\n    return T"
+    statements = _statements(ungraded, graded)  # no tags at all
+    assert [s.source for s in statements] == [graded]
+    for mark in ("# In[3]:", "# %%"):  # Jupyter's export, the percent format
+        script = (f"import numpy as np\n\n{mark}\n\n{pysource.SKIP_LINE}\nwhile True:\n    pass\n"
+                  f"\n{mark}\n\n{graded}\n")
+        statements = pysource.statements(script.encode(), "lecture16.py", FUNCTIONS)
+        assert [(s.source, s.line) for s in statements] == [("import numpy as np", 1),
+                                                            (graded, 11)]
+    # a comment that merely mentions it later in a cell leaves the cell in
+    script = f"# In[1]:\n\nx = 1\n{pysource.SKIP_LINE}\n"
+    assert [s.source for s in pysource.statements(script.encode(), "a.py", FUNCTIONS)] == ["x = 1"]

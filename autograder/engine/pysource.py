@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -279,8 +280,38 @@ def python_statements(text: str, name: str,
     except (ValueError, RecursionError, MemoryError) as e:
         raise SourceError(f"{name} could not be read as Python ({type(e).__name__})") from e
     reader = _Reader(name, frozenset(functions))
-    reader.code(text, cell=0, ipython=False)
+    reader.code(_without_ungraded_cells(text), cell=0, ipython=False)
     return reader.statements
+
+
+CELL_MARK = re.compile(r"# (In\[[ 0-9]*\]:|%%)")
+"""a cell's first line in a notebook saved as a script: Jupyter's ``# In[ ]:``, ``# %%``"""
+
+
+def _without_ungraded_cells(text: str) -> str:
+    """A notebook saved as a script (Jupyter's export, the percent format) without the cells
+    that open with :data:`SKIP_LINE`, as a notebook's are left out: their lines become blank
+    lines (line numbers kept). Any other text is returned as it is, and so is one whose
+    remaining lines would not parse."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if CELL_MARK.match(line)]
+    if not starts:
+        return text
+    kept = list(lines)
+    for start, end in zip(starts, starts[1:] + [len(lines)]):
+        for line in lines[start + 1:end]:
+            line = line.strip()
+            if line.startswith(SKIP_LINE.split(":")[0]):
+                kept[start + 1:end] = [""] * (end - start - 1)
+                break
+            if line and not line.startswith("#"):
+                break
+    out = "\n".join(kept)
+    try:
+        ast.parse(out)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    return out
 
 
 def decode(data: bytes, name: str) -> str:

@@ -92,6 +92,6 @@ CORRECT = [
             "q4 answered before q3, an unguarded import torch in the torch track",
             render=_colab, suffix=".ipynb"),
     Correct("jupyter-py", "that notebook exported by Jupyter as a .py script: get_ipython() "
-            "lines, and no cell tags, so the setup cell and the ungraded training run at import",
+            "lines, no cell tags (the ungraded cells are left out by their skip-grading line)",
             render=_jupyter_py),
 ]
