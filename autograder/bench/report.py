@@ -73,32 +73,24 @@ def goals(r: dict) -> list[dict]:
         rows.append({"n": 1, "what": "grading latency, `grade` solutions .py, all cores",
                      "measured": _s(py["median_s"]), "goal": f"<= {GOAL_LATENCY_S:g} s",
                      "met": py["median_s"] <= GOAL_LATENCY_S, "key": "latency"})
-    if nb and ot:
-        ratio = nb["median_s"] / ot["median_s"]
-        rows.append({"n": 1, "what": "`grade` vs stock `otter run`, same notebook, all cores",
-                     "measured": f"{_s(nb['median_s'])} vs {_s(ot['median_s'])} "
-                                 f"({_ratio(ratio)})",
-                     "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
-                     "met": ratio <= GOAL_OTTER_RATIO, "key": "otter"})
-    ot_graded = latency_mod.find(lat, "otter run", ".ipynb, graded part")
-    if nb and ot_graded:
-        ratio = nb["median_s"] / ot_graded["median_s"]
-        rows.append({"n": 1, "what": "`grade` vs stock `otter run` on the notebook's graded part "
-                                     "(its `skip-grading` cells left out), all cores",
-                     "measured": f"{_s(nb['median_s'])} vs {_s(ot_graded['median_s'])} "
-                                 f"({_ratio(ratio)})",
-                     "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
-                     "met": ratio <= GOAL_OTTER_RATIO, "key": "otter-graded"})
-    nb_half = latency_mod.find(lat, "grade", ".ipynb", half=True)
-    ot_half = latency_mod.find(lat, "otter run", ".ipynb, graded part", half=True)
-    if nb_half and ot_half:
-        ratio = nb_half["median_s"] / ot_half["median_s"]
-        rows.append({"n": 1, "what": "`grade` vs stock `otter run`, the notebook's graded part, "
-                                     "half a CPU (Gradescope's default, a cgroup quota)",
-                     "measured": f"{_s(nb_half['median_s'])} vs {_s(ot_half['median_s'])} "
-                                 f"({_ratio(ratio)})",
-                     "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
-                     "met": ratio <= GOAL_OTTER_RATIO, "key": "otter-graded"})
+    def against_otter(what: str, grade: dict | None, otter: dict | None, key: str) -> None:
+        if grade and otter:
+            ratio = grade["median_s"] / otter["median_s"]
+            rows.append({"n": 1, "what": what,
+                         "measured": f"{_s(grade['median_s'])} vs {_s(otter['median_s'])} "
+                                     f"({_ratio(ratio)})",
+                         "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
+                         "met": ratio <= GOAL_OTTER_RATIO, "key": key})
+
+    against_otter("`grade` vs stock `otter run`, same notebook, all cores", nb, ot, "otter")
+    against_otter("`grade` vs stock `otter run` on the notebook's graded part (its "
+                  "`skip-grading` cells left out), all cores", nb,
+                  latency_mod.find(lat, "otter run", ".ipynb, graded part"), "otter-graded")
+    against_otter("`grade` vs stock `otter run`, the notebook's graded part, half a CPU "
+                  "(Gradescope's default, a cgroup quota)",
+                  latency_mod.find(lat, "grade", ".ipynb", half=True),
+                  latency_mod.find(lat, "otter run", ".ipynb, graded part", half=True),
+                  "otter-graded")
     if py1:
         rows.append({"n": 1, "what": "grading latency, `grade` solutions .py, one core (taskset)",
                      "measured": _s(py1["median_s"]), "goal": f"<= {GOAL_LATENCY_ONE_CORE_S:g} s",

@@ -36,6 +36,7 @@ SKIP_LINE = "# skip-grading: the autograder does not run this cell"
 """the comment line the build puts at the top of every ``skip-grading`` cell (after a Colab
 ``#@title`` line); a cell whose opening comments hold a line starting ``# skip-grading`` is left
 out even when its tags are lost"""
+SKIP_PREFIX = SKIP_LINE.split(":")[0]  # "# skip-grading"
 RUN_BODY_MAGICS = {"time", "timeit", "capture", "prun"}  # cell magics whose body is Python
 OTTER_NAMES = {"grader"}  # otter.Notebook() instances, found by name or by assignment
 
@@ -225,7 +226,7 @@ def not_graded(cell: dict) -> bool:
         return True
     for line in _cell_source(cell).splitlines():
         line = line.strip()
-        if line.startswith(SKIP_LINE.split(":")[0]):
+        if line.startswith(SKIP_PREFIX):
             return True
         if line and not line.startswith("#"):
             return False
@@ -301,7 +302,7 @@ def _without_ungraded_cells(text: str) -> str:
     for start, end in zip(starts, starts[1:] + [len(lines)]):
         for line in lines[start + 1:end]:
             line = line.strip()
-            if line.startswith(SKIP_LINE.split(":")[0]):
+            if line.startswith(SKIP_PREFIX):
                 kept[start + 1:end] = [""] * (end - start - 1)
                 break
             if line and not line.startswith("#"):
