@@ -290,3 +290,66 @@ def test_a_prefetch_sends_only_a_few_calls_ahead(sandbox):
     client.prefetch(())  # dropped: nothing waits any more
     assert client.call("f", 2) == 20 and not client._ahead
     client.close()
+
+
+# --------------------------------------------------------------- the first worker as the probe
+@pytest.fixture
+def unprobed(monkeypatch):
+    """A process that has not probed yet, whose strongest mode fails in the child in the way
+    ``breaks(child_confinement)`` says: the probed mode first, the same without seccomp second
+    (a mode that works wherever the first does)."""
+    from dataclasses import replace
+
+    from autograder.engine import sandbox as sb
+
+    works = sb.mode()
+    weaker = replace(works, seccomp=False)
+    original = sb._Confinement.apply
+
+    def with_breakage(breaks):
+        def apply(self):
+            original(self)
+            if self.mode == works:
+                breaks()
+        monkeypatch.setattr(sb._Confinement, "apply", apply)
+
+    monkeypatch.setattr(sb, "_candidates", lambda: [works, weaker])
+    monkeypatch.setattr(sb, "_WORKED", {})
+    sb._mode.cache_clear()
+    yield works, weaker, with_breakage
+    sb._mode.cache_clear()
+
+
+def _failing(breaks, unprobed):
+    works, weaker, with_breakage = unprobed
+    with_breakage(breaks)
+    with Sandbox() as box:
+        assert (box.mode, box.settled) == (works, False)  # the strongest, taken unprobed
+        client = client_for(box, "def f(x):\n    return x + 1\n")
+        assert client.call("f", 2) == 3
+        assert box.mode == weaker and box.settled  # the probe chose the weaker one
+        assert "seccomp" not in " ".join(box.protections)
+        client.close()
+    with Sandbox() as box:  # the next sandbox of this process starts in it at once
+        assert (box.mode, box.settled) == (weaker, True)
+
+
+def test_an_unprobed_mode_whose_confinement_fails_is_probed_and_replaced(unprobed):
+    def refuse():
+        raise OSError("operation not permitted")
+    _failing(refuse, unprobed)
+
+
+def test_an_unprobed_mode_whose_worker_never_comes_up_is_probed_and_replaced(unprobed):
+    _failing(lambda: os._exit(3), unprobed)  # as a worker that cannot import numpy
+
+
+def test_a_worker_that_comes_up_settles_the_mode_without_a_probe(unprobed, monkeypatch):
+    from autograder.engine import sandbox as sb
+
+    works, _, _ = unprobed
+    monkeypatch.setattr(sb, "_starts", lambda *a, **k: pytest.fail("probed"))
+    with Sandbox() as box:
+        client = client_for(box, "def f():\n    return 1\n")
+        assert client.call("f") == 1 and box.settled and box.mode == works
+        client.close()

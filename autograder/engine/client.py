@@ -242,6 +242,7 @@ class WorkerClient:
                                          and time.monotonic() < load_ends else
                                          f"ran longer than the {self.load_timeout_s:g} s that "
                                          "loading the whole submission may take")
+                    self.sandbox.came_up()
                     if "cell" in message:
                         current = self._cell_index(message["cell"], current)
                     elif "loaded" in message:
@@ -250,6 +251,8 @@ class WorkerClient:
                     else:
                         raise WorkerDied("the worker sent an unexpected message")
             except WorkerDied as e:
+                if current is None and self.sandbox.settle():  # a mode taken unprobed failed
+                    continue
                 if current is None:  # not even numpy imported: nothing to skip, give up
                     self.report = LoadReport(cells=[CellReport(c.label, "crashed", str(e))
                                                     for c in self.cells])

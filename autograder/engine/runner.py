@@ -127,7 +127,6 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
     functions = [f for q in questions for f in q.functions]
     torch_functions = frozenset(f for q in assignment.track("torch") for f in q.functions)
     with Sandbox(torch=config.torch_track) as sandbox:
-        result.isolation = sandbox.protections
         student = WorkerClient(sandbox, list(submission.cells), functions,
                                as_main=submission.as_main, call_timeout_s=config.call_timeout_s,
                                cell_timeout_s=config.cell_timeout_s,
@@ -156,6 +155,7 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
                     "tests that had not run by then count as failed.")
         finally:
             student.close()
+            result.isolation = sandbox.protections  # as the worker ran (see Sandbox.settle)
 
 
 def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float,

@@ -1,7 +1,8 @@
 """Start the worker in a restricted process, and make sure that nothing it started survives.
 
 The restrictions (see the README's security model; :func:`mode` probes which this machine
-allows, strongest first, and :attr:`Sandbox.protections` says which are in force):
+allows, strongest first, the first worker being the probe where it can: :func:`first_mode`;
+:attr:`Sandbox.protections` says which are in force):
 
 * its own session and process group, its own scratch folder as working directory and home, a
   minimal environment, stdin/stdout/stderr on /dev/null (set by the worker itself); the worker's
@@ -212,9 +213,35 @@ def _mode(torch: bool, switches: tuple[bool, bool], euid: int) -> Mode:
         "where mount namespaces are allowed, or as a user that is not root")
 
 
+def _where(torch: bool) -> tuple:
+    return torch, (landlock_wanted(), namespace_wanted()), os.geteuid()
+
+
+_WORKED: dict[tuple, Mode] = {}
+"""the mode a worker came up in, or a probe chose, by :func:`_where` (this process only)"""
+
+
 def mode(torch: bool = False) -> Mode:
     """The strongest mode in which the worker starts here (probed once per process)."""
-    return _mode(torch, (landlock_wanted(), namespace_wanted()), os.geteuid())
+    found = _mode(*_where(torch))
+    _WORKED[_where(torch)] = found
+    return found
+
+
+def first_mode(torch: bool = False) -> tuple[Mode, bool]:
+    """The mode a new sandbox starts its worker in, and whether it is known to work here.
+
+    Known: the one a worker of this process came up in, or that :func:`mode` chose. Else, for
+    the numpy track, the strongest candidate, unprobed: probing starts a Python that imports
+    numpy, a tenth of a grading, and the first worker is as good a probe (a worker that does
+    not come up in it makes the sandbox probe then: :meth:`Sandbox.settle`). The torch track is
+    always probed: its worker must also reach the GPU, which coming up does not show."""
+    known = _WORKED.get(_where(torch))
+    if known is not None:
+        return known, True
+    if torch:
+        return mode(torch), True
+    return _candidates()[0], False
 
 
 class _Confinement:
@@ -333,7 +360,7 @@ class Sandbox:
         self.limits = fitted(Limits()) if limits is None else limits
         self.torch = torch
         self.token = secrets.token_hex(8)
-        self.mode = mode(torch)
+        self.mode, self.settled = first_mode(torch)
         become_subreaper()
         self.children_before = self._my_children()
         # the worker's scripts: readable by the worker, never writable (a changed worker.py
@@ -343,19 +370,48 @@ class Sandbox:
             shutil.copy(ENGINE / name, self.engine / name)
             (self.engine / name).chmod(0o644)
         self.engine.chmod(0o755)
-        self.confinement = _Confinement.make(self.limits, torch=torch, mode=self.mode,
-                                             engine=self.engine)
-        self.scratch = self.confinement.scratch
-        self.uid = self.confinement.uid
         self.proc: subprocess.Popen | None = None
         self.overflow = ""
         """why the watchdog stopped the worker (its scratch folder grew too large), once"""
         self._forking = threading.Lock()
         self._stop_watch = threading.Event()
         self._watchdog = None
-        if self.confinement.mounts is None:  # no tmpfs bounds the scratch folder: watch it
+        self._confine()
+
+    def _confine(self) -> None:
+        """The confinement of :attr:`mode`: a scratch folder and a uid of its own; a watchdog on
+        the scratch folder where no tmpfs bounds it."""
+        self.confinement = _Confinement.make(self.limits, torch=self.torch, mode=self.mode,
+                                             engine=self.engine)
+        self.scratch = self.confinement.scratch
+        self.uid = self.confinement.uid
+        if self.confinement.mounts is None and self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch, daemon=True)
             self._watchdog.start()
+
+    def came_up(self) -> None:
+        """The worker started and answered in :attr:`mode`: it works here (and later sandboxes
+        of this process start in it)."""
+        self.settled = True
+        _WORKED.setdefault(_where(self.torch), self.mode)
+
+    def settle(self) -> bool:
+        """The worker did not come up in a mode taken unprobed (:func:`first_mode`): probe, and
+        take the mode found. True when it differs (start the worker again); False when the
+        mode was probed already or the probe chose it too (the failure is not the mode's).
+        Raises :class:`SandboxError` when no mode works here."""
+        if self.settled:
+            return False
+        self.settled = True
+        found = mode(self.torch)
+        if found == self.mode:
+            return False
+        self.kill_all(self.proc)
+        with self._forking:  # the watchdog reads the scratch folder: change it between looks
+            self.confinement.close()
+            self.mode = found
+            self._confine()
+        return True
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -396,12 +452,20 @@ class Sandbox:
         req_read, req_write = os.pipe()
         resp_read, resp_write = os.pipe()
         cmd = [sys.executable, "-I", str(self.engine / "worker.py"), str(req_read), str(resp_write)]
-        with self._forking:  # the watchdog holds no lock while the child runs Python code
-            proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, pass_fds=(req_read, resp_write),
-                                    start_new_session=True, preexec_fn=self.confinement.apply)
-            self.proc = proc
+        try:
+            with self._forking:  # the watchdog holds no lock while the child runs Python code
+                proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL,
+                                        pass_fds=(req_read, resp_write), start_new_session=True,
+                                        preexec_fn=self.confinement.apply)
+                self.proc = proc
+        except (OSError, subprocess.SubprocessError):  # the confinement failed in the child
+            for fd in (req_read, req_write, resp_read, resp_write):
+                os.close(fd)
+            if self.settle():
+                return self.start()
+            raise
         os.close(req_read)
         os.close(resp_write)
         return proc, req_write, resp_read

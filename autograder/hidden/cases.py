@@ -108,11 +108,23 @@ def _module_hash(name: str) -> str | None:
     return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()
 
 
-def _versions() -> dict[str, str]:
+def _hypothesis_version() -> str:
+    """hypothesis's version, read from its installed metadata's folder name (importing
+    hypothesis takes 0.2 s, and a grading that passes never needs it), else from hypothesis."""
+    spec = importlib.util.find_spec("hypothesis")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            found = list(Path(location).parent.glob("hypothesis-*.dist-info"))
+            if len(found) == 1:
+                return found[0].name[len("hypothesis-"):-len(".dist-info")]
     import hypothesis
 
+    return hypothesis.__version__
+
+
+def _versions() -> dict[str, str]:
     return {"python": "%d.%d" % sys.version_info[:2], "numpy": np.__version__,
-            "hypothesis": hypothesis.__version__, "format": str(FORMAT)}
+            "hypothesis": _hypothesis_version(), "format": str(FORMAT)}
 
 
 def _ours(name: str) -> bool:
@@ -163,6 +175,8 @@ def draw_test(strategy: Any, examples: int, seed: int) -> list[tuple[Any, tuple]
     from hypothesis import seed as seed_
     from hypothesis.control import current_build_context
 
+    from autograder.hidden.strategies import strategy as built
+
     found = []
 
     def record(case):
@@ -171,7 +185,7 @@ def draw_test(strategy: Any, examples: int, seed: int) -> list[tuple[Any, tuple]
     test = settings(parent=settings.get_profile("default"), database=None, deadline=None,
                     derandomize=False, max_examples=examples, phases=(Phase.generate,),
                     suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-                    print_blob=False)(given(strategy)(record))
+                    print_blob=False)(given(built(strategy))(record))
     seed_(seed)(test)()
     return found
 

@@ -34,14 +34,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given as _given
-from hypothesis import seed as _seed, settings
-from hypothesis import strategies as st
-from hypothesis.database import InMemoryExampleDatabase
-from hypothesis.errors import FlakyFailure
-from hypothesis.extra import numpy as nps
 
 from autograder.hidden import callees, cases
+from autograder.hidden.strategies import nps, st, strategy
 from autograder.engine.api import (BadReturn, CallResult, HiddenTest, Kind, MissingFunction,
                                    Status, Student, StudentError, StudentRaised, TensorValue,
                                    TestFailure, TorchTensor)
@@ -701,9 +696,6 @@ def _run(spec: TestSpec, examples: int, shrink: bool, seed: int | None,
             _attempt(spec, s, None)
     except TestFailure as e:
         raise _compose(spec, e) from None
-    except FlakyFailure as e:
-        first = next((x for x in e.exceptions if isinstance(x, TestFailure)), None)
-        raise _compose(spec, _flaky(first)) from None
     finally:
         if hasattr(student, "prefetch"):
             student.prefetch(())  # what the cases did not ask for is dropped
@@ -824,7 +816,12 @@ def _shrink(spec: TestSpec, s: Calls, case: Any, choices: bytes, failure: TestFa
     """Hypothesis replays the failing case (from its choices) and shrinks it: raises the
     failure on the smallest input it finds. When hypothesis's replay passes, the case is
     tried once more: failing again, its failure stands as it is; passing, the function
-    answered the same input differently (a FlakyFailure)."""
+    answered the same input differently (a flaky failure). Hypothesis is imported here, the
+    first time a case fails (see :mod:`autograder.hidden.strategies`)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, seed as seed_, settings
+    from hypothesis.database import InMemoryExampleDatabase
+    from hypothesis.errors import FlakyFailure
+
     # the case goes in as a "secondary" example: hypothesis takes a primary one as shrunk
     # already and would not shrink it
     database = InMemoryExampleDatabase()
@@ -834,14 +831,18 @@ def _shrink(spec: TestSpec, s: Calls, case: Any, choices: bytes, failure: TestFa
         s.context = ""
         _attempt(spec, s, case)
 
-    test = _given(spec.given)(one_example)
+    test = given(strategy(spec.given))(one_example)
     test._hypothesis_internal_database_key = _SHRINK_KEY  # where the reuse phase looks
-    test = _seed(0 if seed is None else seed)(test)  # before settings: @seed drops the database
+    test = seed_(0 if seed is None else seed)(test)  # before settings: @seed drops the database
     test = settings(parent=settings.get_profile("default"), database=database, deadline=None,
                     derandomize=False, max_examples=1, report_multiple_bugs=False,
                     suppress_health_check=list(HealthCheck), print_blob=False,
                     verbosity=Verbosity.quiet, phases=(Phase.reuse, Phase.shrink))(test)
-    test()  # raises the shrunk failure
+    try:
+        test()  # raises the shrunk failure
+    except FlakyFailure as e:
+        raise _flaky(next((x for x in e.exceptions if isinstance(x, TestFailure)), None)) \
+            from None
     s.context = ""
     _attempt(spec, s, case)
-    raise FlakyFailure("the failing case passed when replayed", [failure])
+    raise _flaky(failure)

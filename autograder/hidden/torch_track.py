@@ -8,10 +8,10 @@ from the numpy reference in float64. The grader never imports torch.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 from autograder.engine.api import TensorValue
 
+from .strategies import st
 from .framework import describe, show
 
 DEVICE_HINT = ("Work with torch operations on the tensors you are given, so that the results "

@@ -128,7 +128,11 @@ def main(argv):
         out = {"protections": box.protections, "uid": getattr(box, "uid", None),
                "scratch": str(box.scratch)}
         try:
-            client.start()
+            try:
+                client.start()  # where no mode was probed yet, its failure may probe (settle)
+            except SandboxError as e:
+                print(json.dumps({"sandbox_error": str(e)}))
+                return 0
             out["value"] = client.call(function, *args)
             out["scratch_bytes"] = _usage(box)
         except CallAborted as e:

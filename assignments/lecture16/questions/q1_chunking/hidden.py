@@ -6,13 +6,12 @@ are in question.py).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
 
 import reference
 
 from autograder.engine.api import Kind
 
+from autograder.hidden.strategies import nps, st
 from autograder.hidden.framework import hidden_test
 from autograder.hidden.ideas import ideas
 from .question import ID as Q

@@ -7,13 +7,12 @@ result is compared with their own (shifted logits, the kept positions alone).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
 
 import reference
 
 from autograder.engine.api import Kind
 
+from autograder.hidden.strategies import nps, st
 from autograder.hidden.framework import (Worked, arrays, big_or_small, floats, hidden_test,
                                          magnitude, rtol_for)
 from autograder.hidden.ideas import ideas

@@ -8,13 +8,12 @@ q3's, so the class report charges it once, to q3.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
 
 import reference
 
 from autograder.engine.api import Kind
 
+from autograder.hidden.strategies import nps, st
 from autograder.hidden.framework import Worked, arrays, floats, hidden_test
 from autograder.hidden.ideas import ideas
 from ..q3_cross_entropy.hidden import LEAD_SHAPES, LECTURE, SAT, kept, lecture, logits_and_targets

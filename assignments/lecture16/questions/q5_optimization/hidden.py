@@ -8,13 +8,12 @@ comparing the student's step with their own step without them.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as nps
 
 import reference
 
 from autograder.engine.api import Kind, TestFailure
 
+from autograder.hidden.strategies import nps, st
 from autograder.hidden.framework import arrays, floats, hidden_test, magnitude
 from autograder.hidden.ideas import ideas
 from .question import ID as Q

@@ -9,12 +9,12 @@ unchanged inputs).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import reference
 
 from autograder.engine.api import Kind
 
+from autograder.hidden.strategies import st
 from autograder.hidden.framework import Worked, hidden_test, show
 from autograder.hidden.ideas import ideas
 from autograder.hidden.raises import expect_raises

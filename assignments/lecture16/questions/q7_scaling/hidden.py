@@ -10,12 +10,12 @@ and float32 accepted, the inputs stay as they were).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import reference
 
 from autograder.engine.api import Kind
 
+from autograder.hidden.strategies import st
 from autograder.hidden.framework import Worked, hidden_test
 from autograder.hidden.ideas import ideas
 from autograder.hidden.raises import expect_raises

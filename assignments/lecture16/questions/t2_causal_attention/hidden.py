@@ -4,10 +4,10 @@ otter_config.json); the helpers they share are in autograder/hidden/torch_track.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import reference
 from autograder.engine.api import TorchTensor
+from autograder.hidden.strategies import st
 from autograder.hidden.framework import big_or_small, hidden_test, magnitude, rtol_for
 from autograder.hidden.torch_track import DEVICE_HINT, device_of, tensor, dtypes
 from assignments.lecture16.questions.q2_causal_mask.hidden import qkv

@@ -4,10 +4,10 @@ otter_config.json); the helpers they share are in autograder/hidden/torch_track.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import reference
 from autograder.engine.api import TorchTensor
+from autograder.hidden.strategies import st
 from autograder.hidden.framework import hidden_test, magnitude
 from autograder.hidden.torch_track import device_of, tensor
 from assignments.lecture16.questions.q5_optimization.hidden import (HYPER, TINY, arrays_dict,
