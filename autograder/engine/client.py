@@ -479,8 +479,10 @@ class WorkerClient:
                 reply = self._receive(max(started + limit - time.monotonic(), 0.0))
             except WorkerDied as e:
                 reply, failure = None, ("crash", self._crash_text(function, e))
-            else:  # None: the limit passed before the whole reply came
-                failure = ("timeout", self._timeout_text(function, limit))
+            else:
+                failure = None
+                if reply is None:  # the limit passed before the whole reply came
+                    failure = ("timeout", self._timeout_text(function, limit))
             now = time.monotonic()
             self._spend(function, now - started)
             if reply is None:
