@@ -107,3 +107,43 @@ def test_ungraded_cells_are_left_out_by_their_first_line_without_tags_and_in_scr
     # a comment that merely mentions it later in a cell leaves the cell in
     script = f"# In[1]:\n\nx = 1\n{pysource.SKIP_LINE}\n"
     assert [s.source for s in pysource.statements(script.encode(), "a.py", FUNCTIONS)] == ["x = 1"]
+
+
+CELLS = [  # each read with IPython (forced) and as the reader chooses: the same statements
+    "import numpy as np\nx = np.zeros(3)\n",
+    "# a comment first\n@staticmethod\ndef f(x):\n    return x?\n",
+    "def f(x):\n    '''doc\n    more'''\n    return x\r\ny = 1",
+    "In [1]: x\n",  # Python (an annotation), and an IPython prompt: IPython strips it
+    ">>> x = 1\n>>> y = 2\n",
+    "...: x = 1\n",
+    "\n\nx = 1\ny = 2\n",  # leading blank lines: IPython drops them
+    "  # indented comment\ns = '''\n  kept?\n'''\n",  # a common indent: IPython strips it
+    "%matplotlib inline\nimport numpy as np\n",
+    "x = 1 +\n",
+    "y = (1\n/2)\nz = [1,\n,2]\n",
+    "print('?')  # why?\n",
+]
+
+
+@pytest.mark.parametrize("source", CELLS)
+def test_a_cell_read_without_ipython_reads_as_ipython_reads_it(source, monkeypatch):
+    quick = [(s.label, s.source, s.line, s.binds, s.work) for s in _statements(source)]
+    monkeypatch.setattr(pysource, "_at_margin", lambda text: False)  # always through IPython
+    assert [(s.label, s.source, s.line, s.binds, s.work) for s in _statements(source)] == quick
+
+
+def test_a_notebook_of_plain_python_cells_is_read_without_importing_ipython():
+    import subprocess
+    import sys
+
+    cells = ["import numpy as np", "def chunk_tokens(docs, block_size, eos_id=None):\n    pass",
+             "%time x = 1"]
+    code = ("import sys, nbformat; from nbformat.v4 import new_code_cell, new_notebook; "
+            "from autograder.engine.pysource import notebook_statements; "
+            "cells = [new_code_cell(c) for c in sys.argv[1:]]; "
+            "notebook_statements(nbformat.writes(new_notebook(cells=cells)), 'nb.ipynb', ()); "
+            "print('IPython' in sys.modules)")
+    for sources, imported in ((cells[:2], "False"), (cells, "True")):
+        done = subprocess.run([sys.executable, "-c", code, *sources], capture_output=True,
+                              text=True, timeout=120)
+        assert done.stdout.strip() == imported, done.stderr

@@ -139,6 +139,25 @@ def _is_grader_call(node: ast.stmt, otter: set[str]) -> bool:
 
 
 # ----------------------------------------------------------------------------- text to statements
+_PROMPTS = (">>>", "...", "In [")
+
+
+def _parsed(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _at_margin(text: str) -> bool:
+    """Whether IPython's input transformation leaves ``text`` as it is when it is Python:
+    its first line is code at the left margin. (IPython strips leading blank lines, a common
+    indent and ``>>>``/``In [n]:`` prompts; the rest of its syntax (magics, ``!``, ``?``) is
+    not Python.) Such a cell is read as it is, without importing IPython."""
+    first = text.split("\n", 1)[0]
+    return bool(first.strip()) and not first[:1].isspace() and not first.startswith(_PROMPTS)
+
+
 class _Reader:
     """Collects statements of one submission, counting toward the caps."""
 
@@ -150,7 +169,7 @@ class _Reader:
         self._transform = None
 
     def _ipython(self, text: str) -> str:
-        if self._transform is None:
+        if self._transform is None:  # imported on the first cell that needs it (0.1 s)
             from IPython.core.inputtransformer2 import TransformerManager
 
             self._transform = TransformerManager().transform_cell
@@ -174,15 +193,16 @@ class _Reader:
             raise SourceError(f"{self.name} holds more than {MAX_CODE_CHARS:,} characters of "
                               "code, more than the grader reads: upload the assignment's "
                               "notebook or .py file, with your functions")
-        python = self._ipython(text) if ipython else text
+        tree = _parsed(text) if not ipython or _at_margin(text) else None
+        python = text
+        if tree is None and ipython:
+            python = self._ipython(text)
+            tree = _parsed(python)
 
         def where(n: int) -> str:
             return f"cell {cell}, line {n}" if cell else f"{self.name} line {n}"
 
-        try:
-            tree = ast.parse(python)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            # the worker compiles it and reports the error; nothing in it is defined
+        if tree is None:  # the worker compiles it and reports the error; nothing in it is defined
             self._add(where(offset + 1), python, offset + 1, cell, None)
             return
         self.otter |= _otter_names(tree)
