@@ -170,7 +170,7 @@ def test_the_scratch_folder_is_bounded_in_size(mode, request):
 
 @pytest.mark.parametrize("mode", ["root-ns", "plain-nolandlock"])
 def test_the_scratch_folder_is_bounded_in_files(mode, request):
-    out = probe(mode, request, "many", 20_000)
+    out = probe(mode, request, "many", 20_000, 1.0)
     if mode == "root-ns":
         made, error = out["value"]
         assert error == "ENOSPC" and made < 4096, out

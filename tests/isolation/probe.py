@@ -87,7 +87,9 @@ def fill(files, megabytes, then_sleep):
     return [written, error]
 
 
-def many(count):
+def many(count, then_sleep=0.0):
+    """Create ``count`` empty files as fast as possible, then sleep (as ``fill``: a fast machine
+    makes them all between two looks of the watchdog, which then stops the worker)."""
     made, error = 0, ""
     try:
         for i in range(count):
@@ -95,6 +97,7 @@ def many(count):
             made += 1
     except OSError as e:
         error = errno.errorcode.get(e.errno, str(e.errno))
+    time.sleep(then_sleep)
     return [made, error]
 
 
