@@ -522,10 +522,12 @@ def gap_note(key: str, r: dict) -> str:
         return ("No measured budget catches every catalogued bug: sharpen the tests that miss "
                 "them (section 2 names them) rather than raise the budget.")
     if key == "batch":
-        return ("Each submission is one grader and one worker taking turns, about one core in "
-                "all, so two jobs can give at most about 2x on two cores, less whatever else "
-                "runs." + shared + " On an idle machine, or with more cores than jobs, the "
-                "figure comes closer to 2x; nothing in the batch command serializes the jobs.")
+        return ("Each submission keeps a grader and a worker busy side by side (the worker "
+                "answers the calls sent ahead while the grader checks the previous reply), "
+                "more than one core in all for a correct one, so two jobs on two cores give "
+                "less than 2x: compare the submissions per minute (section 3) across runs, "
+                "not only this ratio." + shared + " With more cores than jobs the figure comes "
+                "closer to 2x; nothing in the batch command serializes the jobs.")
     if key == "xent-time":
         return ("Most of the reference's time is its two passes of `np.exp` over the (N, V) "
                 "logits (one in `cross_entropy`, one in `cross_entropy_grad`, as the two "
