@@ -15,15 +15,16 @@ and ``nps`` from here (a module that imports hypothesis's own still works, only 
 
 Every call (``st.integers(0, 5)``, ``batches(n=2)``), method (``s.map(f)``) and ``a | b`` returns
 a :class:`Deferred` that records it; :func:`strategy` builds it, importing hypothesis then, with
-every argument built first. A composite's ``draw`` builds what it is given, so module-level
-strategies can be drawn inside composites. A class (``st.SearchStrategy``) is hypothesis's own
-(``isinstance`` needs it). Built strategies are the ones hypothesis's own calls make: the same
-draws, the same shrinks.
+every argument built first (once hypothesis is imported, at once). A composite's ``draw``
+builds what it is given, so module-level strategies can be drawn inside composites. A class
+(``st.SearchStrategy``) is hypothesis's own (``isinstance`` needs it). Built strategies are the
+ones hypothesis's own calls make: the same draws, the same shrinks.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from typing import Any, Callable
 
 
@@ -32,7 +33,7 @@ class Deferred:
 
     __slots__ = ("_make", "_built", "_what")
 
-    def __init__(self, make: Callable[[], Any], what: str):
+    def __init__(self, make: Callable[[], Any] | None, what: str):
         self._make, self._built, self._what = make, None, what
 
     def __getattr__(self, name: str) -> Deferred:
@@ -97,12 +98,35 @@ class _Module:
         if name[:1].isupper():  # a class: isinstance and subclassing need the real one
             return getattr(importlib.import_module(self._name), name)
         short = self._name.rpartition(".")[2]
+        what = f"{'st' if short == 'strategies' else 'nps'}.{name}"
+        module = sys.modules.get(self._name)
+        if module is not None:  # hypothesis is loaded (drawing, shrinking): build at once
+            function = _at_once(getattr(module, name), what, name == "composite")
+            setattr(self, name, function)  # found directly from now on
+            return function
         if name == "composite" and short == "strategies":
             return lambda function: Deferred(
                 lambda: importlib.import_module(self._name).composite(_composite(function)),
                 f"st.composite({function.__name__})")
-        return Deferred(lambda: getattr(importlib.import_module(self._name), name),
-                        f"{'st' if short == 'strategies' else 'nps'}.{name}")
+        return Deferred(lambda: getattr(importlib.import_module(self._name), name), what)
+
+
+def _at_once(function: Callable, what: str, composite: bool) -> Callable:
+    """``function`` calling hypothesis's own with its arguments built, its result a Deferred
+    built already (a Deferred still: ``|`` and ``.map`` mix with those made before)."""
+    what = f"{what}(...)"
+
+    def call(*args: Any, **kwargs: Any) -> Deferred:
+        if composite:
+            return _built_already(function(_composite(*args)), what)
+        return _built_already(function(*_built(args), **_built(kwargs)), what)
+    return call
+
+
+def _built_already(value: Any, what: str) -> Deferred:
+    deferred = Deferred(None, what)
+    deferred._built = value
+    return deferred
 
 
 st = _Module("hypothesis.strategies")
