@@ -4,57 +4,49 @@ import json
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import hypothesis
 import numpy as np
+import pytest
 from hypothesis import strategies as hst
 from hypothesis.extra import numpy as hnps
 
 from autograder.build.release import solutions_module
-from autograder.hidden import cases
-from autograder.hidden.strategies import Deferred, nps, st, strategy
+from autograder.hidden import cases, strategies
+from autograder.hidden.strategies import Deferred, st, strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _eager_pairs():
-    @hst.composite
-    def pairs(draw, *, n=(1, 4), dtype=np.float64):
-        if isinstance(dtype, hst.SearchStrategy):
-            dtype = draw(dtype)
-        k = draw(hst.integers(*n))
-        x = draw(hnps.arrays(dtype, (k,), elements=ELEMENTS_EAGER))
-        return x, draw(hst.lists(TOKENS_EAGER | hst.just(-1), min_size=k, max_size=k))
-
-    ELEMENTS_EAGER = hst.floats(-3, 3, allow_nan=False, width=32)
-    TOKENS_EAGER = hst.integers(0, 9) | hst.sampled_from([100, 200])
-    return hst.tuples(pairs(dtype=hst.sampled_from([np.float32, np.float64])),
-                      hst.fixed_dictionaries({"lr": hst.sampled_from([0.1, 0.5])}).map(
-                          lambda d: {**d, "wd": 0.0}))
-
-
-def _deferred_pairs():
-    ELEMENTS = st.floats(-3, 3, allow_nan=False, width=32)  # module-level: drawn in a composite
-    TOKENS = st.integers(0, 9) | st.sampled_from([100, 200])
+def _pairs(st, nps):
+    """One strategy of every kind the question folders use, written with ``st`` and ``nps``:
+    hypothesis's own modules or the deferred ones."""
+    elements = st.floats(-3, 3, allow_nan=False, width=32)  # module-level: drawn in a composite
+    tokens = st.integers(0, 9) | st.sampled_from([100, 200])
 
     @st.composite
     def pairs(draw, *, n=(1, 4), dtype=np.float64):
         if isinstance(dtype, st.SearchStrategy):
             dtype = draw(dtype)
         k = draw(st.integers(*n))
-        x = draw(nps.arrays(dtype, (k,), elements=ELEMENTS))
-        return x, draw(st.lists(TOKENS | st.just(-1), min_size=k, max_size=k))
+        x = draw(nps.arrays(dtype, (k,), elements=elements))
+        return x, draw(st.lists(tokens | st.just(-1), min_size=k, max_size=k))
 
     return st.tuples(pairs(dtype=st.sampled_from([np.float32, np.float64])),
                      st.fixed_dictionaries({"lr": st.sampled_from([0.1, 0.5])}).map(
                          lambda d: {**d, "wd": 0.0}))
 
 
-def test_a_deferred_strategy_draws_and_records_what_hypothesis_own_does():
-    deferred = _deferred_pairs()
+@pytest.mark.parametrize("loaded", [True, False], ids=["built-at-once", "recorded"])
+def test_a_deferred_strategy_draws_and_records_what_hypothesis_own_does(loaded, monkeypatch):
+    if not loaded:  # as in a grading, where hypothesis is imported only to shrink
+        monkeypatch.setattr(strategies, "sys", types.SimpleNamespace(modules={}))
+    deferred = _pairs(strategies._Module("hypothesis.strategies"),
+                      strategies._Module("hypothesis.extra.numpy"))
     assert isinstance(deferred, Deferred) and "built when first used" in repr(deferred)
-    eager, built = cases.draw_test(_eager_pairs(), 30, 7), cases.draw_test(deferred, 30, 7)
+    eager, built = cases.draw_test(_pairs(hst, hnps), 30, 7), cases.draw_test(deferred, 30, 7)
     assert len(built) == 30
     for (case_a, choices_a), (case_b, choices_b) in zip(eager, built, strict=True):
         assert choices_a == choices_b and cases._same(case_a, case_b)

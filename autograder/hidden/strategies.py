@@ -48,9 +48,6 @@ class Deferred:
     def __or__(self, other: Any) -> Deferred:
         return Deferred(lambda: strategy(self) | strategy(other), f"{self._what} | ...")
 
-    def __ror__(self, other: Any) -> Deferred:
-        return Deferred(lambda: strategy(other) | strategy(self), f"... | {self._what}")
-
     def __repr__(self) -> str:
         return f"<{self._what}, built when first used>"
 
@@ -113,7 +110,8 @@ class _Module:
 
 def _at_once(function: Callable, what: str, composite: bool) -> Callable:
     """``function`` calling hypothesis's own with its arguments built, its result a Deferred
-    built already (a Deferred still: ``|`` and ``.map`` mix with those made before)."""
+    built already (``st`` hands out Deferreds only, so ``|`` never meets a bare strategy on its
+    left)."""
     what = f"{what}(...)"
 
     def call(*args: Any, **kwargs: Any) -> Deferred:
