@@ -150,6 +150,9 @@ class WorkerClient:
         self.banned: dict[str, str] = {}  # function -> the banned built-in it called
         self.proc = None
         self.report = LoadReport()
+        self.first_report: LoadReport | None = None
+        """the first load's report: what visible feedback may quote (a reload happens during
+        the hidden tests, and what the submission says then may hold their inputs)"""
         # the pipeline (see prefetch): requests written or waiting to be, replies not yet read
         self._outbox: deque = deque()  # (number, bytes not yet written), in order
         self._queued: deque = deque()  # (number, function, key) whose replies are due
@@ -264,6 +267,8 @@ class WorkerClient:
                 continue
             self.report = report
             break
+        if self.first_report is None:
+            self.first_report = self.report
         return self.report
 
     def _cell_index(self, value: Any, current: int | None) -> int:
