@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.engine.sandbox import Sandbox
-from test_hostile import (Q2, layout_factory, reference, run_entry, run_layout,  # noqa: F401
+from test_hostile import (layout_factory, reference, run_entry, run_layout,  # noqa: F401
                           unprivileged_python, visible_text)
 
 LEAK = "RECORDED-INPUTS"
@@ -21,7 +21,7 @@ def _crashed(data: dict) -> bool:
 
 @pytest.mark.parametrize("mode", ["user", "plain"])
 def test_hidden_inputs_recorded_before_a_restart_stay_out_of_visible_output(
-        unprivileged_python, layout_factory, reference, tmp_path, mode):
+        unprivileged_python, layout_factory, reference, tmp_path, mode):  # noqa: F811
     """Gradescope's mode (root, a uid of the grading's own, no mount namespace) and a plain
     user's: the submission records the hidden tests' inputs, ends its worker, and raises them
     when it is loaded again, in a statement the visible feedback quotes."""
@@ -34,7 +34,7 @@ def test_hidden_inputs_recorded_before_a_restart_stay_out_of_visible_output(
     assert LEAK not in shown, shown[:3000]
 
 
-def test_hidden_inputs_stay_out_of_visible_output_here(tmp_path, reference, monkeypatch):
+def test_hidden_inputs_stay_out_of_visible_output_here(tmp_path, reference):  # noqa: F811
     """The same in this process's mode (root with a mount namespace where it can have one)."""
     graded = run_entry(tmp_path, reference, after=("leak_after_restart",))
     assert _crashed(graded.data)
