@@ -6,6 +6,8 @@ scratch folder in every mode.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from autograder.engine.sandbox import Sandbox
@@ -335,3 +337,49 @@ def test_a_correct_function_beside_a_wrong_callee_keeps_its_points(solution, mas
     assert any(" causal_mask " in n for n in failed)
     compared = [n for n in failed if "causal_attention matches" in n or "keeps batch" in n]
     assert not compared, failed
+
+
+# ============================================================================= rule 4
+# Slow machines cost time, never points: the time a worker waits for a CPU (the kernel's
+# schedstat) is not charged to a call's limit, up to client.STRETCH times the limit.
+import time  # noqa: E402
+
+from autograder.engine import client as engine_client  # noqa: E402
+from autograder.engine.config import GradingConfig  # noqa: E402
+from test_hostile import grade_here, hostile_header, build  # noqa: E402
+
+SLOW_CONFIG = GradingConfig(examples_per_test=2, call_timeout_s=1.0, cell_timeout_s=5.0,
+                            function_budget_s=60.0)
+
+
+def _slow_mask(tmp_path, reference):  # noqa: F811
+    hostile = hostile_header(tmp_path, call_timeout=SLOW_CONFIG.call_timeout_s)
+    path = build(tmp_path / "sub" / "lm_training.py", reference, hostile, after=("slow_mask",))
+    return grade_here(path, hostile, SLOW_CONFIG)
+
+
+def _mask_timed_out(graded) -> bool:
+    """causal_mask was stopped (its call timed out, and its tests did not run)."""
+    return any(t.question == "q2_causal_mask" and t.status in ("timeout", "disabled")
+               for t in graded.result.tests) and "did not return within" in graded.text()
+
+
+def test_a_call_that_waited_for_a_cpu_is_not_stopped(tmp_path, reference, monkeypatch):  # noqa: F811
+    """As if the machine were so loaded that the worker waited for a CPU the whole time."""
+    monkeypatch.setattr(engine_client.WorkerClient, "_waited", lambda self: time.monotonic())
+    assert not _mask_timed_out(_slow_mask(tmp_path, reference))
+
+
+def test_a_call_that_took_its_time_itself_is_stopped(tmp_path, reference):  # noqa: F811
+    assert _mask_timed_out(_slow_mask(tmp_path, reference))
+
+
+def test_the_cpu_wait_of_a_live_process_is_read():
+    class Proc:
+        pid = os.getpid()
+
+    fake = engine_client.WorkerClient.__new__(engine_client.WorkerClient)
+    fake.proc = Proc()
+    assert fake._waited() >= 0.0
+    fake.proc = None
+    assert fake._waited() == 0.0
