@@ -383,3 +383,40 @@ def test_the_cpu_wait_of_a_live_process_is_read():
     assert fake._waited() >= 0.0
     fake.proc = None
     assert fake._waited() == 0.0
+
+
+# ============================================================================= every path
+from test_hostile import Q2, check, control_for  # noqa: E402
+
+
+def test_a_lying_callee_gains_nothing_in_the_engine(tmp_path, reference):  # noqa: F811
+    """The same rule through the worker (`grade`): stateful code across real calls."""
+    graded = run_entry(tmp_path, reference, after=("lying_mask",))
+    check(graded, touched={Q2}, control=control_for(tmp_path, reference, after=("lying_mask",)))
+    assert graded.by_question[Q2] < 15
+
+
+@pytest.mark.parametrize("mode", ["user"])
+def test_a_lying_callee_gains_nothing_on_gradescope(unprivileged_python, layout_factory,  # noqa: F811
+                                                     reference, tmp_path, mode):  # noqa: F811
+    """Gradescope's run_autograder as root without a worker namespace."""
+    layout = layout_factory(unprivileged_python, False, mode)
+    cheat, _ = run_layout(layout, reference, tmp_path, after=("lying_mask",),
+                          extra_env={"AUTOGRADER_NAMESPACE": "off"})
+    control = control_for(tmp_path, reference, after=("lying_mask",))
+    got = sum(t["score"] for t in cheat["tests"] if t["name"].startswith(Q2 + " "))
+    assert got <= control.by_question[Q2] + 1e-9 and got < 15
+
+
+def test_a_called_function_is_judged_before_any_caller_is_asked():
+    """The order the engine runs the hidden tests in: each function that another calls gets a
+    fresh load before its first test, and no caller of it is called until its tests are done;
+    so a callee cannot tell its own tests from the second asks its callers' tests make."""
+    tests = hidden_tests(examples_per_test=1, torch_track=True)
+    spec = tuple(PARAMS)
+    for f in spec:
+        for g in callees(f, spec):
+            mine = [i for i, t in enumerate(tests) if g in t.functions]
+            theirs = [i for i, t in enumerate(tests) if f in t.functions]
+            assert mine and tests[mine[0]].fresh, g
+            assert not theirs or max(mine) < min(theirs), (g, f)

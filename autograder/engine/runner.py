@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import dataclasses
 import traceback
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -46,8 +47,7 @@ def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTe
     scaled = []
     for test in tests:
         if test.question in torch_questions:
-            test = HiddenTest(test.question, test.description, test.points * per_torch_question,
-                              test.functions, test.run, test.hint, test.misconception, test.idea)
+            test = dataclasses.replace(test, points=test.points * per_torch_question)
         scaled.append(test)
     return scaled
 
@@ -82,6 +82,8 @@ def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str,
     disabled = [f for f in test.functions if f in student.disabled]
     if disabled:
         return failed(student.disabled[disabled[0]].capitalize() + ".", Status.DISABLED)
+    if test.fresh:  # the next call loads the submission again, in a new worker
+        student.stop()
     try:
         test.run(student)
     except TestFailure as e:
