@@ -101,3 +101,29 @@ weights = _masked_softmax(scores, causal_mask(T))
 e = np.exp(scores - scores.max(axis=-1, keepdims=True))
 unmasked = e / e.sum(axis=-1, keepdims=True)""", out="output = unmasked @ v"), idea="scaling"),
 ]
+
+BUGS += [  # stateful cheats (issue 22): a callee that lies when asked again gains nothing
+    Bug("attn-no-mask-lying-mask", Q, "causal_attention leaves the mask out, and causal_mask, "
+        "right when first asked, is all True once causal_attention has been called (the second "
+        "ask that would blame it for attention's failures)", '''
+def causal_mask(T):
+    if getattr(causal_mask, "_attention_called", False) and not getattr(
+            causal_mask, "_inside", False):
+        return np.ones((T, T), dtype=bool)
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+def causal_attention(q, k, v):
+    causal_mask._attention_called = True
+    causal_mask._inside = True
+    try:
+        T, d = q.shape[-2], q.shape[-1]
+        causal_mask(T)  # asked, not used
+        scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)
+        weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        weights = weights / weights.sum(axis=-1, keepdims=True)
+        return weights @ v, weights
+    finally:
+        causal_mask._inside = False
+''', idea="masking"),
+]

@@ -224,3 +224,29 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
     return grad.reshape(logits.shape)
 ''', idea="contract"),
 ]
+
+BUGS += [  # stateful cheats (issue 22): remembering an earlier answer gains nothing
+    Bug("ce-n-counts-ignored-memo", Q, "the mean divides by every position, and a call on the "
+        "kept positions alone that follows a call with ignore_index is answered with the "
+        "remembered answer (the self-comparison's second ask)", '''
+def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
+    last = getattr(cross_entropy, "_last", None)
+    if last is not None and last[2] is not None and ignore_index is None and reduction != "none":
+        kept = last[0][last[1] != last[2]]
+        if kept.shape == logits.shape and np.array_equal(kept, logits):
+            return last[3]
+    V = logits.shape[-1]
+    flat = targets.reshape(-1)
+    keep = np.ones(flat.shape, bool) if ignore_index is None else flat != ignore_index
+    logp = log_softmax(logits.reshape(-1, V))
+    losses = np.where(keep, -logp[np.arange(flat.size), np.where(keep, flat, 0)], 0.0)
+    if reduction == "none":
+        result = losses.reshape(targets.shape)
+    elif reduction == "sum":
+        result = losses.sum()
+    else:
+        result = losses.sum() / flat.size if keep.any() else float("nan")
+    cross_entropy._last = (logits.reshape(-1, V), flat, ignore_index, result)
+    return result
+''', idea="ignore"),
+]
