@@ -16,8 +16,6 @@ NOTEBOOK = "lecture16.ipynb"
 """the student notebook's file name (the build writes it)"""
 TEMPLATE = "lm_training.py"
 """the student template's file name"""
-TITLE = "Training transformer models"
-"""the lecture's title (the class report's heading)"""
 
 
 def _hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *, shrink: bool = True,

@@ -351,3 +351,73 @@ def test_canvas_file_without_a_roster(tmp_path):
     assert ada[1:5] == ["", "0042", "ada@example.edu", ""] and ada[5] == "90.0"
     unmatched = list(csv.DictReader((out / "canvas_unmatched.csv").open()))
     assert [r["student"] for r in unmatched] == ["stray"]
+
+
+def _commit(repo: Path, text: str, when: str) -> None:
+    (repo / "lm_training.py").write_text(text)
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    for cmd in (["add", "."], ["-c", "user.name=s", "-c", "user.email=s@example.edu", "commit",
+                               "-q", "-m", "work"]):
+        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+
+
+def test_grade_dir_with_a_term_and_a_regrade(tmp_path, capsys):
+    """``grade DIR --csv --term`` on cloned Classroom repositories, graded for real, then graded
+    again after a new commit: the overrides stay, on top of the new autograded score."""
+    from autograder.build.release import solutions_module
+    from autograder.cli import main
+    from autograder.paths import TEMPLATE
+    from tests.classmates import CLEO, fill
+
+    template = TEMPLATE.read_text()
+    root = tmp_path / "repos"
+    _repo(root, "lecture16-ann", "2026-12-01T22:00:00-05:00")
+    _commit(root / "lecture16-ann", solutions_module(), "2026-12-01T22:00:00-05:00")
+    _repo(root, "lecture16-ben", "2026-12-01T20:00:00-08:00")
+    _commit(root / "lecture16-ben", fill(template, CLEO), "2026-12-01T20:00:00-08:00")
+    _repo(root, "lecture16-cy", "2026-12-01T12:00:00+00:00")
+    _commit(root / "lecture16-cy", template, "2026-12-01T12:00:00+00:00")
+    settings = _settings(tmp_path / "term", {"overrides.csv": (
+        "student,question,points,reason\nlecture16-ben,q1_chunking,15,eos 0 accepted in office "
+        "hours\ncy,total,10,medical note\n")},
+        due="2026-12-01 23:59 America/New_York", late_policy={"percent": 20},
+        overrides="overrides.csv", canvas=True, similarity={"threshold": 0.5})
+    out = tmp_path / "out"
+    args = ["grade", str(root), "--csv", str(out / "grades.csv"), "--jobs", "2",
+            "--term", str(settings), "--results-dir", str(out / "results")]
+    assert main(args) == 0
+    first = _gradebook(out)
+    assert float(first["ann"]["final_total"]) == pytest.approx(100.0)
+    assert first["ann"]["time_source"].startswith("commit ") and first["ann"]["late_hours"] == "0.0"
+    ben_q1 = float(first["ben"]["q1_chunking"])
+    assert ben_q1 < 15 and f"q1_chunking: {ben_q1:g} -> 15" in first["ben"]["overrides"]
+    assert float(first["ben"]["raw_total"]) == pytest.approx(float(first["ben"]["total"]) + 15
+                                                             - ben_q1)
+    assert first["cy"]["total"] == "0.0" and first["cy"]["final_total"] == "10.0"
+    for name in ("canvas_unmatched.csv", "similarity.html", "similarity.csv", "report.md"):
+        assert (out / name).is_file(), name
+    assert "## After grading" in (out / "report.md").read_text()
+    # ben fixes q1 after the due date (23:30 Pacific is 02:30 in New York): a regrade
+    _commit(root / "lecture16-ben", fill(template, {**CLEO, "chunk_tokens": CLEO[
+        "chunk_tokens"].replace("if eos_id:", "if eos_id is not None:")}),
+        "2026-12-01T23:30:00-08:00")
+    assert main(args) == 0
+    again = _gradebook(out)
+    assert float(again["ben"]["q1_chunking"]) == 15.0  # the new autograded score
+    assert again["ben"]["overrides"] == "q1_chunking: 15 -> 15 (eos 0 accepted in office hours)"
+    raw = float(again["ben"]["raw_total"])
+    assert float(again["ben"]["late_penalty"]) == pytest.approx(raw * 0.2)
+    assert again["cy"]["final_total"] == "10.0"
+
+
+def test_grade_dir_stops_on_a_bad_row_before_grading(tmp_path, capsys):
+    from autograder.cli import main
+
+    (tmp_path / "repos" / "lecture16-ann").mkdir(parents=True)
+    settings = _settings(tmp_path / "term", {"overrides.csv": (
+        "student,question,points,reason\nann,q1_chunking,,forgot\n")}, overrides="overrides.csv")
+    assert main(["grade", str(tmp_path / "repos"), "--csv", str(tmp_path / "out" / "g.csv"),
+                 "--term", str(settings)]) == 2
+    assert "overrides.csv line 2: expected points" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
