@@ -367,9 +367,14 @@ def test_grade_dir_with_a_term_and_a_regrade(tmp_path, capsys):
     again after a new commit: the overrides stay, on top of the new autograded score."""
     from autograder.build.release import solutions_module
     from autograder.cli import main
+    from autograder.engine.config import load_config
+    from autograder.hidden import cases
     from autograder.paths import TEMPLATE
     from tests.classmates import CLEO, fill
 
+    # the hidden tests' inputs drawn before the batch: on a checkout without them, two gradings
+    # drawing them at once under load scored 0 (seen once here; not this test's subject)
+    cases.ensure(load_config().examples_per_test)
     template = TEMPLATE.read_text()
     root = tmp_path / "repos"
     _repo(root, "lecture16-ann", "2026-12-01T22:00:00-05:00")
@@ -421,3 +426,13 @@ def test_grade_dir_stops_on_a_bad_row_before_grading(tmp_path, capsys):
                  "--term", str(settings)]) == 2
     assert "overrides.csv line 2: expected points" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unreadable_export_is_a_note_not_on_time(tmp_path):
+    records = _export(tmp_path / "export")[:1]
+    (tmp_path / "export" / "submission_metadata.yml").write_text(": : [unclosed")
+    out = tmp_path / "out"
+    write_class_report(records, out, title="x", term=term_from({"due": DUE}, tmp_path))
+    (row,) = _gradebook(out).values()
+    assert row["late_hours"] == "" and "could not be read" in row["term_note"]
+    assert "check by hand" in row["term_note"]

@@ -8,13 +8,14 @@ term's columns to the gradebook's rows (:mod:`autograder.term.scores`), writes `
 beside ``gradebook.csv``, and returns the report's section on them."""
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.term.config import Term, load_term
 from autograder.term.errors import TermError
 from autograder.term.scores import COLUMNS, TermSummary, apply_term
-from autograder.term.times import submission_time
+from autograder.term.times import SubmissionTime, submission_time
 
 __all__ = ["AfterGrading", "Term", "TermError", "after_grading", "check_inputs", "load_term"]
 
@@ -43,10 +44,19 @@ def check_inputs(term: Term, questions: list[str]) -> None:
 
 
 def _times(records) -> dict:
-    from autograder.classreport.gradebook import export_metadata
+    from autograder.classreport.gradebook import EXPORT_METADATA, export_metadata
 
-    return {r.submission: submission_time(r.entry, export_metadata(r.entry.parent.resolve()))
-            for r in records}
+    times = {}
+    for r in records:
+        folder = r.entry.parent.resolve()
+        export = export_metadata(folder)
+        if export is None and (folder / EXPORT_METADATA).is_file():
+            times[r.submission] = SubmissionTime(None, "Gradescope export created_at", (
+                f"no submission time: {EXPORT_METADATA} could not be read (a broken file, or "
+                "PyYAML missing)"))
+        else:
+            times[r.submission] = submission_time(r.entry, export)
+    return times
 
 
 def _names(names: list[str], limit: int = 8) -> str:
@@ -108,8 +118,11 @@ def after_grading(records, rows: list[dict], questions: list[str], folder: Path,
 
         items = [{"submission": r.submission, "entry": str(Path(r.entry).resolve()),
                   "file": r.file} for r in records if r.graded]
-        done.written += write_similarity(items, folder, term.similarity)
-        done.lines += [f"Similarity: [{HTML}]({HTML}) lists the pairs above "
+        written = write_similarity(items, folder, term.similarity)
+        done.written += written
+        with open(written[1], newline="", encoding="utf-8") as f:
+            pairs = sum(1 for _ in csv.DictReader(f))
+        done.lines += [f"Similarity: [{HTML}]({HTML}) lists the {pairs} pair(s) above "
                        f"{term.similarity:.0%} similar, their functions side by side. "
                        + NOT_A_VERDICT, ""]
     return done

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from autograder.paths import ROOT
 from autograder.safecsv import write_rows
+from autograder.term.errors import TermError
 
 K = 20
 """the noise threshold: matching passages shorter than this many filtered characters (a name is
@@ -267,7 +268,7 @@ def similarity_files(items: list[dict], folder: Path, threshold: float) -> list[
 
 def write_similarity(items: list[dict], folder: Path, threshold: float) -> list[Path]:
     """:func:`similarity_files` in a child process with a fixed hash seed (same batch, same
-    report). Returns the files written; raises RuntimeError with the child's last line."""
+    report). Returns the files written; raises TermError with the child's last line."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"items": items, "folder": str(folder), "threshold": threshold}, f)
@@ -279,7 +280,8 @@ def write_similarity(items: list[dict], folder: Path, threshold: float) -> list[
         os.unlink(f.name)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"the similarity report could not be made: {last}")
+        raise TermError(f"expected the similarity report to be made, got an error: {last}; "
+                        "grades.csv is written: fix it and run again")
     return [folder / HTML, folder / CSV]
 
 
