@@ -403,6 +403,8 @@ def test_grade_dir_with_a_term_and_a_regrade(tmp_path, capsys):
     for name in ("canvas_unmatched.csv", "similarity.html", "similarity.csv", "report.md"):
         assert (out / name).is_file(), name
     assert "## After grading" in (out / "report.md").read_text()
+    assert _canvas_rows(out / "canvas.csv")[1][-1] == "100.0"  # not a sum's 100.000001
+    assert len(list(csv.DictReader((out / "canvas_unmatched.csv").open()))) == 3  # no SIDs
     # ben fixes q1 after the due date (23:30 Pacific is 02:30 in New York): a regrade
     _commit(root / "lecture16-ben", fill(template, {**CLEO, "chunk_tokens": CLEO[
         "chunk_tokens"].replace("if eos_id:", "if eos_id is not None:")}),

@@ -89,7 +89,7 @@ def write_canvas(rows: list[dict], folder: Path, *, assignment: str, points: flo
         seen.add(key)
         placed.append({**person, assignment: row[score]})
     columns = [*IDENTITY, assignment]
-    points_row = {"Student": POINTS_POSSIBLE, assignment: round(points, 6)}
+    points_row = {"Student": POINTS_POSSIBLE, assignment: round(points, 2)}  # sums of floats
     written = [write_rows(folder / CANVAS, columns, [points_row, *placed])]
     if unmatched:
         written.append(write_rows(folder / UNMATCHED, ["student", "email", "id", "submission",
