@@ -438,3 +438,18 @@ def test_an_unreadable_export_is_a_note_not_on_time(tmp_path):
     (row,) = _gradebook(out).values()
     assert row["late_hours"] == "" and "could not be read" in row["term_note"]
     assert "check by hand" in row["term_note"]
+
+
+def test_a_penalty_per_hour(tmp_path):
+    """2 % per started hour, at most 30 %: Grace is 11 minutes late (1 hour: 2 %), Alan 17 h
+    1 min (18 hours: 36 %, capped at 30 %)."""
+    records = _export(tmp_path / "export")
+    term = term_from({"due": DUE, "late_policy": {"percent": 2, "percent_per": "hour",
+                                                  "max_percent": 30}}, tmp_path)
+    write_class_report(records, tmp_path / "out", title="x", term=term)
+    rows = _gradebook(tmp_path / "out")
+    assert (rows["Grace Hopper"]["late_penalty"], rows["Grace Hopper"]["final_total"]) == \
+        ("1.6", "78.4")
+    assert "1 started hour, 2% off" in rows["Grace Hopper"]["term_note"]
+    assert (rows["Alan Turing"]["late_penalty"], rows["Alan Turing"]["final_total"]) == \
+        ("21.0", "49.0")
