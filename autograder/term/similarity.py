@@ -12,9 +12,10 @@ wherever it lies in the file (so reordered functions change nothing). As MOSS do
 a passage that more than ``common`` submissions share (the obvious solution of a one-line
 function) is left out, and so is the given code.
 
-``similarity.html`` lists the pairs above the threshold, most similar first, each with both
-students' functions side by side and the matching regions highlighted; ``similarity.csv`` the
-same pairs. Similarity is evidence for a person to judge, not a verdict.
+``similarity.html`` lists the pairs above the threshold, most similar first, each with every
+matching function beside the one it matches (paired by their fingerprints, not their names) and
+the matching regions highlighted; ``similarity.csv`` the same pairs. Similarity is evidence
+for a person to judge, not a verdict.
 
 Python salts ``hash()`` per process and copydetect hashes k-grams with it: the report is made in
 a child process with ``PYTHONHASHSEED=0`` (:func:`write_similarity`), so that the same batch
@@ -69,9 +70,9 @@ class Pair:
     similarity_b: float
     functions_a: tuple[str, ...]
     functions_b: tuple[str, ...]
-    code_a: str
-    code_b: str
-    """the code, HTML-escaped, the matching regions in ``<mark>``"""
+    sides: tuple[tuple[str, str, str, str], ...]
+    """each of a's functions that matches one of b's, and that one: (name in a, its code,
+    name in b, its code), the code HTML-escaped with the matching regions in ``<mark>``"""
 
     @property
     def score(self) -> float:
@@ -164,6 +165,36 @@ def _boilerplate(docs: list[Document], given_code: str, common: int):
     return np.unique(np.array(hashes, dtype=np.int64))
 
 
+def _side_by_side(doc_a: Document, doc_b: Document, boilerplate) -> tuple:
+    """Each function of ``doc_a`` beside the function of ``doc_b`` it shares most with (by
+    fingerprints, not by name: a renamed function is found too), matching regions marked."""
+    from copydetect import compare_files
+    from copydetect.utils import highlight_overlap
+
+    def pieces(doc):
+        return [(name, doc.code[start:end],
+                 _fingerprint(Document(doc.submission, doc.file, doc.code[start:end], ()),
+                              boilerplate)) for name, start, end in doc.functions]
+
+    rows, right = [], pieces(doc_b)
+    for name_a, code_a, print_a in pieces(doc_a):
+        best = None
+        for name_b, code_b, print_b in right:
+            if not print_a.hashes or not print_b.hashes:
+                continue
+            overlap, _, slices = compare_files(print_a, print_b)
+            if overlap and (best is None or overlap > best[0]):
+                best = (overlap, name_b, code_b, slices)
+        if best is not None:
+            overlap, name_b, code_b, (slices_a, slices_b) = best
+            marked_a, _ = highlight_overlap(code_a, slices_a, "<mark>", "</mark>",
+                                            escape_html=True)
+            marked_b, _ = highlight_overlap(code_b, slices_b, "<mark>", "</mark>",
+                                            escape_html=True)
+            rows.append((name_a, marked_a, name_b, marked_b))
+    return tuple(rows)
+
+
 def _matched(spans, slices) -> tuple[str, ...]:
     names = []
     for name, start, end in spans:
@@ -178,7 +209,6 @@ def compare(docs: list[Document], *, given_code: str, threshold: float,
     the other) is above ``threshold`` and that shares at least MIN_OVERLAP characters, most
     similar first."""
     from copydetect import compare_files
-    from copydetect.utils import highlight_overlap
 
     docs = [d for d in docs if d.code.strip()]
     if common is None:
@@ -193,13 +223,10 @@ def compare(docs: list[Document], *, given_code: str, threshold: float,
             overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(prints[i], prints[j])
             if overlap < MIN_OVERLAP or max(sim_a, sim_b) <= threshold:
                 continue
-            code_a, _ = highlight_overlap(docs[i].code, slices_a, "<mark>", "</mark>",
-                                          escape_html=True)
-            code_b, _ = highlight_overlap(docs[j].code, slices_b, "<mark>", "</mark>",
-                                          escape_html=True)
             pairs.append(Pair(docs[i].submission, docs[j].submission, float(sim_a),
                               float(sim_b), _matched(docs[i].functions, slices_a),
-                              _matched(docs[j].functions, slices_b), code_a, code_b))
+                              _matched(docs[j].functions, slices_b),
+                              _side_by_side(docs[i], docs[j], boilerplate)))
     return sorted(pairs, key=lambda p: (-p.score, p.a, p.b))
 
 
@@ -237,9 +264,11 @@ def render_html(pairs: list[Pair], *, compared: int, threshold: float) -> str:
              "<th>submission</th><th>its code found in the other</th><th>matching functions"
              f"</th></tr>{rows}</table>") if pairs else "<p>No pair above the threshold.</p>"
     blocks = "".join(
-        f"<h2 id=\"pair{n}\">{n}. {e(p.a)} and {e(p.b)}</h2><div class=\"pair\">"
-        f"<div><h3>{e(p.a)} ({p.similarity_a:.0%})</h3><pre>{p.code_a}</pre></div>"
-        f"<div><h3>{e(p.b)} ({p.similarity_b:.0%})</h3><pre>{p.code_b}</pre></div></div>"
+        f"<h2 id=\"pair{n}\">{n}. {e(p.a)} ({p.similarity_a:.0%}) and {e(p.b)} "
+        f"({p.similarity_b:.0%})</h2>"
+        + "".join(f"<div class=\"pair\"><div><h3>{e(p.a)}: {e(name_a)}</h3><pre>{code_a}</pre>"
+                  f"</div><div><h3>{e(p.b)}: {e(name_b)}</h3><pre>{code_b}</pre></div></div>"
+                  for name_a, code_a, name_b, code_b in p.sides)
         for n, p in enumerate(pairs, 1))
     return PAGE.format(note=e(NOT_A_VERDICT), summary=summary, table=table, pairs=blocks)
 
