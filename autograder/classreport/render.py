@@ -89,7 +89,7 @@ def render(stats: ClassStats, title: str, plots: dict[str, str], after=()) -> st
              "misconception. Most common first.", "",
              *common_mistakes(stats), "",
              "## Hidden tests", "",
-             *_image(plots, "hidden_tests", "Failure rate of every hidden test"),
+             *_image(plots, "hidden_tests", "Wrong answers on every hidden test"),
              *_hidden_tests(stats), ""]
     noted = [r for r in graded if r.note]
     if skipped or noted:
