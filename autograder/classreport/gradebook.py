@@ -30,34 +30,44 @@ def _user(name="", email="", id="") -> dict:
     return {"student": name or email or str(id), "email": email or "", "id": id or ""}
 
 
-@functools.lru_cache(maxsize=16)
-def export_users(folder: Path) -> dict[str, list[dict]]:
-    """Entry name -> its submitters, from an export's ``submission_metadata.yml`` in ``folder``
-    ({} when there is none or it cannot be read). Gradescope writes Ruby-style keys
-    (``:submitters:``) and may tag values (``!ruby/object:BigDecimal``): tagged values are
-    read as None (only names, emails and SIDs are used)."""
+def export_metadata(folder: Path) -> dict[str, dict] | None:
+    """Entry name -> its mapping in the export's ``submission_metadata.yml`` in ``folder``
+    (Ruby's colons stripped from the keys); None when there is none or it cannot be read.
+    Gradescope writes Ruby-style keys (``:submitters:``) and may tag values
+    (``!ruby/object:BigDecimal``): tagged values are read as None (only names, emails, SIDs and
+    ``:created_at:`` are used)."""
     path = folder / EXPORT_METADATA
     if not path.is_file():
-        return {}
+        return None
     try:
         import yaml
     except ImportError:  # otter-grader brings PyYAML; without it, names come from the entries
-        return {}
+        return None
     try:
         class Loader(yaml.SafeLoader):
             pass
 
         Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+        return {str(entry): {str(k).lstrip(":"): v for k, v in (info or {}).items()}
+                for entry, info in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError, yaml.YAMLError):
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def export_users(folder: Path) -> dict[str, list[dict]]:
+    """Entry name -> its submitters, from an export's ``submission_metadata.yml`` in ``folder``
+    ({} when there is none or it cannot be read)."""
+    try:
         found = {}
-        for entry, info in data.items():
-            info = {str(k).lstrip(":"): v for k, v in (info or {}).items()}
+        for entry, info in (export_metadata(folder) or {}).items():
             people = [{str(k).lstrip(":"): v for k, v in (u or {}).items()}
                       for u in info.get("submitters") or []]
-            found[str(entry)] = [_user(u.get("name"), u.get("email"), u.get("sid") or "")
-                                 for u in people]
+            found[entry] = [_user(u.get("name"), u.get("email"), u.get("sid") or "")
+                            for u in people]
         return found
-    except (OSError, ValueError, AttributeError, TypeError, yaml.YAMLError):
+    except (ValueError, AttributeError, TypeError):
         return {}
 
 
@@ -80,7 +90,12 @@ def gradebook_rows(records: list[Graded], questions: list[str]) -> list[dict]:
     return sorted(rows, key=lambda r: str(r["student"]).lower())
 
 
-def write_gradebook(records: list[Graded], questions: list[str], path: Path) -> Path:
-    rows = gradebook_rows(records, questions)
-    columns = ["student", "email", "id", "submission", "total", "max_total", *questions, "note"]
-    return write_rows(path, columns, rows)
+def gradebook_columns(questions: list[str]) -> list[str]:
+    return ["student", "email", "id", "submission", "total", "max_total", *questions, "note"]
+
+
+def write_gradebook(records: list[Graded], questions: list[str], path: Path,
+                    rows: list[dict] | None = None, extra: list[str] = ()) -> Path:
+    """``rows``: the gradebook's rows when made already (the term's columns, ``extra``, added)."""
+    rows = gradebook_rows(records, questions) if rows is None else rows
+    return write_rows(path, [*gradebook_columns(questions), *extra], rows)

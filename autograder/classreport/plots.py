@@ -45,39 +45,48 @@ def totals_plot(stats: ClassStats, path: Path) -> Path:
 
 
 def questions_plot(stats: ClassStats, path: Path) -> Path:
-    """The mean share of each question's points."""
+    """The mean share of each question's points, one horizontal bar per question (its id
+    beside it: the labels never overlap, however many questions)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
     ids = stats.questions
+    fig, ax = plt.subplots(figsize=(7, 1.0 + 0.42 * len(ids)))
+    y = list(range(len(ids)))[::-1]
     shares = [100 * stats.question_mean(q) / stats.points(q) if stats.points(q) else 0.0
               for q in ids]
-    bars = ax.bar(range(len(ids)), shares, color=[COLORS[i % len(COLORS)] for i in range(len(ids))])
-    for bar, q in zip(bars, ids):
-        ax.annotate(f"{stats.question_mean(q):.1f} / {stats.points(q):g}",
-                    (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                    va="bottom", fontsize=8)
-    ax.set_xticks(range(len(ids)), [q.replace("_", "\n", 1) for q in ids], fontsize=8)
-    ax.set(ylabel="mean share of the points (%)", ylim=(0, 110), title="Mean per question")
+    ax.barh(y, shares, color=[COLORS[i % len(COLORS)] for i in range(len(ids))])
+    for row, share, q in zip(y, shares, ids):
+        ax.annotate(f" {stats.question_mean(q):.1f} / {stats.points(q):g}", (share, row),
+                    ha="left", va="center", fontsize=8)
+    ax.set_yticks(y, ids, fontsize=8)
+    ax.set(xlabel="mean share of the points (%)", xlim=(0, 115), ylim=(-0.7, len(ids) - 0.3),
+           title="Mean per question")
     return _save(fig, path)
 
 
+def wrong_share(test) -> tuple[float, int]:
+    """The share (%) of the submissions that wrote the function (not a stub, not missing) and
+    failed this test, and how many wrote it: an untouched template says nothing of a test."""
+    attempted = test.taken - len(test.not_attempted)
+    return (100 * len(test.wrong) / attempted if attempted else 0.0), attempted
+
+
 def hidden_tests_plot(stats: ClassStats, path: Path) -> Path:
-    """Per hidden test, the share of graded submissions that failed it: a wrong answer, or a
-    function not attempted."""
+    """Per hidden test, the share of the submissions that wrote its function and failed it
+    (those that left the stub are counted in the report's table, not here)."""
     plt = _pyplot()
     tests = stats.tests
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * len(tests)))
     y = list(range(len(tests)))[::-1]
-    wrong = [100 * len(t.wrong) / t.taken for t in tests]
-    absent = [100 * len(t.not_attempted) / t.taken for t in tests]
-    ax.barh(y, wrong, color=COLORS[0], label="wrong (the function ran)")
-    ax.barh(y, absent, left=wrong, color=COLORS[1], label="not attempted (stub or missing)")
+    shares = [wrong_share(t) for t in tests]
+    ax.barh(y, [share for share, _ in shares], color=COLORS[0])
+    for row, (share, attempted) in zip(y, shares):
+        ax.annotate(f" {round(share * attempted / 100)} of {attempted}", (share, row),
+                    ha="left", va="center", fontsize=6)
     labels = [textwrap.shorten(f"{t.question.split('_')[0]}  {t.description}", 62,
                                placeholder="...") for t in tests]
     ax.set_yticks(y, labels, fontsize=7)
-    ax.set(xlabel="graded submissions that failed it (%)", xlim=(0, 100),
-           ylim=(-0.7, len(tests) - 0.3), title="Failure rate of every hidden test")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set(xlabel="of the submissions that wrote the function, wrong (%)", xlim=(0, 110),
+           ylim=(-0.7, len(tests) - 0.3), title="Wrong answers on every hidden test")
     return _save(fig, path)
 
 

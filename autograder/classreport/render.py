@@ -7,6 +7,7 @@ import statistics
 
 from autograder.classreport.stats import ClassStats
 
+ASSIGNMENT_TITLE = "Training transformer models"  # the heading (the folder's name is no title)
 MAX_NAMES = 6  # students named in a row of the common-mistakes table
 
 
@@ -17,8 +18,9 @@ def escape(text) -> str:
     """Student-derived text (a submission's or a file's name, a note quoting it) as plain text in
     Markdown: HTML escaped (no tag, no script), Markdown's markup characters backslashed (no
     link, image or emphasis), on one line."""
-    text = " ".join(str(text).split())
-    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+    text = " ".join(str(text).split())  # quotes stay: Markdown text is no attribute, and
+    # html.escape's "&#x27;" would have its "#" backslashed (shown as "&\#x27;")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def _cell(text: str) -> str:
@@ -70,22 +72,24 @@ def _image(plots: dict[str, str], key: str, alt: str) -> list[str]:
     return [f"![{alt}]({plots[key]})", ""] if key in plots else []
 
 
-def render(stats: ClassStats, title: str, plots: dict[str, str]) -> str:
+def render(stats: ClassStats, title: str, plots: dict[str, str], after=()) -> str:
     """The report; ``plots`` maps totals, questions and hidden_tests to their PNG's file name
-    (those missing are left out)."""
+    (those missing are left out); ``after``: the lines of the term's section (late work,
+    overrides, Canvas, similarity), after the totals."""
     graded, skipped = stats.graded, stats.not_graded
-    lines = [f"# Class report: {escape(title)}", "",
-             f"{len(graded) + len(skipped)} submissions: {len(graded)} graded, "
+    lines = [f"# Class report: {ASSIGNMENT_TITLE}", "", f"Graded from the folder {escape(title)}.",
+             "", f"{len(graded) + len(skipped)} submissions: {len(graded)} graded, "
              f"{len(skipped)} not graded" + (" (listed at the end)." if skipped else "."), "",
              "## Totals", "", *_image(plots, "totals", "Distribution of totals"),
              *_totals(stats), "", *_image(plots, "questions", "Mean per question"),
+             *after,
              "## Common mistakes", "",
              "Each hidden test checks one idea of the lecture; a student who fails it with a "
              "wrong answer (the function ran: not a stub, not missing) most likely holds its "
              "misconception. Most common first.", "",
              *common_mistakes(stats), "",
              "## Hidden tests", "",
-             *_image(plots, "hidden_tests", "Failure rate of every hidden test"),
+             *_image(plots, "hidden_tests", "Wrong answers on every hidden test"),
              *_hidden_tests(stats), ""]
     noted = [r for r in graded if r.note]
     if skipped or noted:

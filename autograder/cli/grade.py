@@ -17,6 +17,10 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", type=Path, help="write one row per submission here (a folder)")
     p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
     p.add_argument("--results-dir", type=Path, help="keep each submission's results.json here")
+    p.add_argument("--term", type=Path,
+                   help="the instructor's term settings (a JSON file with a \"term\" key: due "
+                        "date, late policy, extensions, overrides, Canvas, similarity); "
+                        "default: the \"term\" key of otter_config.json, if any")
     p.add_argument("--quiet", action="store_true", help="print nothing (used by batch grading)")
 
 
@@ -27,9 +31,15 @@ def run(args: argparse.Namespace) -> int:
         if not args.path.is_dir():
             raise CommandError(f"--csv grades a folder of submissions; {args.path} is a file")
         from autograder.cli.batch import grade_folder
+        from autograder.paths import otter_config
+        from autograder.term import TermError
 
-        return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
-                            results_dir=args.results_dir)
+        try:
+            return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
+                                results_dir=args.results_dir,
+                                term_path=args.term or otter_config())
+        except TermError as e:
+            raise CommandError(str(e)) from e
     from autograder.engine.results import reserve_results, write_results
     from autograder.assignment import grade
     from autograder.report import score_table
