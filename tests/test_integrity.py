@@ -420,3 +420,23 @@ def test_a_called_function_is_judged_before_any_caller_is_asked():
             theirs = [i for i, t in enumerate(tests) if f in t.functions]
             assert mine and tests[mine[0]].fresh, g
             assert not theirs or max(mine) < min(theirs), (g, f)
+
+
+def test_a_slow_grader_while_the_worker_loads_costs_nothing(tmp_path, reference, monkeypatch):  # noqa: F811
+    """The grader reads (and, on a fresh checkout, draws) the hidden tests while the worker
+    loads the submission: the time that takes is the grader's, not the load's (a case book
+    drawn on a busy machine once cost every statement of every submission of a batch)."""
+    from autograder.engine import runner
+
+    real = runner.hidden_tests
+
+    def slow(*args, **kwargs):
+        time.sleep(4.0)  # past the load's 3 s (3 cell limits) below
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "hidden_tests", slow)
+    config = GradingConfig(examples_per_test=2, cell_timeout_s=1.0)
+    hostile = hostile_header(tmp_path)
+    path = build(tmp_path / "sub" / "lm_training.py", reference, hostile)
+    graded = grade_here(path, hostile, config)
+    assert graded.result.score == pytest.approx(100), graded.data["output"][:2000]

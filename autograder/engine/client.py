@@ -236,7 +236,8 @@ class WorkerClient:
                             "block_torch": not self.sandbox.torch})
                 if meanwhile is not None:
                     meanwhile, run = None, meanwhile
-                    run()
+                    run()  # the grader's own time (drawing a case book can take a minute):
+                    load_ends = min(time.monotonic() + self.load_timeout_s, self.deadline)
                 while True:
                     wait = (START_TIMEOUT_S if current is None
                             else self.cell_timeout_s + CELL_GRACE_S)
