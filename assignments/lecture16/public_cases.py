@@ -23,7 +23,9 @@ How a case is called and observed (``PublicCase.observe``):
 
 * ``"return"``: the function's return value (the default, and all the numpy track needs);
 * ``"argN"``: argument N after the call (in-place functions, and "inputs are left unchanged");
-* ``"gradN"`` (torch only): the gradient of argument N after ``returned.backward()``.
+* ``"gradN"`` (torch only): the gradient of argument N after ``returned.backward()``;
+* ``"viewsN"``: whether an array the call returned shares memory with argument N (a view of it:
+  the contract asks for new arrays), a bool.
 
 With one item the observed value is that item; with several, a tuple in that order. A runner
 must pass fresh copies of ``args``/``kwargs`` to every call (``observe_call`` deep-copies them).
@@ -310,8 +312,13 @@ def compare(expected, got, rtol=1e-6, atol=1e-8, where="the result"):
 
     Dicts key by key (extra keys in ``got`` are fine), tuples/lists item by item, arrays by type,
     shape, dtype kind and values (exact for bool/int, isclose with nan == nan for floats), scalars
-    as numbers. ``where`` names the compared value in the message.
+    as numbers, a bool (an observation such as ``viewsN``) as a bool. ``where`` names the
+    compared value in the message.
     """
+    if isinstance(expected, (bool, np.bool_)):
+        if isinstance(got, (bool, np.bool_)) and bool(got) == bool(expected):
+            return None
+        return f"{where}: expected {bool(expected)}, got {_short(got, 60)}."
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return (f"{where} should be a dict with the keys {_short(list(expected))}, but got "
@@ -363,9 +370,11 @@ def observe_labels(function, observe, parameters=()):
         if item == "return":
             labels.append("the result")
             continue
-        index = int(item[4:] if item.startswith("grad") else item[3:])
+        index = int(item.lstrip("abcdefghijklmnopqrstuvwxyz"))
         name = parameters[index] if index < len(parameters) else f"argument {index}"
-        if item.startswith("grad"):
+        if item.startswith("views"):
+            labels.append(f"whether a returned array is a view of {name}")
+        elif item.startswith("grad"):
             labels.append(f"{name}.grad after loss.backward()")
         else:
             labels.append(f"{name} after the call")
@@ -385,14 +394,33 @@ def observe_call(fn, args, kwargs, observe=("return",)):
             seen.append(returned)
         elif item.startswith("arg"):
             seen.append(args[int(item[3:])])
+        elif item.startswith("views"):
+            seen.append(_shares_memory(returned, args[int(item[5:])]))
         elif item.startswith("grad"):
             if not backward_done and getattr(returned, "requires_grad", False):
                 returned.backward()
             backward_done = True
             seen.append(args[int(item[4:])].grad)  # None when no gradient reached it
         else:
-            raise ValueError(f"expected 'return', 'argN' or 'gradN', got {item!r}")
+            raise ValueError(f"expected 'return', 'argN', 'gradN' or 'viewsN', got {item!r}")
     return seen[0] if len(seen) == 1 else tuple(seen)
+
+
+def _arrays(value):
+    """Every numpy array in ``value`` (lists, tuples and dict values inside)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays(v)]
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays(v)]
+    return []
+
+
+def _shares_memory(returned, argument):
+    """Whether a (non-empty) array in ``returned`` shares memory with one in ``argument``."""
+    return any(out.size and arg.size and np.may_share_memory(out, arg)
+               for out in _arrays(returned) for arg in _arrays(argument))
 
 
 def to_torch(value, torch):
@@ -513,7 +541,7 @@ def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, a
 EMBEDDED = ("_type_name", "_is_number", "_number_text", "_array_text", "_short", "_clip",
             "_describe",
             "_compare_arrays", "_compare_scalars", "compare", "compare_observed",
-            "observe_call", "to_torch", "from_torch", "call_text",
+            "observe_call", "_arrays", "_shares_memory", "to_torch", "from_torch", "call_text",
             "_wrap", "check_call", "_check_call")
 
 

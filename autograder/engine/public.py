@@ -64,6 +64,8 @@ def observe(student: WorkerClient, case: Any) -> Any:
             seen.append(result.value)
         elif item.startswith("arg"):
             seen.append(result.args[int(item[3:])])
+        elif item.startswith("views"):  # the worker names the arguments a result shares
+            seen.append(any(where == int(item[5:]) for _, where, _ in result.shared))
         else:  # gradN: the grads come back in argument order
             seen.append(grads.pop(0) if grads else None)
     seen = [_as_numpy(v) for v in seen]

@@ -138,9 +138,10 @@ def chunk_eos_zero(s, case):
 
 
 @hidden_test(question=Q, idea="contract", description="next_token_pairs leaves the blocks "
-             "unchanged", functions=["next_token_pairs"], checks=Kind.CHANGED_INPUT,
+             "unchanged and returns new arrays, not views of them", functions=["next_token_pairs"],
+             checks=Kind.CHANGED_INPUT,
              hint="Slice into new arrays (`blocks[:, :-1].copy()`) instead of changing "
-                  "`blocks`.",
+                  "`blocks` or returning its slices (views: they change when `blocks` does).",
              given=nps.arrays(np.int64, st.tuples(st.integers(1, 3), st.integers(1, 6)),
                               elements=TOKEN))
 def pairs_unchanged(s, blocks):

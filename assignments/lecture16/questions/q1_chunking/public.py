@@ -31,8 +31,15 @@ UNCHANGED: dict[str, tuple[str, str]] = {
         "instead of appending to the documents themselves (`doc.append(eos_id)` changes the "
         "caller's list)."),
     "next_token_pairs": (
-        "next_token_pairs leaves the blocks unchanged",
-        "Slice into new arrays (`blocks[:, :-1].copy()`) instead of changing `blocks`."),
+        "next_token_pairs leaves the blocks unchanged and returns new arrays, not views of them",
+        "Slice into new arrays (`blocks[:, :-1].copy()`) instead of changing `blocks` or "
+        "returning its slices (views: they change when `blocks` does)."),
+}
+
+
+# parameter names, for naming what an "argN"/"viewsN" observation is
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "next_token_pairs": ("blocks",),
 }
 
 
@@ -58,5 +65,6 @@ def cases(rng) -> list[PublicCase]:
         PublicCase(q, "next_token_pairs", (np.array([[5, 6, 7], [0, 8, 9]]),), {},
                    "two blocks: position t predicts token t+1 within each block"),
         unchanged(q, "chunk_tokens", ([[5, 6, 7], [], [8, 9]], 2), {"eos_id": 0}, ("arg0",)),
-        unchanged(q, "next_token_pairs", (np.array([[5, 6, 7], [0, 8, 9]]),), {}, ("arg0",)),
+        unchanged(q, "next_token_pairs", (np.array([[5, 6, 7], [0, 8, 9]]),), {},
+                  ("arg0", "views0")),
     ]

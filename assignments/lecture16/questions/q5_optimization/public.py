@@ -88,15 +88,22 @@ def cases(rng) -> list[PublicCase]:
         PublicCase(q, "adamw_step", (params, grads, reference.init_adamw_state(params)), {},
                    "one step with the defaults (lr=1e-3, weight_decay=0.01): new params and "
                    "state with step 1"),
-        PublicCase(q, "adamw_step", (params, grads_two, after_one), {},
-                   "a second step, from the state after the first: t = 2 in the bias "
-                   "correction"),
+        PublicCase(q, "adamw_step",
+                   ({"w": np.array([1.0, -2.0])}, {"w": np.zeros(2)},
+                    {"step": 0, "m": {"w": np.zeros(2)}, "v": {"w": np.zeros(2)}}),
+                   {"lr": 0.1, "weight_decay": 0.1},
+                   "a zero gradient with weight_decay=0.1, lr=0.1: only the decoupled weight "
+                   "decay acts, p becomes p * (1 - lr * weight_decay) and m stays 0 (the decay is "
+                   "not added to the gradient)"),
+        PublicCase(q, "adamw_step", (params, grads_two, after_one), {"weight_decay": 0.0},
+                   "a second step, from the state after the first, without weight decay: t = 2 "
+                   "in the bias correction"),
         PublicCase(q, "adamw_step",
                    (params, {"W": 10 * grads["W"], "b": 10 * grads["b"]},
                     reference.init_adamw_state(params)),
-                   {"lr": 0.01, "max_grad_norm": 1.0},
-                   "max_grad_norm=1.0: the gradients are clipped before the moments are "
-                   "updated"),
+                   {"lr": 0.01, "weight_decay": 0.0, "max_grad_norm": 1.0},
+                   "max_grad_norm=1.0, without weight decay: the gradients are clipped before "
+                   "the moments are updated"),
         unchanged(q, "adamw_step", (params, grads_two, after_one), {},
                   ("arg0", "arg1", "arg2")),
         unchanged(q, "clip_grad_norm", ({"w": np.array([3.0, 4.0]), "b": np.array([1.0])}, 1.0),

@@ -54,4 +54,10 @@ def cases(rng) -> list[PublicCase]:
                    "alpha = -slope, positive since the loss falls; a = exp(intercept) with "
                    "natural logs (log10 for the fit and exp for a give a wrong a)"),
         unchanged(q, "fit_power_law", (sizes.copy(), losses.copy()), {}, ("arg0", "arg1")),
+        PublicCase(q, "fit_power_law", ([1e6, 4e6, 16e6], [2.0, 0.0, 1.5]), {},
+                   "a loss of 0 has no logarithm: a value that is not positive raises "
+                   "ValueError (np.log would give -inf and a meaningless fit)", raises="ValueError",
+                   hint="Check every x and y before fitting and raise ValueError unless "
+                        "every value is positive (np.min of each); np.log of 0 or of a negative "
+                        "number gives -inf or nan, not an error."),
     ]
