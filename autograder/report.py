@@ -5,10 +5,18 @@ from autograder.engine.results import GradingResult
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 
 
+def _graded(test, possible: float) -> bool:
+    """A hidden test, not one of the 0-point entries beside them (the public checks, the summary
+    before the due date): it carries points, or its question is feedback only and it checks an
+    idea."""
+    return test.max_score > 0 or (possible == 0 and bool(test.idea))
+
+
 def score_table(result: GradingResult) -> str:
     rows = [f"{'question':<22}{'points':>16}  failed tests"]
     for qid, (earned, possible) in result.by_question().items():
-        failed = sum(1 for t in result.tests if t.question == qid and not t.passed)
+        failed = sum(1 for t in result.tests
+                     if t.question == qid and not t.passed and _graded(t, possible))
         rows.append(f"{qid:<22}{earned:>8.2f} / {possible:<6.2f}  {failed}")
     rows.append(f"{'total':<22}{result.score:>8.2f} / {result.max_score:<6.2f}")
     notes = [m for m in result.messages if not m.startswith("Graded ")]
