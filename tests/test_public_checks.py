@@ -251,11 +251,12 @@ def test_a_realistic_bug_fails_in_its_question_with_useful_feedback(tests_dir, q
     assert all(m.splitlines()[0] == "❌ Test case failed" for m in messages)
     wrong = [m for m in messages if any(f"{f} gave a wrong result" in m for f in functions)]
     assert wrong, messages[0]
-    for message in wrong:
-        for part in ("  call:     ", "  expected: ", "  got:      ", "  problem:  ",
-                     "  hint:     "):
+    for i, message in enumerate(wrong):  # the first in full, the later ones without repeats
+        parts = ("  call:     ", "  expected: ", "  got:      ", "  problem:  ", "  hint:     ")
+        for part in parts if i == 0 else parts[::3]:
             assert part in message, (part, message)
         assert "<" not in message.split("\n", 3)[3]  # otter shows it as HTML in notebooks
+        assert all(not line.startswith(" " * 12) for line in message.splitlines())  # no wrap
     assert any(detail in m for m in wrong), "\n\n".join(wrong)
 
 
@@ -493,3 +494,48 @@ def test_compare_says_what_differs(expected, got, fragment):
 ])
 def test_compare_accepts_equivalent_values(expected, got):
     assert compare(expected, got) is None
+
+
+def test_a_pasted_call_runs_and_floats_stay_floats():
+    text = public_cases.call_text("f", (np.array([[0.0, 1.0]]), [np.array([2, 3])]),
+                                  {"w": np.array([1e-05, 0.5])})
+    assert text == "f(np.array([[0.0, 1.0]]), [np.array([2, 3])], w=np.array([1e-05, 0.5]))"
+    args, kwargs = eval(text.replace("f(", "(lambda *a, **k: (a, k))(", 1),  # noqa: S307
+                        {"np": np})
+    assert args[0].dtype == np.float64 and args[1][0].dtype.kind == "i"
+    assert kwargs["w"].tolist() == [1e-05, 0.5]
+
+
+def _namespace_env(name: str) -> dict:
+    """The solution with a catalogued bug in it, every function from that one namespace (so
+    that the solution's perplexity calls the buggy cross_entropy, as a student's would)."""
+    from autograder.build.release import solutions_module
+
+    namespace = {"__name__": "solution"}
+    exec(compile(solutions_module(), "<solution>", "exec"), namespace)  # noqa: S102
+    exec(compile(CATALOG[name].source, f"<bug {name}>", "exec"), namespace)  # noqa: S102
+    return {f: namespace[f] for f in reference_env()}
+
+
+def test_a_callers_failure_names_the_callee_that_fails_its_own_check(tests_dir):
+    env = _namespace_env("ce-n-counts-ignored")
+    messages = failures(run_check(tests_dir, "q4_perplexity", env))
+    assert messages
+    assert all("perplexity calls cross_entropy, which fails its own public check "
+               '(grader.check("q3_cross_entropy"))' in m for m in messages), messages[0]
+    assert not any("calls log_softmax" in m for m in messages)  # log_softmax passes its own
+    # a caller's own mistake, its callees right: no note
+    messages = failures(run_check(tests_dir, "q4_perplexity", _namespace_env("ppl-base-2")))
+    assert messages and not any("note:" in m for m in messages)
+
+
+def test_the_nan_note_speaks_of_attention_only_for_attention():
+    nan = np.array([np.nan, 1.0])
+    plain = compare(np.array([1.0, 1.0]), nan)
+    assert "subtract the max first" in plain and "attend" not in plain
+    shown = public_cases.check_call("causal_attention", lambda q: nan, (np.zeros(2),), {},
+                                    np.array([1.0, 1.0]))
+    assert "nothing to attend to" in shown
+    shown = public_cases.check_call("log_softmax", lambda x: nan, (np.zeros(2),), {},
+                                    np.array([1.0, 1.0]))
+    assert "subtract the max first" in shown and "attend" not in shown

@@ -119,6 +119,11 @@ class PublicCase:
     raises: str = ""
     """the exception the call must raise (a class name, e.g. ``"ValueError"``); '' when it must
     return"""
+    callees: tuple[str, ...] = ()
+    """the spec functions the reference ``function`` calls, directly or not (``perplexity``:
+    ``cross_entropy``, ``log_softmax``): when the case fails and one of them fails its own
+    public cases, the feedback says the failure may come from it; filled in by
+    ``cases_with_expected``"""
 
     @property
     def track(self) -> str:
@@ -209,7 +214,8 @@ def _array_text(x):
     def nested(value):
         if isinstance(value, list):
             return "[" + ", ".join(nested(v) for v in value) + "]"
-        return f"{value:.6g}" if isinstance(value, float) else repr(value)
+        # a float stays a float (0.0, not 0), with 6 significant digits
+        return repr(float(f"{value:.6g}")) if isinstance(value, float) else repr(value)
 
     return f"array({nested(x.tolist())})"
 
@@ -285,7 +291,7 @@ def _compare_arrays(expected, got, rtol, atol, where):
             f"({len(bad)} of {expected.size} entries differ{tolerance}).")
     if kind == "f" and np.isfinite(expected[first]) and not np.isfinite(got[first]):
         text += (" A nan or inf where a finite number belongs usually means exp overflowed "
-                 "(subtract the max first) or a row had nothing to attend to.")
+                 "(subtract the max first).")
     return text
 
 
@@ -450,42 +456,23 @@ def from_torch(value, torch):
 
 
 def call_text(function, args, kwargs):
-    """The call written compactly: ``chunk_tokens([[5, 6, 7], [8, 9]], 3, eos_id=0)``."""
+    """The call written compactly: ``chunk_tokens([[5, 6, 7], [8, 9]], 3, eos_id=0)``; arrays
+    as ``np.array([[0.0, 1.0]])``, so that a pasted call runs in the notebook."""
     parts = [_short(a, 150) for a in args] + [f"{k}={_short(v, 150)}" for k, v in kwargs.items()]
-    return f"{function}({', '.join(parts)})"
-
-
-def _wrap(text, width=100):
-    """Every line of ``text`` wrapped at word boundaries (never inside a word) at ``width``,
-    continuation lines indented under the text after a label such as ``  hint:     ``."""
-    import textwrap
-
-    out = []
-    for line in text.split("\n"):
-        if len(line) <= width:
-            out.append(line)
-            continue
-        body = line.lstrip(" ")
-        label = body.split(":", 1)[0]
-        indent = len(line) - len(body)
-        if ":" in body and len(label) < 12 and " " not in label:
-            indent += len(label) + 1 + len(body.split(":", 1)[1]) - len(
-                body.split(":", 1)[1].lstrip(" "))
-        out += textwrap.wrap(line, width, subsequent_indent=" " * indent,
-                             break_long_words=False, break_on_hyphens=False)
-    return "\n".join(out)
+    text = f"{function}({', '.join(parts)})"
+    return text.replace("array([", "np.array([").replace("np.np.", "np.")
 
 
 def check_call(function, fn, args, kwargs, expected, description="", hint="", rtol=1e-6,
                atol=1e-8, observe=("return",), labels=("the result",), torch=None, raises=""):
     """Call the student's ``fn`` as a case says and compare; None when it passes, else the
     feedback (which function, the input, expected and got with their types, what differs, a
-    hint), its lines wrapped at word boundaries. ``torch``: the torch module for torch-track
-    cases, else None. ``raises``: the name of the exception the call must raise ('' when it
+    hint), one line per item: the page wraps them (text wrapped here would be wrapped again
+    there). ``torch``: the torch module for torch-track cases, else None. ``raises``: the name of the exception the call must raise ('' when it
     must return)."""
     message = _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol,
                           observe, labels, torch, raises)
-    return None if message is None else _wrap(message)
+    return message
 
 
 def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol, observe,
@@ -524,6 +511,8 @@ def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, a
     problem = compare_observed(expected, got, rtol, atol, labels)
     if problem is None:
         return None
+    if "attention" in function and problem.endswith("(subtract the max first)."):
+        problem = problem[:-1] + " or a row had nothing to attend to."
     if len(labels) == 1:
         wanted, found = _describe(expected), _describe(got)
     else:
@@ -542,7 +531,7 @@ EMBEDDED = ("_type_name", "_is_number", "_number_text", "_array_text", "_short",
             "_describe",
             "_compare_arrays", "_compare_scalars", "compare", "compare_observed",
             "observe_call", "_arrays", "_shares_memory", "to_torch", "from_torch", "call_text",
-            "_wrap", "check_call", "_check_call")
+            "check_call", "_check_call")
 
 
 # ====================================================================== helpers for the cases
@@ -599,20 +588,37 @@ def _expected(case: PublicCase, expected_by: dict):
     return observe_call(getattr(reference, case.function), case.args, case.kwargs, case.observe)
 
 
+def spec_callees(function: str, spec: frozenset) -> tuple[str, ...]:
+    """The spec functions (``spec``) that the reference ``function`` calls, read from its code,
+    and those they call, in order (autograder/hidden/callees.py reads them the same way)."""
+    found: list[str] = []
+    todo = [function]
+    while todo:
+        code = getattr(vars(reference).get(todo.pop(0)), "__code__", None)
+        for name in (code.co_names if code is not None else ()):
+            if name in spec and name != function and name not in found:
+                found.append(name)
+                todo.append(name)
+    return tuple(found)
+
+
 def cases_with_expected() -> list[PublicCase]:
     """Every public case with ``expected`` (the reference's observed value) and ``hint`` filled
     in. Raises AssertionError when the reference disagrees with a number the lecture gives."""
     expected_by = {m.__name__.split(".")[-2]: m.expected for m in public_modules()
                    if hasattr(m, "expected")}
     hints = _merged("HINTS")
+    every = cases()
+    spec = frozenset(case.function for case in every)
     done = []
-    for case in cases():
+    for case in every:
         expected = _expected(case, expected_by)
         if case.lecture is not None and not math.isclose(round(float(expected), 2),
                                                          case.lecture):
             raise AssertionError(f"expected the reference to give the lecture's "
                                  f"{case.lecture} for {case.call_text()}, got {expected}")
-        done.append(replace(case, expected=expected, hint=case.hint or hints[case.function]))
+        done.append(replace(case, expected=expected, hint=case.hint or hints[case.function],
+                            callees=spec_callees(case.function, spec)))
     return done
 
 

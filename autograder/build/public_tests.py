@@ -181,6 +181,9 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
         how.append("torch=torch")
     if case.raises:
         how.append(f"raises={json.dumps(case.raises)}")
+    if case.callees:  # the notebook's names, to judge the callees on their own cases
+        lines[1] = f"def {test_name}({fn}, env):"
+        how.append("env=env")
     lines.append(f"    _check({json.dumps(fn)}, {fn}, args, kwargs, expected, description,\n"
                  f"           " + ", ".join(how) + ")")
     return "\n".join(lines) + "\n"
@@ -188,21 +191,51 @@ def _test_function(case: PublicCase, number: int, points: float, question: Quest
 
 CHECK = '''
 _STUBS = []  # the functions (objects) already reported as not implemented yet
+_FAILED = []  # the functions (objects) whose first failure is already reported in full
+_CALLEE_FAILS = {}  # callee name: whether it fails one of its own checks
 
 
 def _check(function, fn, args, kwargs, expected, description, rtol=1e-6, atol=1e-8,
-           observe=("return",), labels=("the result",), torch=None, raises="", hint=None):
+           observe=("return",), labels=("the result",), torch=None, raises="", hint=None,
+           env=None):
     """Fail (AssertionError, shown by otter) with the feedback of check_call, if any; a
-    function still raising NotImplementedError is reported in full once, then in one line."""
+    function still raising NotImplementedError is reported in full once, then in one line; a
+    function's later failures without the expected, got and hint lines of its first; a note
+    when a function it calls (``env``: the notebook's names) fails that function's own checks."""
     if any(fn is stub for stub in _STUBS):
         raise AssertionError(function + " is not implemented yet (reported once, above).")
     message = check_call(function, fn, args, kwargs, expected, description=description,
                          hint=HINTS[function] if hint is None else hint, rtol=rtol, atol=atol,
                          observe=observe, labels=labels, torch=torch, raises=raises)
-    if message is not None:
-        if message.startswith(function + " raised NotImplementedError"):
-            _STUBS.append(fn)
+    if message is None:
+        return
+    if message.startswith(function + " raised NotImplementedError"):
+        _STUBS.append(fn)
         raise AssertionError(message)
+    for callee, question in CALLEES.get(function, []):
+        if _callee_fails(callee, env):
+            message += ("\\n  note:     " + function + " calls " + callee + ", which fails its "
+                        "own public check (grader.check(\\"" + question + "\\")): this failure "
+                        "may come from " + callee + ". Fix " + callee + " first.")
+    if any(fn is failed for failed in _FAILED):
+        kept = [line for line in message.split("\\n")
+                if not line.startswith(("  expected: ", "  got:      ", "  hint:     "))]
+        message = "\\n".join(kept) + "\\n  (expected, got and hint: as in its failure above)"
+    else:
+        _FAILED.append(fn)
+    raise AssertionError(message)
+
+
+def _callee_fails(callee, env):
+    """Whether the notebook's ``callee`` fails one of its own public cases (CALLEE_CASES)."""
+    if callee not in _CALLEE_FAILS:
+        fn = (env or {}).get(callee)
+        _CALLEE_FAILS[callee] = fn is not None and any(
+            check_call(callee, fn, args, kwargs, expected, rtol=rtol, atol=atol,
+                       observe=observe, labels=labels, raises=raises) is not None
+            for args, kwargs, expected, rtol, atol, observe, labels, raises
+            in CALLEE_CASES[callee])
+    return _CALLEE_FAILS[callee]
 '''
 
 IMPORT_TORCH = f'''
@@ -237,10 +270,27 @@ def _import_torch():
 '''
 
 
-def render_test_file(question: Question, cases: list[PublicCase]) -> str:
-    """The text of ``<question id>.py``."""
+def _callee_tables(cases: list[PublicCase], every: list[PublicCase]) -> tuple[dict, dict]:
+    """CALLEES (function: [[callee, its question]]) and CALLEE_CASES (callee: its cases as
+    [args, kwargs, expected, rtol, atol, observe, labels, raises]) for the functions of
+    ``cases``, from ``every`` case of the assignment."""
+    question_of = {case.function: case.question for case in every}
+    callees = {case.function: [[c, question_of[c]] for c in case.callees]
+               for case in cases if case.callees}
+    names = dict.fromkeys(c for case in cases for c in case.callees)
+    callee_cases = {name: [[c.args, c.kwargs, c.expected, c.rtol, c.atol, c.observe, c.labels,
+                            c.raises] for c in every if c.function == name]
+                    for name in names}
+    return callees, callee_cases
+
+
+def render_test_file(question: Question, cases: list[PublicCase],
+                     every: list[PublicCase] | None = None) -> str:
+    """The text of ``<question id>.py``; ``every``: all the assignment's cases (the callees'
+    cases come from there; default: ``cases``)."""
     if not cases:
         raise ValueError(f"expected public cases for {question.id}, got none")
+    callees, callee_cases = _callee_tables(cases, cases if every is None else every)
     shares = split_points(question.points, len(cases))
     functions = list(dict.fromkeys(case.function for case in cases))
     hints = {fn: HINTS[fn] for fn in functions}
@@ -258,6 +308,10 @@ def render_test_file(question: Question, cases: list[PublicCase]) -> str:
         f"name = {json.dumps(question.id)}\n",
         f"points = {_points_text(question.points).split()[0]}\n\n",
         f"HINTS = {literal(hints, 0, len('HINTS = '))}\n\n",
+        "# the functions each function calls (as the solution does), with their questions, and\n"
+        "# their own cases: a failure may come from a callee that fails its own checks\n",
+        f"CALLEES = {literal(callees, 0, len('CALLEES = '))}\n\n",
+        f"CALLEE_CASES = {literal(callee_cases, 0, len('CALLEE_CASES = '))}\n\n",
         "\n",
         "# " + "=" * 76 + " the checks\n",
         "\n\n".join(tests),
@@ -276,7 +330,7 @@ def render_test_file(question: Question, cases: list[PublicCase]) -> str:
 def otter_test_texts() -> dict[str, str]:
     """``{"<question id>.py": text}`` for every question, in the spec's order."""
     cases = public_cases.cases_with_expected()
-    return {f"{q.id}.py": render_test_file(q, [c for c in cases if c.question == q.id])
+    return {f"{q.id}.py": render_test_file(q, [c for c in cases if c.question == q.id], cases)
             for q in QUESTIONS}
 
 
