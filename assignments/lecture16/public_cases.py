@@ -468,8 +468,8 @@ def check_call(function, fn, args, kwargs, expected, description="", hint="", rt
     """Call the student's ``fn`` as a case says and compare; None when it passes, else the
     feedback (which function, the input, expected and got with their types, what differs, a
     hint), one line per item: the page wraps them (text wrapped here would be wrapped again
-    there). ``torch``: the torch module for torch-track cases, else None. ``raises``: the name of the exception the call must raise ('' when it
-    must return)."""
+    there). ``torch``: the torch module for torch-track cases, else None. ``raises``: the
+    name of the exception the call must raise ('' when it must return)."""
     message = _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol,
                           observe, labels, torch, raises)
     return message
