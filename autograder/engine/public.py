@@ -72,6 +72,17 @@ def observe(student: WorkerClient, case: Any) -> Any:
     return seen[0] if len(seen) == 1 else tuple(seen)
 
 
+def _failure_text(case: Any, problem: str, failed: set[str]) -> str:
+    """One failed case, and the functions it calls that fail their own cases (``failed``): the
+    failure may come from them (``case.callees``: as the reference calls them)."""
+    text = f"- **{case.description}** (`{case.call_text()}`): {problem} Hint: {case.hint}"
+    for callee in getattr(case, "callees", ()):
+        if callee in failed:
+            text += (f" Note: `{case.function}` calls `{callee}`, which fails its own public "
+                     f"check: this failure may come from `{callee}`; fix it first.")
+    return text
+
+
 def run_public_checks(student: WorkerClient, questions: Sequence[Question], visibility: str,
                       cases: Sequence[Any]) -> list[TestOutcome]:
     """One visible 0-point outcome per question: the public ``cases`` (with their expected
@@ -79,6 +90,7 @@ def run_public_checks(student: WorkerClient, questions: Sequence[Question], visi
     ids = [q.id for q in questions]
     problems: dict[str, list[str]] = {qid: [] for qid in ids}
     stubs: dict[str, int] = {}  # a function still the stub: said once, with how many checks
+    failing: list[str] = []  # the functions that failed a case
     for case in cases:
         if case.question not in problems:
             continue
@@ -96,8 +108,12 @@ def run_public_checks(student: WorkerClient, questions: Sequence[Question], visi
         except (StudentError, CallAborted) as e:
             problem = e.message
         if problem:
-            problems[case.question].append(wrap(
-                f"- **{case.description}** (`{case.call_text()}`): {problem} Hint: {case.hint}"))
+            failing.append(case.function)
+            problems[case.question].append((case, problem))
+    for qid in ids:  # the failures' text, once every function's own verdict is known
+        problems[qid] = [item if isinstance(item, str) else
+                         wrap(_failure_text(*item, failed=set(failing) | set(stubs)))
+                         for item in problems[qid]]
     for qid in ids:  # how many checks each stub stands for
         problems[qid] = [_count_stub(line, stubs) for line in problems[qid]]
     outcomes = []
