@@ -539,3 +539,32 @@ def test_the_nan_note_speaks_of_attention_only_for_attention():
     shown = public_cases.check_call("log_softmax", lambda x: nan, (np.zeros(2),), {},
                                     np.array([1.0, 1.0]))
     assert "subtract the max first" in shown and "attend" not in shown
+
+
+def _ce_with_numpy_mean(logits, targets, ignore_index=None, reduction="mean"):
+    """A correct cross_entropy as students write it: ``.mean()`` of no positions warns."""
+    targets = np.asarray(targets)
+    keep = np.ones(targets.shape, bool) if ignore_index is None else targets != ignore_index
+    picked = np.take_along_axis(reference.log_softmax(logits),
+                                np.where(keep, targets, 0)[..., None], -1)[..., 0]
+    losses = np.where(keep, -picked, 0.0)
+    if reduction == "none":
+        return losses
+    return losses[keep].sum() if reduction == "sum" else losses[keep].mean()
+
+
+def test_correct_code_shows_no_runtime_warning(tests_dir):
+    """The all-ignored cross_entropy case: nan from 0 / 0 in correct code is the expected
+    answer, and numpy's RuntimeWarning is kept out of the check's output."""
+    import warnings
+
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(_ce_with_numpy_mean(np.zeros((2, 3)), np.array([-1, -1]), -1))
+
+    assert any(c.function == "cross_entropy" and np.isnan(c.expected)
+               for c in cases_with_expected() if c.question == "q3_cross_entropy"
+               and np.ndim(c.expected) == 0 and not c.raises)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        env = {**reference_env(), "cross_entropy": _ce_with_numpy_mean}
+        assert failures(run_check(tests_dir, "q3_cross_entropy", env)) == []
