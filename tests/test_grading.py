@@ -48,7 +48,7 @@ def test_the_reference_gets_full_marks_and_valid_results(reference_result):
 
 def test_visibility_comes_from_the_config(reference_result):
     public = [t for t in reference_result.tests if t.name.endswith(" public checks")]
-    summary = [t for t in reference_result.tests if t.name.endswith(" before the due date")]
+    summary = [t for t in reference_result.tests if t.name.endswith(" hidden tests in short")]
     hidden = [t for t in reference_result.tests if t.max_score > 0]
     assert len(public) == len(NUMPY_QUESTIONS) and all(t.max_score == 0 for t in public)
     assert {t.visibility for t in public} == {"visible"}
@@ -57,7 +57,7 @@ def test_visibility_comes_from_the_config(reference_result):
     assert [t.question for t in summary] == [q.id for q in NUMPY_QUESTIONS]
     assert all(t.visibility == "visible" and t.max_score == 0 for t in summary)
     assert all(t.output.startswith("**0 of ") for t in summary)
-    assert reference_result.messages[0].startswith("**What you see now:**")
+    assert reference_result.messages[0].startswith("**Shown from the start:**")
 
 
 def test_the_template_gets_zero_with_messages_naming_the_function():

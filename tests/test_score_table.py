@@ -14,7 +14,7 @@ def _outcome(name, score, max_score, passed, idea=""):
 def test_failed_tests_count_only_the_hidden_tests():
     result = GradingResult("work.py", tests=[
         _outcome("public checks", 0.0, 0.0, False),
-        _outcome("hidden tests before the due date", 0.0, 0.0, False),
+        _outcome("hidden tests in short", 0.0, 0.0, False),
         _outcome("chunk_tokens drops the leftover", 0.0, 5.0, False, idea="q1_chunking:blocks"),
         _outcome("chunk_tokens appends eos_id", 10.0, 10.0, True, idea="q1_chunking:eos"),
     ])

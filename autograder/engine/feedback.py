@@ -76,7 +76,8 @@ class HiddenRun:
 def summaries(outcomes: list[TestOutcome], questions: Sequence[Question],
               config: GradingConfig, ideas: dict[str, Any]) -> list[TestOutcome]:
     """Per question, a visible 0-point entry: how many hidden tests failed and the ideas they
-    check, without their inputs (for the time before the due date). None when the hidden tests
+    check, without their inputs (all a student sees of them before the due date; its words are
+    true after it too). None when the hidden tests
     are visible anyway, or the summary is turned off."""
     if not config.hidden_summary or config.hidden_visibility == "visible":
         return []
@@ -86,8 +87,10 @@ def summaries(outcomes: list[TestOutcome], questions: Sequence[Question],
         if not tests:
             continue
         failed = [t for t in tests if not t.passed]
+        shown = _later(config) or "later"
         lines = [f"**{len(failed)} of {len(tests)} hidden tests failed.** What each one "
-                 "checks (the inputs and the full feedback come after the due date):", ""]
+                 f"checks (each test's inputs and full feedback are in its own entry, shown "
+                 f"{shown}):", ""]
         for t in tests:
             mark = "passed" if t.passed else {
                 Status.NOT_IMPLEMENTED: "not written yet", Status.MISSING: "function missing",
@@ -96,7 +99,7 @@ def summaries(outcomes: list[TestOutcome], questions: Sequence[Question],
             idea = ideas.get(t.idea)
             about = f" (the idea: {idea.text})" if idea is not None and not t.passed else ""
             lines.append(f"- {mark}: {t.name.split(' ', 1)[1]}{about}")
-        out.append(TestOutcome(name=f"{question.id} hidden tests before the due date",
+        out.append(TestOutcome(name=f"{question.id} hidden tests in short",
                                question=question.id, score=0.0, max_score=0.0,
                                passed=not failed, output=wrap("\n".join(lines)),
                                visibility="visible", status=Status.PASSED if not failed
@@ -104,11 +107,17 @@ def summaries(outcomes: list[TestOutcome], questions: Sequence[Question],
     return out
 
 
+def _later(config: GradingConfig) -> str | None:
+    """When the hidden tests become visible, in words (None: visible now, or never)."""
+    return {"after_due_date": "after the due date",
+            "after_published": "when your instructors publish the grades",
+            }.get(config.hidden_visibility)
+
+
 def top_line(config: GradingConfig) -> str:
-    """The first line of a Gradescope result: what the student sees now, and what later."""
-    when = {"after_due_date": "after the due date",
-            "after_published": "when your instructors publish the grades"}
-    later = when.get(config.hidden_visibility)
+    """The first line of a Gradescope result: what the student sees from the start, and what
+    from the due date on, in words true before and after it (results.json is written once)."""
+    later = _later(config)
     if later is None:  # visible (or hidden from students altogether)
         if config.hidden_visibility == "visible":
             return ("**You see everything now:** the public checks, every hidden test with its "
@@ -117,6 +126,6 @@ def top_line(config: GradingConfig) -> str:
                 "instructors only.")
     now = ("the public checks and, for each question, how many hidden tests failed and what "
            "they check" if config.hidden_summary else "the public checks")
-    return (f"**What you see now:** {now}. **Later ({later}):** each hidden test's full "
+    return (f"**Shown from the start:** {now}. **Shown {later}:** each hidden test's full "
             "feedback (the smallest failing input, expected and got) and its points. Gradescope "
-            f"shows your total score only when every test is visible, so it too appears {later}.")
+            f"shows your total score once every test is visible: {later}.")
