@@ -199,9 +199,9 @@ def _check(function, fn, args, kwargs, expected, description, rtol=1e-6, atol=1e
            observe=("return",), labels=("the result",), torch=None, raises="", hint=None,
            env=None):
     """Fail (AssertionError, shown by otter) with the feedback of check_call, if any; a
-    function still raising NotImplementedError is reported in full once, then in one line; a
-    function's later failures without the expected, got and hint lines of its first; a note
-    when a function it calls (``env``: the notebook's names) fails that function's own checks."""
+    function still raising NotImplementedError is reported in full once, then in one line; so is
+    any other failure of a function; a note when a function it calls (``env``: the notebook's
+    names) fails that function's own checks: the failure may come from there."""
     if any(fn is stub for stub in _STUBS):
         raise AssertionError(function + " is not implemented yet (reported once, above).")
     message = check_call(function, fn, args, kwargs, expected, description=description,
@@ -212,17 +212,20 @@ def _check(function, fn, args, kwargs, expected, description, rtol=1e-6, atol=1e
     if message.startswith(function + " raised NotImplementedError"):
         _STUBS.append(fn)
         raise AssertionError(message)
-    for callee, question in CALLEES.get(function, []):
-        if _callee_fails(callee, env):
-            message += ("\\n  note:     " + function + " calls " + callee + ", which fails its "
-                        "own public check (grader.check(\\"" + question + "\\")): this failure "
-                        "may come from " + callee + ". Fix " + callee + " first.")
-    if any(fn is failed for failed in _FAILED):
-        kept = [line for line in message.split("\\n")
-                if not line.startswith(("  expected: ", "  got:      ", "  hint:     "))]
-        message = "\\n".join(kept) + "\\n  (expected, got and hint: as in its failure above)"
-    else:
-        _FAILED.append(fn)
+    failing = [(callee, question) for callee, question in CALLEES.get(function, [])
+               if _callee_fails(callee, env)]
+    if any(fn is failed for failed in _FAILED):  # said in full above: one line
+        lines = message.split("\\n")
+        problem = [line[12:] for line in lines if line.startswith("  problem:  ")]
+        message = "; ".join(["Also: " + lines[0]] + problem[:1])
+        if failing:
+            message += " (this may come from " + " or ".join(c for c, _ in failing) + ")"
+        raise AssertionError(message)
+    _FAILED.append(fn)
+    for callee, question in failing:
+        message += ("\\n  note:     " + function + " calls " + callee + ", which fails its "
+                    "own public check (grader.check(\\"" + question + "\\")): this failure "
+                    "may come from " + callee + ". Fix " + callee + " first.")
     raise AssertionError(message)
 
 
@@ -236,6 +239,58 @@ def _callee_fails(callee, env):
             for args, kwargs, expected, rtol, atol, observe, labels, raises
             in CALLEE_CASES[callee])
     return _CALLEE_FAILS[callee]
+'''
+
+DISPLAY = '''
+
+def _summary_text(test_file):
+    """One question's checks as the student reads them: one line when every check passed (or
+    the optional track was skipped), else that line and each failing check's message."""
+    results = test_file.test_case_results
+    failed = [r for r in results if not r.passed]
+    notes = [r.test_case.success_message for r in results if r.test_case.success_message]
+    if not failed:
+        return test_file.name + ": " + (" ".join(notes) if notes else
+                                        "all " + str(len(results)) + " checks passed")
+    lines = [test_file.name + ": " + str(len(failed)) + " of " + str(len(results))
+             + " checks failed (the others passed)"]
+    for r in failed:
+        message = (r.message or "").split("\\n", 1)
+        text = message[1] if len(message) == 2 and "Test case failed" in message[0] else r.message
+        text = "[" + r.test_case.name.split(" ", 1)[-1] + "] " + (text or "")
+        lines += ["", text] if "\\n" in text else [text]  # a blank line before each in full
+    return "\\n".join(lines)
+
+
+def _plain_display():
+    """How otter shows these checks in the notebook and in check_all(): a failing check's own
+    message, without otter's "Error at line N in test ..." framing, and the passing checks of a
+    question in one line. otter 7 has no setting for either, so the two methods that write them
+    are replaced when a check file loads (in this Python process only; nothing else changes)."""
+    try:
+        from otter.test_files.abstract_test import TestFile
+        from otter.test_files.exception_test import ExceptionTestFile
+    except ImportError:  # run_checks.py's stand-in for otter: it prints its own report
+        return
+
+    def message(self, excp, context=0):
+        return str(excp)
+
+    def summary(self, public_only=False):
+        return _summary_text(self)
+
+    def html(self):
+        import html as escape
+
+        color = "" if self.passed_all else " style='color: #b00'"
+        return "<pre" + color + ">" + escape.escape(_summary_text(self)) + "</pre>"
+
+    ExceptionTestFile._generate_error_message = message
+    TestFile.summary = summary
+    TestFile._repr_html_ = html
+
+
+_plain_display()
 '''
 
 IMPORT_TORCH = f'''
@@ -318,6 +373,7 @@ def render_test_file(question: Question, cases: list[PublicCase],
         "\n\n# " + "=" * 76 + " how they compare\n",
         "# (the same helpers in every check file; you do not need to read them)\n",
         CHECK,
+        DISPLAY,
         IMPORT_TORCH if question.track == "torch" else "",
         "\n\n" + helpers + "\n",
     ]
