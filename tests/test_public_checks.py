@@ -575,3 +575,25 @@ def test_correct_code_shows_no_runtime_warning(tests_dir):
         warnings.simplefilter("error", RuntimeWarning)
         env = {**reference_env(), "cross_entropy": _ce_with_numpy_mean}
         assert failures(run_check(tests_dir, "q3_cross_entropy", env)) == []
+
+
+def test_a_single_mistake_shows_under_40_lines_in_its_check(tests_dir, tmp_path, monkeypatch):
+    """Every catalogued numpy bug, in a copy of the solution (its callers call it, as a
+    student's do): what grader.check of its question prints is under 40 lines."""
+    import otter
+
+    monkeypatch.chdir(tmp_path)
+    grader = otter.Notebook(tests_dir=str(tests_dir))
+    longest = []
+    for bug in CATALOG_BUGS:
+        if bug.question not in NUMPY_IDS:
+            continue
+        try:
+            env = _namespace_env(bug.name)
+        except Exception:  # noqa: BLE001 (a bug that fails to define itself is not shown)
+            continue
+        with np.errstate(all="ignore"):
+            shown = repr(grader.check(bug.question, global_env=env))
+        longest.append((len(shown.splitlines()), bug.name))
+    assert len(longest) > 100
+    assert max(longest)[0] < 40, sorted(longest)[-3:]
