@@ -70,20 +70,13 @@ def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    from .callees import callees
-    from .framework import PARAMS
-
-    called = {g for f in PARAMS for g in callees(f, tuple(PARAMS))}  # functions others call
-    tests, seen = [], set()
-    for module in modules(torch_track):
-        for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0])):
-            # a called function's first test starts a fresh load: its verdict (which may excuse
-            # its callers) comes from answers given before any caller was called in that load
-            fresh = bool(set(spec.functions) & called - seen)
-            seen |= set(spec.functions)
-            tests.append(spec.build(examples_per_test, shrink=shrink, seed=seed, points=points,
-                                    idea=idea, fresh=fresh))
-    return tests
+    # the first starts a fresh load (the public checks asked every function before): with the
+    # order (callees' tests before their callers'), a function's own verdict, which may excuse
+    # its callers, comes from answers given before any caller was asked in that load
+    specs = [(spec, points, idea) for module in modules(torch_track)
+             for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0]))]
+    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea,
+                       fresh=i == 0) for i, (spec, points, idea) in enumerate(specs)]
 
 
 def _order(spec) -> tuple[int, bool]:
