@@ -17,6 +17,13 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", type=Path, help="write one row per submission here (a folder)")
     p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
     p.add_argument("--results-dir", type=Path, help="keep each submission's results.json here")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade the folder on a dask cluster: a scheduler's address "
+                        "(tcp://HOST:8786), or local:N for N worker processes here (--jobs is "
+                        "then not used; needs pip install '.[cluster]')")
+    p.add_argument("--resume", action="store_true",
+                   help="with --scheduler: keep the results an interrupted run wrote into "
+                        "--results-dir and grade only the rest")
     p.add_argument("--quiet", action="store_true", help="print nothing (used by batch grading)")
 
 
@@ -29,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
         from autograder.cli.batch import grade_folder
 
         return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
-                            results_dir=args.results_dir)
+                            results_dir=args.results_dir, scheduler=args.scheduler,
+                            resume=args.resume)
+    if args.scheduler is not None or args.resume:
+        raise CommandError(f"--scheduler and --resume grade a folder with --csv; got "
+                           f"path={args.path} without --csv")
     from autograder.engine.results import reserve_results, write_results
     from autograder.assignment import grade
     from autograder.report import score_table
