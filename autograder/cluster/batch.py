@@ -107,13 +107,26 @@ def _check_workers(client, mine: CodeVersion, scheduler: str) -> None:
         raise ClusterError(f"expected at least one dask worker at {scheduler} within "
                            f"{WAIT_FOR_WORKERS_S} s, got none; start workers there (dask worker "
                            f"{scheduler}, from the checkout, see the README)") from e
+    try:  # dask unpickles the tasks on the scheduler too: it needs the grader's code
+        theirs = client.run_on_scheduler(worker_version)
+    except Exception as e:
+        raise ClusterError(f"expected the dask scheduler at {scheduler} to load the grader (it "
+                           f"reads the tasks), got {type(e).__name__}: {_first_line(e)}; start "
+                           "it from the checkout (PYTHONPATH=CHECKOUT dask scheduler) or pip "
+                           "install the checkout into its environment") from e
+    check_same(mine, theirs, f"the dask scheduler at {scheduler}")
     for address, theirs in sorted(client.run(worker_version, on_error="return").items()):
         if isinstance(theirs, BaseException):
             raise ClusterError(f"expected the dask worker {address} to load the grader, got "
-                               f"{type(theirs).__name__}: {theirs}; start it from the checkout "
+                               f"{type(theirs).__name__}: {_first_line(theirs)}; start it from "
+                               "the checkout "
                                "(PYTHONPATH=CHECKOUT dask worker ...) or pip install the "
                                "checkout into its environment")
         check_same(mine, theirs, f"the dask worker {address}")
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [""])[0]
 
 
 def _stamp(results_dir: Path, mine: CodeVersion, resume: bool) -> None:
@@ -158,7 +171,7 @@ def _outcome(future) -> Arrived | str:
                 " times (a submission that brings its machine down, or machines that went "
                 "away); the other submissions were graded")
     except Exception as e:  # one entry that cannot be graded must not stop the batch
-        return f"could not be graded on the cluster: {type(e).__name__}: {e}"
+        return f"could not be graded on the cluster: {type(e).__name__}: {_first_line(e)}"
 
 
 def _results(client, todo: list[Path], mine: CodeVersion) -> Iterator[tuple[Path, object]]:
