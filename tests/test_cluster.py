@@ -99,12 +99,12 @@ class Cluster:
     """A ``dask scheduler`` and its ``dask worker`` processes, each in a session of its own (so
     that the grading processes a worker started go with it at the end)."""
 
-    def __init__(self, work: Path, project: Path):
+    def __init__(self, work: Path, project: Path, env: dict | None = None):
         self.work, self.workers = work, []
         self.file = work / "scheduler.json"
         self.scheduler = self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
                                       "--no-dashboard", "--scheduler-file", str(self.file)],
-                                     project, "scheduler", _env(project))
+                                     project, "scheduler", {**_env(project), **(env or {})})
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self.file.is_file() and time.monotonic() < deadline:
             assert self.scheduler.poll() is None, self._log("scheduler")
@@ -120,12 +120,12 @@ class Cluster:
     def _log(self, name: str) -> str:
         return (self.work / f"{name}.log").read_text()[-3000:]
 
-    def add_worker(self, project: Path, name: str) -> subprocess.Popen:
-        """A worker process (no nanny: killed, it stays dead) grading one submission at a time
-        with the grading code of ``project``."""
+    def add_worker(self, project: Path, name: str, nanny: bool = False) -> subprocess.Popen:
+        """A worker process grading one submission at a time with the grading code of
+        ``project``; without a nanny, killed, it stays dead (a nanny starts another)."""
         worker = self._start([DASK, "worker", "--scheduler-file", str(self.file), "--nthreads",
-                              "1", "--no-nanny", "--no-dashboard", "--name", name], project,
-                             name, _env(project))
+                              "1", "--nanny" if nanny else "--no-nanny", "--no-dashboard",
+                              "--name", name], project, name, _env(project))
         self.workers.append(worker)
         return worker
 
@@ -149,8 +149,8 @@ class Cluster:
 def cluster(tmp_path):
     made = []
 
-    def make(project: Path) -> Cluster:
-        made.append(Cluster(tmp_path, project))
+    def make(project: Path, env: dict | None = None) -> Cluster:
+        made.append(Cluster(tmp_path, project, env))
         return made[-1]
 
     yield make
@@ -180,20 +180,31 @@ def results_of(folder: Path) -> list[Path]:
     return [p for p in folder.glob("*.json") if not p.name.startswith(".")]
 
 
-def grading_children(pid: int) -> list[int]:
-    """The ``python -m autograder grade`` processes that the process ``pid`` started."""
-    found = []
+def parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def gradings() -> dict[int, list[bytes]]:
+    """Every ``python -m autograder grade`` process: pid -> its command line."""
+    found = {}
     for entry in os.listdir("/proc"):
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 cmdline = f.read().split(b"\0")
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
-        if ppid == pid and b"autograder" in cmdline and b"grade" in cmdline:
-            found.append(int(entry))
+        if b"autograder" in cmdline and b"grade" in cmdline:
+            found[int(entry)] = cmdline
     return found
+
+
+def grading_children(pid: int) -> list[int]:
+    """The ``python -m autograder grade`` processes that the process ``pid`` started."""
+    return [child for child in gradings() if parent(child) == pid]
 
 
 # ----------------------------------------------------------------------------- the tests
@@ -263,6 +274,44 @@ def test_a_worker_with_another_code_version_is_refused(project, klass, cluster, 
     assert "sources:" in message and "same checkout" in message
     assert not out.exists()
     assert not results_of(out.parent / "grades-results")
+
+
+def test_a_submission_whose_worker_dies_every_time_is_marked_after_bounded_tries(
+        project, klass, cluster, tmp_path):
+    """A worker (restarted by its nanny) is killed whenever it grades one submission: that
+    submission is tried allowed-failures + 1 times (the scheduler's setting, 1 here), then
+    recorded as not finished with a note; the others are graded."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("correct-1.py", "buggy-1.py"):
+        shutil.copy(klass / name, folder / name)
+    shutil.copy(klass / "correct-2.py", folder / "poison.py")
+    c = cluster(project, {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"})
+    nanny = c.add_worker(project, "restarted", nanny=True)
+    c.wait_for_workers(1)
+    out = tmp_path / "out" / "grades.csv"
+    out.parent.mkdir()
+    run = grade(project, folder, out, "--scheduler", c.address, wait=False)
+    killed: set[int] = set()
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while run.poll() is None and time.monotonic() < deadline:
+        for pid, cmdline in gradings().items():
+            worker = parent(pid)
+            if not any(a.endswith(b"/poison.py") for a in cmdline):
+                continue
+            if worker not in killed and parent(worker) == nanny.pid:
+                os.kill(worker, signal.SIGKILL)
+                killed.add(worker)
+        time.sleep(0.05)
+    run.wait(timeout=max(1.0, deadline - time.monotonic()))
+    log = (out.parent / "grade.log").read_text()
+    assert run.returncode == 0, log[-3000:]
+    assert len(killed) == 2, (killed, log[-3000:])  # tried twice, then never again
+    by_name = {r["submission"]: r for r in rows(out)}
+    assert by_name["poison.py"]["note"].startswith("grading did not finish: the dask worker "
+                                                   "grading it died 2 times"), by_name
+    assert float(by_name["correct-1.py"]["total"]) == pytest.approx(100.0)
+    assert float(by_name["buggy-1.py"]["total"]) < 100.0
 
 
 @pytest.fixture
