@@ -85,7 +85,7 @@ def _connect(scheduler: str):
         import logging
 
         with distributed.LocalCluster(n_workers=int(count), threads_per_worker=1,
-                                      processes=True, dashboard_address=None,
+                                      processes=True, dashboard_address=":0",
                                       silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster) as client:
             yield client
