@@ -74,17 +74,25 @@ def _distributed():
     return distributed
 
 
+def _local_workers(scheduler: str) -> int:
+    """N of ``local:N`` (0 for a scheduler's address)."""
+    if not scheduler.startswith(LOCAL):
+        return 0
+    count = scheduler[len(LOCAL):]
+    if not count.isdigit() or int(count) < 1:
+        raise ClusterError(f"expected --scheduler local:N with N >= 1 worker processes, got "
+                           f"scheduler={scheduler!r}; for example local:4")
+    return int(count)
+
+
 @contextmanager
 def _connect(scheduler: str):
     distributed = _distributed()
-    if scheduler.startswith(LOCAL):
-        count = scheduler[len(LOCAL):]
-        if not count.isdigit() or int(count) < 1:
-            raise ClusterError(f"expected --scheduler local:N with N >= 1 worker processes, got "
-                               f"scheduler={scheduler!r}; for example local:4")
+    count = _local_workers(scheduler)
+    if count:
         import logging
 
-        with distributed.LocalCluster(n_workers=int(count), threads_per_worker=1,
+        with distributed.LocalCluster(n_workers=count, threads_per_worker=1,
                                       processes=True, dashboard_address=":0",
                                       silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster) as client:
@@ -129,21 +137,30 @@ def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [""])[0]
 
 
-def _stamp(results_dir: Path, mine: CodeVersion, resume: bool) -> None:
+def _check_stamp(results_dir: Path, mine: CodeVersion) -> None:
+    """The results to resume come from this code version."""
     path = results_dir / STAMP
-    if resume:
-        try:
-            theirs = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ClusterError(f"expected {path} (the code version of the run to resume), got "
-                               f"{type(e).__name__}; pass the --results-dir of a run made with "
-                               "--scheduler, or run without --resume to grade everything") from e
-        if theirs.get("digest") != mine.digest:
-            raise ClusterError(f"expected the results in {results_dir} to come from this code "
-                               f"version ({mine.digest}), got version={theirs.get('digest')}; "
-                               "run without --resume to grade everything again with this one")
-    _write(path, json.dumps({"digest": mine.digest, "parts": dict(mine.parts)},
-                            indent=1).encode())
+    try:
+        theirs = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ClusterError(f"expected {path} (the code version of the run to resume), got "
+                           f"{type(e).__name__}; pass the --results-dir of a run made with "
+                           "--scheduler, or run without --resume to grade everything") from e
+    if not isinstance(theirs, dict) or theirs.get("digest") != mine.digest:
+        got = theirs.get("digest") if isinstance(theirs, dict) else theirs
+        raise ClusterError(f"expected the results in {results_dir} to come from this code "
+                           f"version ({mine.digest}), got version={got}; run without --resume "
+                           "to grade everything again with this one")
+
+
+def _prepare(results_dir: Path, mine: CodeVersion, regraded: list[Path]) -> None:
+    """The results folder, stamped with this code version; the results of ``regraded`` from an
+    earlier run removed (a run resumed later must not take them for this one's)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for entry in regraded:
+        (results_dir / f"{entry.name}.json").unlink(missing_ok=True)
+    _write(results_dir / STAMP, json.dumps({"digest": mine.digest, "parts": dict(mine.parts)},
+                                           indent=1).encode())
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -216,34 +233,33 @@ def grade_on_cluster(items: list[Path], results_dir: Path, *, scheduler: str,
     """Grade ``items`` on the cluster at ``scheduler`` (an address, or ``local:N``), writing
     each results.json into ``results_dir`` as it arrives. With ``resume``, the entries whose
     results are there already (from this code version) are read back, not graded again.
-    ``progress(total, done_already)`` returns a bar with ``update(n)`` and ``close()``."""
-    mine = code_version()
-    results_dir = Path(results_dir)
-    results_dir.mkdir(parents=True, exist_ok=True)
-    _stamp(results_dir, mine, resume)
+    ``progress(total, done_already)`` returns a bar with ``update(n)`` and ``close()``.
+    Nothing in ``results_dir`` changes before the cluster was reached and checked."""
+    mine, results_dir = code_version(), Path(results_dir)
+    _local_workers(scheduler)  # a malformed local:N is said at once
     records: dict[str, Graded] = {}
-    for entry in items:
-        path = results_dir / f"{entry.name}.json"
-        if not resume:
-            path.unlink(missing_ok=True)  # a result of another run must not be resumed later
-        elif (record := read_record(entry, path)) is not None:
-            records[entry.name] = record
+    if resume:
+        _check_stamp(results_dir, mine)
+        for entry in items:
+            if (record := read_record(entry, results_dir / f"{entry.name}.json")) is not None:
+                records[entry.name] = record
     run = ClusterRun([], scheduler, resumed=len(records))
     todo = [e for e in items if e.name not in records]
-    bar = progress(len(items), len(records)) if progress else None
-    started = time.perf_counter()
-    try:
-        if todo:
-            with _connect(scheduler) as client:
-                _check_workers(client, mine, scheduler)
+    if todo:
+        with _connect(scheduler) as client:
+            _check_workers(client, mine, scheduler)
+            _prepare(results_dir, mine, [] if resume else todo)
+            bar = progress(len(items), len(records)) if progress else None
+            started = time.perf_counter()
+            try:
                 for entry, outcome in _results(client, todo, mine):
                     records[entry.name] = _keep(entry, outcome, results_dir, run)
                     if bar is not None:
                         bar.update(1)
-    finally:
-        run.seconds = time.perf_counter() - started
-        if bar is not None:
-            bar.close()
+            finally:
+                run.seconds = time.perf_counter() - started
+                if bar is not None:
+                    bar.close()
     run.records = [records[e.name] for e in items]
     return run
 
