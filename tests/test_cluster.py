@@ -340,6 +340,24 @@ def small_class(klass, tmp_path):
     return folder
 
 
+def test_a_scheduler_that_cannot_load_the_grader_is_refused(project, klass, cluster, tmp_path):
+    """dask reads the tasks on the scheduler: one started outside the checkout is named, with
+    the fix, before anything is submitted."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    c = cluster(elsewhere, {"PYTHONPATH": ""})
+    c.add_worker(project, "w")
+    c.wait_for_workers(1)
+    out = tmp_path / "out" / "grades.csv"
+    done = grade(project, klass, out, "--scheduler", c.address)
+    assert done.returncode == 2, done.stderr[-3000:]
+    message = done.stderr.strip().splitlines()[-1]
+    assert message.startswith(f"ERROR expected the dask scheduler at {c.address} to load the "
+                              "grader"), message
+    assert "PYTHONPATH=CHECKOUT dask scheduler" in message
+    assert not out.parent.exists()
+
+
 def test_a_run_resumed_grades_only_what_is_missing(project, small_class, cluster, tmp_path):
     """Results of an interrupted run (all but three here) are read back, not graded again; the
     CSV is that of a whole run; resuming results of another code version is refused."""
