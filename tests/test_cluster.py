@@ -266,6 +266,7 @@ def test_a_cluster_grades_as_a_local_batch_and_a_killed_worker_loses_nothing(
     assert float(by_name["correct-0"]["total"]) == pytest.approx(100.0)
     assert float(by_name["hangs-0"]["total"]) < 100.0
     assert "worker(s) took part" in log and "submissions a minute" in log
+    assert f"{len(names)} submission(s) graded in" in log  # one result each reached the client
 
 
 def test_a_worker_with_another_code_version_is_refused(project, klass, cluster, tmp_path):
