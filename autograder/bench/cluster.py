@@ -42,7 +42,7 @@ def overhead(tasks: int = 500, round_trips: int = 50) -> dict:
     from distributed import Client, LocalCluster, wait
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         client.submit(noop, -1, pure=False).result()  # the worker has imported this module
         started = time.perf_counter()

@@ -93,7 +93,7 @@ def _connect(scheduler: str):
         import logging
 
         with distributed.LocalCluster(n_workers=count, threads_per_worker=1,
-                                      processes=True, dashboard_address=":0",
+                                      processes=True, dashboard_address="127.0.0.1:0",
                                       silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster) as client:
             yield client
