@@ -85,6 +85,20 @@ def _read_results(record: Graded, data: dict) -> None:
                        f"also graded: {', '.join(others)}")
 
 
+def read_record(entry: Path, results: Path) -> Graded | None:
+    """The record of ``entry`` from a results.json a finished grading wrote (a batch that
+    resumes), or None when there is none, it cannot be read, or grading did not finish."""
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+        if (data.get("extra_data") or {}).get("unfinished"):
+            return None
+        record = Graded(submission=entry.name, entry=entry)
+        _read_results(record, data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return record
+
+
 def grade_entry(entry: Path, results: Path) -> Graded:
     """Find the submission in ``entry`` and grade it in a separate process. Never raises: what
     goes wrong is the record's note."""

@@ -26,7 +26,7 @@ QUESTION_FOLDERS = "assignments/lecture16/questions"
 catalog of bugs (``verify``'s, an instructor tool like autograder/verify)"""
 # not needed to grade on Gradescope (instructor tools)
 INSTRUCTOR_ONLY = tuple(("autograder", name) for name in (
-    "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py"))
+    "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py", "cluster"))
 FIXED_TIME = (2025, 1, 1, 0, 0, 0)  # a reproducible zip: same sources, same bytes
 
 
