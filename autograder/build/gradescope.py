@@ -17,7 +17,8 @@ from autograder.paths import OTTER_CONFIG, ROOT
 
 FILES = Path(__file__).parent / "files"
 # What grading needs on Gradescope: the engine, the question folders (table rows, hidden tests,
-# public cases), the reference. Not the build (it needs nbformat/otter, which the grading image does not install).
+# public cases), the reference. Not the build (it needs nbformat/otter, which the grading image
+# does not install).
 PACKAGES = ("autograder", "reference")
 EXTRA = ("assignments/__init__.py", "assignments/lecture16/__init__.py",
          "assignments/lecture16/public_cases.py")
