@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from autograder.batchgrade import Graded
 from autograder.engine.api import Status
+from autograder.engine.results import add_points
 from autograder.questions import BY_ID, QUESTIONS
 
 NOT_ATTEMPTED = ("NotImplementedError", "Not run: your submission does not define")
@@ -90,7 +91,8 @@ class ClassStats:
     def points(self, qid: str) -> float:
         """Points possible in ``qid`` (from the results: torch-track points are configured)."""
         for r in self.graded:
-            possible = sum(t["max_score"] for t in r.tests if t["name"].split(" ", 1)[0] == qid)
+            possible = add_points(t["max_score"] for t in r.tests
+                                  if t["name"].split(" ", 1)[0] == qid)
             if possible:
                 return possible
         return float(BY_ID[qid].points)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -11,6 +12,35 @@ from autograder.engine.api import TestOutcome
 
 MAX_OUTPUT = 4000  # characters of one test's output; the whole file stays well under 1 MB
 MAX_TOP_OUTPUT = 8000
+POINT_DIGITS = 6
+"""points are written with this many decimals (results.json, the CSV): every test's points are
+a multiple of 10**-POINT_DIGITS, split so that they add up exactly (:func:`split_points`)"""
+
+
+def split_points(total: float, weights: list[float]) -> list[float]:
+    """``total`` split over ``weights`` at :data:`POINT_DIGITS` decimals, by largest remainder:
+    each share is ``total * w / sum(weights)`` rounded down to a multiple of 10**-POINT_DIGITS,
+    and the units left go one each to the largest remainders (the first among equals), so that
+    :func:`add_points` of the shares is ``total`` exactly (20 over three equal tests: 6.666667,
+    6.666667, 6.666666, not three 6.666667 that make 20.000001)."""
+    if not weights:
+        return []
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise ValueError(f"expected non-negative weights with a positive sum, got "
+                         f"weights={weights!r}")
+    unit = 10 ** POINT_DIGITS
+    units = round(total * unit)
+    raw = [units * w / math.fsum(weights) for w in weights]
+    shares = [math.floor(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: (-(raw[i] - shares[i]), i))
+    for i in by_remainder[:units - sum(shares)]:
+        shares[i] += 1
+    return [share / unit for share in shares]
+
+
+def add_points(values) -> float:
+    """The sum of points, exact at :data:`POINT_DIGITS` decimals (the float nearest to it)."""
+    return round(math.fsum(values), POINT_DIGITS)
 
 
 @dataclass
@@ -35,11 +65,11 @@ class GradingResult:
 
     @property
     def score(self) -> float:
-        return round(sum(t.score for t in self.tests), 6)
+        return add_points(t.score for t in self.tests)
 
     @property
     def max_score(self) -> float:
-        return round(sum(t.max_score for t in self.tests), 6)
+        return add_points(t.max_score for t in self.tests)
 
     def by_question(self) -> dict[str, tuple[float, float]]:
         """question id -> (points earned, points possible), in the order the tests came (the
@@ -48,8 +78,8 @@ class GradingResult:
         for qid in dict.fromkeys(t.question for t in self.tests):
             tests = [t for t in self.tests if t.question == qid]
             if tests:
-                table[qid] = (round(sum(t.score for t in tests), 6),
-                               round(sum(t.max_score for t in tests), 6))
+                table[qid] = (add_points(t.score for t in tests),
+                               add_points(t.max_score for t in tests))
         return table
 
 
@@ -75,8 +105,8 @@ def to_gradescope(result: GradingResult) -> dict:
                        "other_files": list(result.other_files), "as_template": result.as_template},
         "tests": [{
             "name": t.name,
-            "score": round(t.score, 6),
-            "max_score": round(t.max_score, 6),
+            "score": round(t.score, POINT_DIGITS),
+            "max_score": round(t.max_score, POINT_DIGITS),
             "status": "passed" if t.passed else "failed",
             "output": _truncate(t.output, MAX_OUTPUT),
             "output_format": "md",

@@ -22,7 +22,7 @@ from autograder.engine.explain import apply_ban, choice_messages, explain_failur
 from autograder.engine.feedback import HiddenRun, summaries, top_line
 from autograder.engine.loader import SubmissionError, Submission, from_statements
 from autograder.engine.public import run_public_checks
-from autograder.engine.results import GradingResult
+from autograder.engine.results import GradingResult, split_points
 from autograder.engine.sandbox import Sandbox
 
 OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
@@ -41,14 +41,14 @@ def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTe
     tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
                                     shrink=config.shrink, seed=config.seed)
     torch_questions = {q.id for q in assignment.track("torch")}
-    per_torch_question = config.torch_track_points / max(1, len(torch_questions))
-    scaled = []
-    for test in tests:
-        if test.question in torch_questions:
-            test = HiddenTest(test.question, test.description, test.points * per_torch_question,
-                              test.functions, test.run, test.hint, test.misconception, test.idea)
-        scaled.append(test)
-    return scaled
+    torch_tests = [t for t in tests if t.question in torch_questions]
+    if not torch_tests or not any(t.points for t in torch_tests):
+        return tests
+    # each torch question's tests weigh 1 in all: the extra credit split over them exactly
+    points = iter(split_points(config.torch_track_points, [t.points for t in torch_tests]))
+    return [HiddenTest(t.question, t.description, next(points), t.functions, t.run, t.hint,
+                       t.misconception, t.idea) if t.question in torch_questions else t
+            for t in tests]
 
 
 def _outcome(name: str, question: str, points: float, passed: bool, output: str,
