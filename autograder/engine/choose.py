@@ -146,7 +146,7 @@ def _shown(name: str, limit: int = 80) -> str:
 
 def _graded_member(rel: PurePosixPath) -> bool:
     """A notebook or ``.py`` member outside the ignored folders, as :func:`walk` keeps files."""
-    return (rel.suffix.lower() in (".ipynb", ".py") and len(rel.parts) <= MAX_DEPTH
+    return (rel.suffix.lower() in (".ipynb", ".py") and len(rel.parts) - 1 <= MAX_DEPTH
             and not set(rel.parts[:-1]) & IGNORED_DIRS and rel.name not in IGNORED_FILES
             and not rel.name.startswith("._"))
 
