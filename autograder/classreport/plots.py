@@ -62,20 +62,16 @@ def questions_plot(stats: ClassStats, path: Path) -> Path:
 
 
 def hidden_tests_plot(stats: ClassStats, path: Path) -> Path:
-    """Per hidden test, the share of graded submissions that failed it: a wrong answer, a
-    function that raised or did not finish, or a function not attempted."""
+    """Per hidden test, the share of graded submissions that failed it: a wrong answer, or a
+    function not attempted."""
     plt = _pyplot()
     tests = stats.tests
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * len(tests)))
     y = list(range(len(tests)))[::-1]
     wrong = [100 * len(t.wrong) / t.taken for t in tests]
-    stopped = [100 * len(t.stopped) / t.taken for t in tests]
     absent = [100 * len(t.not_attempted) / t.taken for t in tests]
     ax.barh(y, wrong, color=COLORS[0], label="wrong (the function ran)")
-    ax.barh(y, stopped, left=wrong, color=COLORS[2],
-            label="raised or did not finish")
-    ax.barh(y, absent, left=[w + s for w, s in zip(wrong, stopped)], color=COLORS[1],
-            label="not attempted (stub or missing)")
+    ax.barh(y, absent, left=wrong, color=COLORS[1], label="not attempted (stub or missing)")
     labels = [textwrap.shorten(f"{t.question.split('_')[0]}  {t.description}", 62,
                                placeholder="...") for t in tests]
     ax.set_yticks(y, labels, fontsize=7)

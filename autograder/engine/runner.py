@@ -8,6 +8,7 @@ points (:mod:`autograder.assignment`): the engine imports nothing above itself.
 """
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 import traceback
@@ -46,8 +47,7 @@ def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTe
         return tests
     # each torch question's tests weigh 1 in all: the extra credit split over them exactly
     points = iter(split_points(config.torch_track_points, [t.points for t in torch_tests]))
-    return [HiddenTest(t.question, t.description, next(points), t.functions, t.run, t.hint,
-                       t.misconception, t.idea) if t.question in torch_questions else t
+    return [dataclasses.replace(t, points=next(points)) if t.question in torch_questions else t
             for t in tests]
 
 
