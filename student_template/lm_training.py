@@ -488,11 +488,12 @@ def training_flops(n_params, n_tokens):
     About 2 FLOPs per parameter per token in the forward pass and 4 in the backward pass.
 
     Args:
-        n_params: N, the number of parameters.
-        n_tokens: D, the number of training tokens.
+        n_params: N, the number of parameters (a Python or numpy int, or a float).
+        n_tokens: D, the number of training tokens (the same).
 
     Returns:
-        C as a Python float.
+        C as a Python float. Computed in floating point: numpy int64 counts would wrap around
+        past 2**63 (GPT-3's 175e9 x 300e9 already does), and Python ints of any size work.
 
     Example: GPT-3, 175e9 parameters trained on 300e9 tokens:
 
@@ -517,7 +518,7 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         (n_params, n_tokens) as Python floats.
 
     Raises:
-        ValueError: if the budget is not positive.
+        ValueError: if the budget is not positive (nan included).
 
     Example: GPT-3's budget is best spent on a smaller model trained on more tokens:
 
