@@ -110,6 +110,12 @@ def init_adamw_state(params):
     return {"step": 0, "m": {k: np.zeros(len(p)) for k, p in params.items()},
             "v": {k: np.zeros(len(p)) for k, p in params.items()}}
 '''),
+    Bug("init-float64-moments", Q, "np.zeros(p.shape): float64 moments for float32 parameters "
+        "(twice the memory, and the update turns the parameters into float64)", '''
+def init_adamw_state(params):
+    return {"step": 0, "m": {k: np.zeros(p.shape) for k, p in params.items()},
+            "v": {k: np.zeros(p.shape) for k, p in params.items()}}
+'''),
     # ---- adamw_step
     Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
         _adamw(g="g = grads[name] + weight_decay * p", decay="")),
@@ -241,6 +247,7 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "norm-rms": "global-norm", "clip-scales-up": "clipping", "clip-per-array": "clipping",
     "clip-returns-norm-after": "clipping", "clip-no-eps": "pytorch-eps",
     "clip-only-above": "pytorch-eps", "clip-shallow-copy": "contract", "init-step-one": "init",
+    "init-float64-moments": "init",
     "init-len-zeros": "init", "adam-l2-decay": "adam-decay",
     "adam-decay-after-update": "adam-decay", "adam-decay-without-lr": "adam-decay",
     "adam-t-is-step": "adam-update", "adam-eps-inside-sqrt": "adam-update",

@@ -223,6 +223,36 @@ def init_state(s, params):
                            exact=True)
 
 
+@st.composite
+def mixed_precision_params(draw):
+    """A dict of parameters with at least one float32 array (by construction) among float64
+    ones: mixed-precision training keeps some weights in float32."""
+    params = draw(arrays_dict())
+    names = list(params)
+    single = draw(st.sets(st.sampled_from(names), min_size=1))
+    return {k: p.astype(np.float32) if k in single else p for k, p in params.items()}
+
+
+@hidden_test(question=Q, idea="init", description="init_adamw_state's moments have each "
+             "parameter's dtype: float32 parameters get float32 moments",
+             functions=["init_adamw_state"], checks=Kind.DTYPE,
+             hint="`np.zeros(p.shape)` is float64 whatever p is: for a float32 parameter the "
+                  "moments would double its memory and turn every updated parameter into "
+                  "float64. Use `np.zeros_like(p)` (the shape *and* the dtype of p).",
+             given=mixed_precision_params(),
+             examples=[{"w": np.ones((2, 3), dtype=np.float32), "b": np.zeros(3)}])
+def init_dtype(s, params):
+    state = s.expect_dict(s("init_adamw_state", params), ["m", "v"], "the state")
+    for moment in ("m", "v"):
+        s.expect_dict(state[moment], params.keys(), f"state[{moment!r}]")
+        for name, p in params.items():
+            got = state[moment][name]
+            s.expect_dtype(got, "f", f"state[{moment!r}][{name!r}]")
+            if got.dtype != p.dtype:
+                s.fail(f"Expected state[{moment!r}][{name!r}] to have the dtype of params"
+                       f"[{name!r}], {p.dtype}; got {got.dtype}.", kind=Kind.DTYPE)
+
+
 @hidden_test(question=Q, idea="contract", description="adamw_step leaves params, grads and state "
              "unchanged (default arguments)", functions=["adamw_step"],
              checks=Kind.CHANGED_INPUT,
@@ -390,5 +420,5 @@ def lr_decay(s, case):
 
 
 TESTS = (grad_norm, clip_unchanged, clip_random, clip_never_up, clip_eps, init_state,
-         adam_unchanged, adam_first_step, adam_several_steps, adam_weight_decay, adam_clips,
-         lr_warmup, lr_decay)
+         init_dtype, adam_unchanged, adam_first_step, adam_several_steps, adam_weight_decay,
+         adam_clips, lr_warmup, lr_decay)
