@@ -224,7 +224,8 @@ def test_public_unchanged_checks_use_the_hidden_tests_wording_and_hint():
                                   "attn-scales-q-in-place", "clip-shallow-copy",
                                   "adam-state-in-place", "adam-increments-input-step",
                                   "grad-shifts-logits-in-place", "corpus-scales-losses-in-place",
-                                  "q6-extends-the-prompt", "q7-fit-logs-in-place"])
+                                  "q6-extends-the-prompt", "q7-fit-logs-in-place",
+                                  "init-zeroes-params-in-place"])
 def test_the_public_checks_catch_a_changed_input(name):
     from assignments.lecture16.public_cases import UNCHANGED, cases_with_expected
     from autograder.build.release import solutions_module

@@ -51,6 +51,11 @@ COSINE = "min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))"
 
 BUGS = [
     # ---- global_grad_norm
+    Bug("norm-concatenate", Q, "np.linalg.norm of np.concatenate of the flattened gradients: "
+        "an empty dict raises (nothing to concatenate) instead of giving 0.0", '''
+def global_grad_norm(grads):
+    return float(np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()])))
+'''),
     Bug("norm-sum-of-norms", Q, "adds up the per-array norms instead of one norm over all", '''
 def global_grad_norm(grads):
     return float(sum(np.linalg.norm(g) for g in grads.values()))
@@ -115,6 +120,14 @@ def init_adamw_state(params):
 def init_adamw_state(params):
     return {"step": 0, "m": {k: np.zeros(p.shape) for k, p in params.items()},
             "v": {k: np.zeros(p.shape) for k, p in params.items()}}
+'''),
+    Bug("init-zeroes-params-in-place", Q, "m = dict(params), then m[k][...] = 0: the copied dict "
+        "holds the caller's arrays, so the parameters are zeroed", '''
+def init_adamw_state(params):
+    m, v = dict(params), {k: np.zeros_like(p) for k, p in params.items()}
+    for k in m:
+        m[k][...] = 0
+    return {"step": 0, "m": m, "v": v}
 '''),
     # ---- adamw_step
     Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
@@ -248,6 +261,7 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "clip-returns-norm-after": "clipping", "clip-no-eps": "pytorch-eps",
     "clip-only-above": "pytorch-eps", "clip-shallow-copy": "contract", "init-step-one": "init",
     "init-float64-moments": "init",
+    "init-zeroes-params-in-place": "contract", "norm-concatenate": "global-norm",
     "init-len-zeros": "init", "adam-l2-decay": "adam-decay",
     "adam-decay-after-update": "adam-decay", "adam-decay-without-lr": "adam-decay",
     "adam-t-is-step": "adam-update", "adam-eps-inside-sqrt": "adam-update",

@@ -14,7 +14,7 @@ import reference
 from autograder.engine.api import Kind, TestFailure
 
 from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import arrays, floats, hidden_test, magnitude
+from autograder.hidden.framework import Worked, arrays, floats, hidden_test, magnitude
 from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -110,11 +110,34 @@ def expect_adam(s, got, params, grads, state, hp):
                   "and take one square root at the end: `sqrt(sum of sum(g**2))`. Not the sum, "
                   "the mean or the max of per-array norms, and not a matrix norm.",
              given=arrays_dict(max_arrays=4),
-             examples=[{"w": np.array([3.0, 0.0]), "b": np.array([4.0])}])
+             examples=[{"w": np.array([3.0, 0.0]), "b": np.array([4.0])},
+                       Worked({}, "No gradients at all: the norm of nothing is 0.0.")])
 def grad_norm(s, grads):
     expected = reference.global_grad_norm(grads)
     s.expect_scalar(s("global_grad_norm", grads), expected, "the global norm",
                     scale=max(expected, TINY))
+
+
+NORM_UNCHANGED_HINT = ("Square into new arrays (`total += np.sum(g ** 2)`), not into the caller's "
+                       "(`g **= 2`, `np.square(g, out=g)`, `grads[name] = g ** 2`: the dict is "
+                       "the caller's too).")
+INIT_UNCHANGED_HINT = ("Make new arrays of zeros (`np.zeros_like(p)`); do not zero the parameters "
+                       "themselves (`p *= 0`, or `m = dict(params)` then `m[k][...] = 0`: a "
+                       "copied dict still holds the caller's arrays).")
+
+
+@hidden_test(question=Q, idea="contract", description="global_grad_norm leaves the gradients "
+             "unchanged", functions=["global_grad_norm"], checks=Kind.CHANGED_INPUT,
+             hint=NORM_UNCHANGED_HINT, given=arrays_dict(max_arrays=4))
+def norm_unchanged(s, grads):
+    s.expect_unchanged(s.ex("global_grad_norm", grads, return_args=True, raised_ok=True))
+
+
+@hidden_test(question=Q, idea="contract", description="init_adamw_state leaves the parameters "
+             "unchanged", functions=["init_adamw_state"], checks=Kind.CHANGED_INPUT,
+             hint=INIT_UNCHANGED_HINT, given=arrays_dict())
+def init_unchanged(s, params):
+    s.expect_unchanged(s.ex("init_adamw_state", params, return_args=True, raised_ok=True))
 
 
 @st.composite
@@ -419,6 +442,6 @@ def lr_decay(s, case):
     expect_lr(s, case)
 
 
-TESTS = (grad_norm, clip_unchanged, clip_random, clip_never_up, clip_eps, init_state,
-         init_dtype, adam_unchanged, adam_first_step, adam_several_steps, adam_weight_decay,
-         adam_clips, lr_warmup, lr_decay)
+TESTS = (grad_norm, norm_unchanged, clip_unchanged, clip_random, clip_never_up, clip_eps,
+         init_state, init_dtype, init_unchanged, adam_unchanged, adam_first_step,
+         adam_several_steps, adam_weight_decay, adam_clips, lr_warmup, lr_decay)
