@@ -26,7 +26,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
     n_blocks = len(stream) // block_size
     tokens = np.array(stream[:n_blocks * block_size], dtype=np.int64)
     return tokens.reshape(n_blocks, block_size)
-'''),
+''', says=("numpy document", "doc + [eos_id]")),
     Bug("chunk-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no separator", '''
 def chunk_tokens(docs, block_size, eos_id=None):
     stream = []
@@ -136,7 +136,7 @@ def next_token_pairs(blocks):
         "changing the inputs later changes the blocks", '''
 def next_token_pairs(blocks):
     return blocks[:, :-1], blocks[:, 1:]
-'''),
+''', says=("shares memory", ".copy()")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)

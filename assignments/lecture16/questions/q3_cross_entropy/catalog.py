@@ -147,13 +147,15 @@ losses = np.where(keep, -np.log(p[np.arange(N), flat_targets]), 0.0)""")),
         "where the true token's probability underflows (a logit gap of tens)", _loss("""\
 shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)
 p = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
-losses = np.where(keep, -np.log(p[np.arange(N), flat_targets] + 1e-14), 0.0)""")),
+losses = np.where(keep, -np.log(p[np.arange(N), flat_targets] + 1e-14), 0.0)"""),
+        says=("-log(1e-14)", "caps the loss")),
     Bug("ce-log-clipped-softmax", Q, "log of a stable softmax clipped at 1e-15 (as scikit-learn's "
         "log_loss did): the loss is capped at 34.5", _loss("""\
 shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)
 p = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
 p = np.clip(p, 1e-15, 1.0)
-losses = np.where(keep, -np.log(p[np.arange(N), flat_targets]), 0.0)""")),
+losses = np.where(keep, -np.log(p[np.arange(N), flat_targets]), 0.0)"""),
+        says=("-log(1e-15)", "clip")),
     Bug("ce-take-without-axis", Q, "np.take(logp, targets) without axis picks from the first row "
         "for every position", _loss("""\
 logp = log_softmax(flat_logits)

@@ -135,7 +135,8 @@ def norm_unchanged(s, grads):
 
 @hidden_test(question=Q, idea="contract", description="init_adamw_state leaves the parameters "
              "unchanged", functions=["init_adamw_state"], checks=Kind.CHANGED_INPUT,
-             hint=INIT_UNCHANGED_HINT, given=arrays_dict())
+             hint=INIT_UNCHANGED_HINT, hints={Kind.SHARES_MEMORY: INIT_UNCHANGED_HINT},
+             given=arrays_dict())
 def init_unchanged(s, params):
     s.expect_unchanged(s.ex("init_adamw_state", params, return_args=True, raised_ok=True))
 
@@ -412,9 +413,16 @@ def expect_lr(s, case):
         got = s("warmup_cosine_lr", step, max_lr, warmup, total)
     else:
         got = s("warmup_cosine_lr", step, max_lr, warmup, total, min_lr=min_lr)
-    s.expect_scalar(got,
-                    reference.warmup_cosine_lr(step, max_lr, warmup, total, min_lr),
-                    "the learning rate", scale=max_lr)
+    expected = reference.warmup_cosine_lr(step, max_lr, warmup, total, min_lr)
+    fix = ""
+    if step >= warmup:  # what this input shows: the cosine, whichever test asks
+        progress = (step - warmup) / max(1, total - warmup)
+        fix = (f"Here step = {step} >= warmup_steps = {warmup}: no warmup left, the cosine "
+               f"part. progress = ({step} - {warmup}) / max(1, {total} - {warmup}) = "
+               f"{progress:g}, " + (f"so the lr is min_lr + 0.5 * (max_lr - min_lr) * (1 + "
+                                    f"cos(pi * {progress:g})) = {expected!r}." if progress < 1
+                                    else f"at least 1: the lr is min_lr = {expected!r}."))
+    s.expect_scalar(got, expected, "the learning rate", scale=max_lr, fix=fix)
 
 
 @hidden_test(question=Q, idea="warmup", description="warmup_cosine_lr warms up linearly from 0 "

@@ -176,7 +176,7 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     inputs, targets = seq[:-1].copy(), seq[1:].copy()
     targets[:len(prompt) - 1] = ignore_index
     return inputs, targets
-'''),
+''', says=("int32",)),
     Bug("q6-pad-like-the-examples", Q, "builds the batch with the examples' own dtype: int32 "
         "examples give an int32 batch", '''
 def pad_batch(examples, pad_id, ignore_index=-100):
@@ -189,7 +189,7 @@ def pad_batch(examples, pad_id, ignore_index=-100):
         inputs[row, :len(x)] = x
         targets[row, :len(y)] = y
     return inputs, targets
-'''),
+''', says=("int32",)),
     Bug("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == pad_id] "
         "= -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost", '''
 def pad_batch(examples, pad_id, ignore_index=-100):
@@ -202,7 +202,7 @@ def pad_batch(examples, pad_id, ignore_index=-100):
         targets[row, :len(y)] = y
     targets[targets == pad_id] = ignore_index
     return inputs, targets
-'''),
+''', says=("equals pad_id", "by value")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)

@@ -117,17 +117,17 @@ def fit_power_law(x, y):
         "int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)", '''
 def training_flops(n_params, n_tokens):
     return float(6 * n_params * n_tokens)
-'''),
+''', says=("2**63", "wrapped")),
     Bug("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python ints "
         "in int64 and wraps around", '''
 def training_flops(n_params, n_tokens):
     return 6.0 * float(np.prod([n_params, n_tokens]))
-'''),
+''', says=("2**63", "np.prod")),
     Bug("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
         "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product", '''
 def training_flops(n_params, n_tokens):
     return 6.0 * float(np.multiply(n_params, n_tokens))
-'''),
+''', says=("np.multiply",)),
     Bug("q7-chinchilla-le-zero", Q, "`if flops <= 0: raise`: a nan budget passes (every comparison "
         "with nan is False) and gives nan sizes", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
@@ -135,7 +135,7 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         raise ValueError(f"expected a positive compute budget, got flops={flops!r}")
     n_params = np.sqrt(flops / (6.0 * tokens_per_param))
     return float(n_params), float(tokens_per_param * n_params)
-'''),
+''', says=("nan", "flops <= 0")),
     Bug("q7-fit-polyfit-unchecked", Q, "checks only the signs and leaves the rest to np.polyfit: "
         "TypeError for different lengths, nonsense for one distinct x", '''
 def fit_power_law(x, y):
@@ -144,7 +144,7 @@ def fit_power_law(x, y):
         raise ValueError("expected positive x and y")
     slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
     return float(np.exp(intercept)), float(-slope)
-'''),
+''', says=("different lengths", "distinct")),
     Bug("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n sum(x^2) - "
         "sum(x)^2): cancels away when the x are nearly equal", '''
 def fit_power_law(x, y):
@@ -157,7 +157,7 @@ def fit_power_law(x, y):
     slope = (n * np.sum(lx * ly) - lx.sum() * ly.sum()) / (n * np.sum(lx * lx) - lx.sum() ** 2)
     intercept = (ly.sum() - slope * lx.sum()) / n
     return float(np.exp(intercept)), float(-slope)
-'''),
+''', says=("nearly equal", "textbook")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
