@@ -656,7 +656,7 @@ def layout_factory(reference):
 
 
 def run_layout(layout: Layout, reference: str, tmp: Path, after=(), before=(),
-               grader_files=(), **extra) -> tuple[dict, dict]:
+               grader_files=(), extra_env: dict | None = None, **extra) -> tuple[dict, dict]:
     """Grade like Gradescope (run_autograder), then check results.json, the grader's files and
     the processes; return (results, hostile header)."""
     hostile = hostile_header(tmp, grader_pid=-1, hunt=[str(layout.root)],
@@ -669,7 +669,7 @@ def run_layout(layout: Layout, reference: str, tmp: Path, after=(), before=(),
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(layout.root),
            "AUTOGRADER_ROOT": str(layout.root), "AUTOGRADER_PYTHON": layout.python,
            "TMPDIR": str(layout.root / "tmp"),
-           "AUTOGRADER_LANDLOCK": "on" if layout.landlock else "off"}
+           "AUTOGRADER_LANDLOCK": "on" if layout.landlock else "off", **(extra_env or {})}
     started = time.monotonic()
     done = subprocess.run([str(layout.source / "run_autograder")], env=env, capture_output=True,
                           text=True, timeout=BOUND_S + 30, start_new_session=True,

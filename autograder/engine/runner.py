@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import tempfile
 import time
+import dataclasses
 import traceback
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from autograder.engine.api import (Assignment, CallAborted, HiddenTest, Question, Status,
                                    StudentError, TestFailure, TestOutcome)
-from autograder.engine.client import WorkerClient
+from autograder.engine.client import LoadReport, WorkerClient
 from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.choose import ChoiceError, choose
 from autograder.engine.explain import apply_ban, choice_messages, explain_failures
@@ -45,8 +47,7 @@ def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTe
     scaled = []
     for test in tests:
         if test.question in torch_questions:
-            test = HiddenTest(test.question, test.description, test.points * per_torch_question,
-                              test.functions, test.run, test.hint, test.misconception, test.idea)
+            test = dataclasses.replace(test, points=test.points * per_torch_question)
         scaled.append(test)
     return scaled
 
@@ -81,6 +82,8 @@ def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str,
     disabled = [f for f in test.functions if f in student.disabled]
     if disabled:
         return failed(student.disabled[disabled[0]].capitalize() + ".", Status.DISABLED)
+    if test.fresh:  # the next call loads the submission again, in a new worker
+        student.stop()
     try:
         test.run(student)
     except TestFailure as e:
@@ -104,7 +107,8 @@ def _load_messages(submission: Submission, student: WorkerClient) -> list[str]:
     what = ("statements in its code cells" if submission.kind == "notebook"
             else "top-level statements")
     lines = [f"Graded `{submission.name}` ({len(submission.cells)} {what})."]
-    trouble = [c for c in student.report.cells if c.status not in ("ok", "skipped")]
+    trouble = [c for c in (student.first_report or student.report).cells
+               if c.status not in ("ok", "skipped")]
     if trouble:
         lines.append("These parts of your submission did not run and were skipped (the rest "
                      "was graded):\n\n" + "\n".join(f"- {c.label}: {c.status} ({c.message})"
@@ -119,9 +123,23 @@ def _all_failed(questions, tests: list[HiddenTest], config: GradingConfig,
             for t in tests if t.question in {q.id for q in questions}]
 
 
+@dataclass
+class Visible:
+    """What a student may see before the due date, taken before any hidden test of the
+    submission ran: the load's messages, the public checks and the load report the feedback
+    may quote."""
+
+    messages: list[str]
+    public: list[TestOutcome]
+    report: LoadReport
+
+
 def _grade_one(submission: Submission, config: GradingConfig, result: GradingResult,
-               deadline: float, assignment: Assignment) -> None:
-    """Grade one file's statements into ``result``."""
+               deadline: float, assignment: Assignment, *, visible: Visible | None = None,
+               hidden: bool = True) -> Visible:
+    """Grade one file's statements into ``result``; returns its visible part. With ``visible``
+    (taken by an earlier run, before any hidden test of the submission), that part is reused,
+    not taken again; with ``hidden`` False, only the visible part is taken."""
     questions = graded_questions(config, assignment)
     tests: list[HiddenTest] = []
     functions = [f for q in questions for f in q.functions]
@@ -134,12 +152,20 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
                                banned_for=torch_functions)
         try:
             # the hidden tests are read while the worker loads the submission
-            student.start(meanwhile=lambda: tests.extend(hidden_tests(config, assignment)))
+            student.start(meanwhile=lambda: tests.extend(hidden_tests(config, assignment))
+                          if hidden else None)
+            if visible is None:
+                visible = Visible(_load_messages(submission, student),
+                                  run_public_checks(student, questions, config.public_visibility,
+                                                    assignment.public_cases()),
+                                  student.first_report or student.report)
+            student.first_report = visible.report  # what the feedback may quote
+            result.messages += visible.messages
+            result.tests += visible.public
+            if not hidden:
+                return visible
             if not tests:  # the worker could not start at all
                 tests = hidden_tests(config, assignment)
-            result.messages += _load_messages(submission, student)
-            result.tests += run_public_checks(student, questions, config.public_visibility,
-                                              assignment.public_cases())
             run = HiddenRun(assignment.ideas(config.torch_track))
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
@@ -156,6 +182,7 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
         finally:
             student.close()
             result.isolation = sandbox.protections  # as the worker ran (see Sandbox.settle)
+    return visible
 
 
 def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: float,
@@ -173,10 +200,17 @@ def _grade(path: Path, config: GradingConfig, result: GradingResult, deadline: f
                                         hidden_tests(config, assignment), config,
                                         f"Not run: {e}")
             return
+    # what a student sees before the due date is taken before any hidden test runs: with
+    # several candidates, each one's load and public checks first (a candidate's hidden tests
+    # could leave their inputs where a later candidate's load reads them)
+    seen: list[Visible | None] = [None] * len(graded)
+    if len(graded) > 1:
+        seen = [_grade_one(submission, config, GradingResult(submission=result.submission),
+                           deadline, assignment, hidden=False) for _, submission in graded]
     outcomes = []
-    for found, submission in graded:
+    for (found, submission), visible in zip(graded, seen):
         one = GradingResult(submission=result.submission)
-        _grade_one(submission, config, one, deadline, assignment)
+        _grade_one(submission, config, one, deadline, assignment, visible=visible)
         outcomes.append((found, one))
     best_found, best = max(outcomes, key=lambda pair: pair[1].score)  # the first among equals
     result.tests += best.tests

@@ -454,6 +454,8 @@ class Sandbox:
         cmd = [sys.executable, "-I", str(self.engine / "worker.py"), str(req_read), str(resp_write)]
         try:
             with self._forking:  # the watchdog holds no lock while the child runs Python code
+                if self.proc is not None:  # a restart starts from an empty folder in every
+                    self._empty_scratch()  # mode (a tmpfs is new with each namespace anyway)
                 proc = subprocess.Popen(cmd, cwd=self.scratch, env=self._environment(),
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL,

@@ -70,8 +70,32 @@ def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea)
-            for module in modules(torch_track) for spec, points, idea in _points(module)]
+    from .callees import callees
+    from .framework import PARAMS
+
+    called = {g for f in PARAMS for g in callees(f, tuple(PARAMS))}  # functions others call
+    tests, seen = [], set()
+    for module in modules(torch_track):
+        for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0])):
+            # a called function's first test starts a fresh load: its verdict (which may excuse
+            # its callers) comes from answers given before any caller was called in that load
+            fresh = bool(set(spec.functions) & called - seen)
+            seen |= set(spec.functions)
+            tests.append(spec.build(examples_per_test, shrink=shrink, seed=seed, points=points,
+                                    idea=idea, fresh=fresh))
+    return tests
+
+
+def _order(spec) -> tuple[int, bool]:
+    """Within a question, a function's tests run after its callees' (callees first), and a
+    test that excuses a failure by the student's own answers (``s.either``) after the plain
+    ones: each weighs a failure against what the functions were charged with already
+    (:mod:`autograder.hidden.callees`). Stable: the declared order otherwise."""
+    from .callees import depth
+    from .framework import PARAMS
+
+    level = max((depth(f, tuple(PARAMS)) for f in spec.functions), default=0)
+    return level, "either" in spec.check.__code__.co_names
 
 
 __all__ = ["all_ideas", "hidden_tests", "modules"]

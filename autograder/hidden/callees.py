@@ -19,6 +19,15 @@ The student is compared with themselves; nothing of the reference goes to the wo
 
 With two mistakes at once, in F and in its callee, F's own still fails F's tests.
 
+Blame moves only to a function that is charged for it (issue 22): student code keeps state and
+can tell a second ask from a first, so a failure of F is the callee G's only when G already
+failed a test of its own, at a first ask, with a mistake of the same kind (a wrong value, an
+error, a changed input): :func:`charge` records each failed test's function as the grading
+goes, :func:`charged` asks. The hidden tests run callees' tests before their callers'
+(:func:`depth`), so a callee's own verdict is known when a caller's failure is weighed. A lying
+callee, right in its own tests and wrong when asked again, explains nothing; a callee wrong in
+its own tests loses its own points there, as before, and its caller keeps its points.
+
 The reference modules are patched for the second try only: the grader grades one submission
 per process (batch grading and ``verify`` run each grading in a process of its own).
 """
@@ -26,17 +35,62 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import sys
+import weakref
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 import reference
 
+from autograder.engine.api import Kind, Status
+
+VALUE = "value"
+"""what a charge is for: a wrong value (any kind of wrong answer but a changed input)"""
+ERROR = "error"
+"""an error raised (or the template's NotImplementedError)"""
+CHANGED = "changed"
+"""an input changed (or a view of it returned)"""
+
+_CHARGED: "weakref.WeakKeyDictionary[Any, dict[str, set[str]]]" = weakref.WeakKeyDictionary()
+"""student -> function -> what its own failed tests charged it with, in this grading"""
+
+
+def category(status: str, kind: str) -> str | None:
+    """What a failure with this status and kind charges its function with (None: nothing a
+    caller's failure could be blamed on, e.g. a timeout, which stops the function anyway)."""
+    if status in (Status.RAISED, Status.NOT_IMPLEMENTED):
+        return ERROR
+    if status != Status.WRONG:
+        return None
+    return CHANGED if kind in (Kind.CHANGED_INPUT, Kind.SHARES_MEMORY) else VALUE
+
+
+def charge(student: Any, function: str, status: str, kind: str) -> None:
+    """``function`` failed a test of its own (a first ask, judged there) in this grading."""
+    what = category(status, kind)
+    if what is not None and function:
+        _CHARGED.setdefault(student, {}).setdefault(function, set()).add(what)
+
+
+def charged(student: Any, function: str, what: str) -> bool:
+    """``function`` has failed a test of its own with a mistake of this kind so far."""
+    return what in _CHARGED.get(student, {}).get(function, ())
+
+
+@functools.lru_cache(maxsize=None)
+def depth(function: str, spec_functions: tuple[str, ...]) -> int:
+    """0 for a function that calls no other spec function, else one more than its deepest
+    callee's (the order the hidden tests run in: callees first)."""
+    inner = callees(function, spec_functions)
+    return 1 + max(depth(g, spec_functions) for g in inner) if inner else 0
+
 
 def callees(function: str, spec_functions: Sequence[str]) -> tuple[str, ...]:
-    """The spec functions that the reference ``function`` calls, in the order of its code."""
-    ref = getattr(reference, function, None)
+    """The spec functions that the reference ``function`` calls, in the order of its code (the
+    torch track's, imported only on first use, are not looked into: they call none)."""
+    ref = vars(reference).get(function)
     code = getattr(ref, "__code__", None)
     if code is None:
         return ()

@@ -473,6 +473,29 @@ class Calls:
                       kind=_kind_of(value, expected))
         return value
 
+    def either(self, judge: Callable[[], Any], relative: Callable[[], Any]) -> None:
+        """A property judged against the reference, with the student's own answers as the
+        excuse. ``judge()`` checks the student's answer against the reference's; when it fails,
+        ``relative()`` checks the same property against the student's own answers on a related
+        input (a shifted, sliced or kept-only copy). The failure is excused only when that
+        passes *and* the tested function already failed a test of its own values in this
+        grading (its other mistake, charged there, explains the difference): a student who
+        remembers an earlier answer, or answers a second ask differently, cannot pass a property
+        their first answer breaks. Tests using it run after their function's other tests."""
+        try:
+            judge()
+        except TestFailure as failure:
+            function = failure.function or (self.last[0] if self.last else "")
+            if not callees.charged(self.student, function, callees.VALUE):
+                raise
+            saved = (self.context, self.last)
+            try:
+                relative()
+            except TestFailure:
+                raise failure from None
+            finally:
+                self.context, self.last = saved
+
     def expect_sequence(self, got: Any, n: int, what: str = "the result") -> list:
         """A tuple (or list) of ``n`` items."""
         if not isinstance(got, (tuple, list)) or len(got) != n:
@@ -609,14 +632,14 @@ class TestSpec:
         return KIND_HINTS.get(kind, self.hint)
 
     def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
-              points: float | None = None, idea: str = "") -> HiddenTest:
+              points: float | None = None, idea: str = "", fresh: bool = False) -> HiddenTest:
         """The engine's test; ``points`` and ``idea`` (its qualified id) from the ideas table."""
         return HiddenTest(question=self.question, description=self.description,
                           points=self.points if points is None else points,
                           functions=self.functions,
                           run=functools.partial(_run, self, examples_per_test, shrink, seed),
                           hint=self.hint, misconception=self.misconception,
-                          idea=idea or f"{self.question}:{self.description}")
+                          idea=idea or f"{self.question}:{self.description}", fresh=fresh)
 
 
 def hidden_test(*, question: str, description: str, points: float | None = None,
@@ -697,6 +720,8 @@ def _run(spec: TestSpec, examples: int, shrink: bool, seed: int | None,
         else:
             _attempt(spec, s, None)
     except TestFailure as e:
+        for function in spec.functions:  # judged at a first ask: its own mistake, charged
+            callees.charge(student, function, e.status, e.kind)
         raise _compose(spec, e) from None
     finally:
         if hasattr(student, "prefetch"):
@@ -767,6 +792,9 @@ def _attempt(spec: TestSpec, s: Calls, case: Any) -> None:
     except TestFailure as failure:
         if not _callee_explains(spec, s, case, failure):
             raise
+        # wrong through a charged callee: the function's own callers may blame it in turn
+        for function in spec.functions:
+            callees.charge(s.student, function, failure.status, failure.kind)
 
 
 def _callee_explains(spec: TestSpec, s: Calls, case: Any, failure: TestFailure) -> bool:
@@ -779,12 +807,15 @@ def _callee_explains(spec: TestSpec, s: Calls, case: Any, failure: TestFailure) 
 def _callee_explains_(spec: TestSpec, s: Calls, case: Any, failure: TestFailure) -> bool:
     if failure.status not in (Status.WRONG, Status.RAISED) or s.last is None:
         return False
+    # blame moves only to a callee already charged, in its own tests, with a mistake of this
+    # kind (a callee that answers its own tests right and lies when asked again explains nothing)
+    what = callees.category(failure.status, failure.kind)
     names = [g for f in spec.functions for g in callees.callees(f, tuple(PARAMS))
-             if s.student.has(g)]
+             if s.student.has(g) and callees.charged(s.student, g, what)]
     if not names:
         return False
     own = Calls(s.student)
-    if failure.kind == Kind.CHANGED_INPUT:
+    if what == callees.CHANGED:
         def own_args(callee: str, args: tuple, kwargs: dict) -> tuple | None:
             result = own.ex(callee, *args, return_args=True, raised_ok=True, **kwargs)
             return None if result is None else result.args

@@ -139,10 +139,22 @@ def log_softmax_stable(s, case):
     (logits, _, _), c = case
     got = s.expect_array(s("log_softmax", logits), logits, "the log-probs", values=False)
     s.expect_finite(got, "the log-probs")
-    shifted = s("log_softmax", logits + c)
-    s.context = f"Adding {c!r} to every logit must not change the log-probs:"
-    s.expect_array(shifted, got.astype(np.float64), "the log-probs of `logits + c` "
-                   "(your own log-probs of `logits`)", scale=magnitude(logits) + abs(c))
+
+    def judge():
+        s.expect_array(got, reference.log_softmax(logits), "the log-probs",
+                       scale=magnitude(logits) + abs(c))
+        shifted = s("log_softmax", logits + c)
+        s.expect_finite(shifted, "the log-probs of `logits + c`")
+        s.expect_array(shifted, reference.log_softmax(logits + c), "the log-probs of "
+                       "`logits + c`", scale=magnitude(logits) + abs(c))
+
+    def relative():  # wrong otherwise: is the result at least unchanged by the shift?
+        shifted = s("log_softmax", logits + c)
+        s.context = f"Adding {c!r} to every logit must not change the log-probs:"
+        s.expect_array(shifted, got.astype(np.float64), "the log-probs of `logits + c` "
+                       "(your own log-probs of `logits`)", scale=magnitude(logits) + abs(c))
+
+    s.either(judge, relative)
 
 
 @hidden_test(question=Q, idea="stable", description="cross_entropy stays finite and unchanged by "
@@ -155,9 +167,22 @@ def ce_shift(s, case):
     got = s("cross_entropy", logits, targets)
     s.expect_finite(got, "the mean loss")
     value = s.scalar(got, "the mean loss")
-    s.context = f"Adding {c!r} to every logit must not change the loss:"
-    s.expect_scalar(s("cross_entropy", logits + c, targets), value, "the loss of `logits + c` "
-                    "(your own loss of `logits`)", scale=magnitude(logits) + abs(c))
+    scale = magnitude(logits) + abs(c)
+
+    def judge():
+        s.expect_scalar(value, reference.cross_entropy(logits, targets), "the mean loss",
+                        scale=scale)
+        shifted = s("cross_entropy", logits + c, targets)
+        s.expect_finite(shifted, "the mean loss of `logits + c`")
+        s.expect_scalar(shifted, reference.cross_entropy(logits + c, targets),
+                        "the loss of `logits + c`", scale=scale)
+
+    def relative():  # wrong otherwise: is the loss at least unchanged by the shift?
+        s.context = f"Adding {c!r} to every logit must not change the loss:"
+        s.expect_scalar(s("cross_entropy", logits + c, targets), value, "the loss of `logits "
+                        "+ c` (your own loss of `logits`)", scale=scale)
+
+    s.either(judge, relative)
 
 
 @st.composite
@@ -226,19 +251,34 @@ def log_softmax_random(s, case):
              functions=["cross_entropy"],
              hint="`reduction='none'` returns the per-position losses with the shape of "
                   "`targets` (not flattened), `'sum'` their sum and `'mean'` (the default) their "
-                  "mean over the N positions: not over the V classes too. Here your three "
-                  "results are compared with each other.",
+                  "mean over the N positions: not over the V classes too.",
              given=logits_and_targets())
 def ce_reductions(s, case):
     logits, targets, _ = case
     none = s.expect_array(s("cross_entropy", logits, targets, reduction="none"),
                           np.zeros(targets.shape), "the per-position losses", values=False)
     scale = max(1.0, magnitude(none))
-    total = s.expect_scalar(s("cross_entropy", logits, targets, reduction="sum"),
-                            float(np.sum(none)), "the sum (the sum of your per-position losses)",
-                            scale=scale * none.size)
-    s.expect_scalar(s("cross_entropy", logits, targets), total / targets.size,
-                    f"the mean (your sum / N, N = {targets.size} positions)", scale=scale)
+    answers = {}
+
+    def ask(reduction):  # each reduction asked once (a second ask could be told apart)
+        if reduction not in answers:
+            answers[reduction] = s("cross_entropy", logits, targets, reduction=reduction)
+        return answers[reduction]
+
+    def judge():
+        expected = reference.cross_entropy(logits, targets, reduction="none")
+        s.expect_array(none, expected, "the per-position losses", scale=scale)
+        s.expect_scalar(ask("sum"), float(np.sum(expected)), "the sum",
+                        scale=scale * none.size)
+        s.expect_scalar(ask("mean"), float(np.mean(expected)), "the mean", scale=scale)
+
+    def relative():  # the losses are wrong: do the reductions at least agree with each other?
+        total = s.expect_scalar(ask("sum"), float(np.sum(none)), "the sum (the sum of your "
+                                "per-position losses)", scale=scale * none.size)
+        s.expect_scalar(ask("mean"), total / targets.size,
+                        f"the mean (your sum / N, N = {targets.size} positions)", scale=scale)
+
+    s.either(judge, relative)
 
 
 @hidden_test(question=Q, idea="pick", description="cross_entropy's per-position losses "
@@ -282,18 +322,26 @@ def ce_ignore(s, case):
             s.expect_scalar(got, expected, f"the {reduction} (every position is ignored)",
                             fix="The mean of no positions is 0 / 0 = nan, as in PyTorch.")
         return
-    alone = s("cross_entropy", kept_logits, kept_targets, reduction=reduction)
-    what = f"(your reduction={reduction!r} of the {keep.sum()} kept positions alone)"
-    if reduction != "none":
-        s.expect_scalar(got, s.scalar(alone), f"the loss {what}",
-                        scale=max(1.0, magnitude(alone)))
-        return
-    got = s.expect_array(reshaped(got, targets.shape), np.zeros(targets.shape),
-                         "the per-position losses", values=False)
-    expected = np.zeros(targets.shape)
-    expected[keep] = s.expect_array(alone, np.zeros(kept_targets.shape), "the kept losses",
-                                    values=False)
-    s.expect_array(got, expected, f"the per-position losses: 0.0 where ignored, elsewhere {what}")
+
+    def judge():
+        expect_loss(s, reshaped(got, targets.shape), logits, targets, ignore_index, reduction)
+
+    def relative():  # the losses are wrong: are the ignored positions at least left out?
+        alone = s("cross_entropy", kept_logits, kept_targets, reduction=reduction)
+        what = f"(your reduction={reduction!r} of the {keep.sum()} kept positions alone)"
+        if reduction != "none":
+            s.expect_scalar(got, s.scalar(alone), f"the loss {what}",
+                            scale=max(1.0, magnitude(alone)))
+            return
+        mine = s.expect_array(reshaped(got, targets.shape), np.zeros(targets.shape),
+                              "the per-position losses", values=False)
+        expected = np.zeros(targets.shape)
+        expected[keep] = s.expect_array(alone, np.zeros(kept_targets.shape), "the kept losses",
+                                        values=False)
+        s.expect_array(mine, expected, "the per-position losses: 0.0 where ignored, elsewhere "
+                       f"{what}")
+
+    s.either(judge, relative)
 
 
 @hidden_test(question=Q, idea="grad", description="cross_entropy_grad matches (softmax - onehot) "
@@ -311,8 +359,7 @@ def grad_random(s, case):
              hint="Ignored positions get rows of zeros, and N counts only the positions that are "
                   "not ignored (`keep = targets != ignore_index`, N = `keep.sum()`); with every "
                   "position ignored the gradient is all zeros. Test `ignore_index is not None`, "
-                  "since 0 is falsy. Here your gradient is compared with your own gradient of "
-                  "the kept positions alone.",
+                  "since 0 is falsy.",
              given=logits_and_targets(ignore=True),
              examples=[lecture((LECTURE_BATCH, np.array([-100, -100]), -100)),  # all ignored
                        lecture((LECTURE_BATCH, np.array([2, -100]), -100))])
@@ -321,15 +368,24 @@ def grad_ignore(s, case):
     got = s.expect_array(s("cross_entropy_grad", logits, targets, ignore_index=ignore_index),
                          logits, "the gradient", values=False)
     kept_logits, kept_targets, keep = kept(logits, targets, ignore_index)
-    expected = np.zeros(logits.shape)
-    if keep.any():
-        expected[keep] = s.expect_array(s("cross_entropy_grad", kept_logits, kept_targets),
-                                        kept_logits, "the gradient of the kept positions",
-                                        values=False)
-    s.expect_array(got, expected, "the gradient: zero rows where ignored, elsewhere your "
-                   "gradient of the kept positions alone")
+
+    def judge():
+        s.expect_array(got, reference.cross_entropy_grad(logits, targets, ignore_index),
+                       "the gradient")
+
+    def relative():  # the gradient is wrong: are the ignored rows at least left out?
+        expected = np.zeros(logits.shape)
+        if keep.any():
+            expected[keep] = s.expect_array(s("cross_entropy_grad", kept_logits, kept_targets),
+                                            kept_logits, "the gradient of the kept positions",
+                                            values=False)
+        s.expect_array(got, expected, "the gradient: zero rows where ignored, elsewhere your "
+                       "gradient of the kept positions alone")
+
+    s.either(judge, relative)
 
 
-TESTS = (lsm_unchanged, ce_unchanged, grad_unchanged, log_softmax_stable, ce_shift, ce_uncapped,
-         log_softmax_random, ce_reductions, ce_random, ce_ignore, grad_random,
-         grad_ignore)
+# the order they run in: a function's tests after its callees', and those that excuse a failure
+# by the student's own answers (s.either) after the others, in this order (see hidden/__init__)
+TESTS = (lsm_unchanged, ce_unchanged, grad_unchanged, log_softmax_stable, log_softmax_random,
+         ce_random, ce_uncapped, ce_reductions, ce_shift, ce_ignore, grad_random, grad_ignore)

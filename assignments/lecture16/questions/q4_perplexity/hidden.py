@@ -103,18 +103,25 @@ def ppl_uniform(s, case):
              "perplexity of the kept positions alone", functions=["perplexity"],
              hint="Pass `ignore_index` on to the cross-entropy (its mean leaves the ignored "
                   "positions out of the sum and out of N); do not find the kept positions from "
-                  "the losses (a loss can be 0). Here your perplexity is compared with your own "
-                  "perplexity of the kept positions alone.",
+                  "the losses (a loss can be 0).",
              given=logits_and_targets(elements=floats(4.0), ignore=True),
              examples=[(np.zeros((3, 1)), np.array([0, -100, 0]), -100)])  # V = 1: losses 0
 def ppl_ignore(s, case):
     logits, targets, ignore_index = case
     got = s("perplexity", logits, targets, ignore_index=ignore_index)
     kept_logits, kept_targets, keep = kept(logits, targets, ignore_index)
-    alone = s("perplexity", kept_logits, kept_targets)
-    s.expect_finite(alone, f"your perplexity of the {keep.sum()} kept positions alone")
-    s.expect_scalar(got, s.scalar(alone), f"the perplexity (your perplexity of the "
-                    f"{keep.sum()} kept positions alone)")
+
+    def judge():
+        s.expect_scalar(got, reference.perplexity(logits, targets, ignore_index=ignore_index),
+                        "the perplexity")
+
+    def relative():  # the perplexity is wrong: are the ignored positions at least left out?
+        alone = s("perplexity", kept_logits, kept_targets)
+        s.expect_finite(alone, f"your perplexity of the {keep.sum()} kept positions alone")
+        s.expect_scalar(got, s.scalar(alone), f"the perplexity (your perplexity of the "
+                        f"{keep.sum()} kept positions alone)")
+
+    s.either(judge, relative)
 
 
 @hidden_test(question=Q, idea="token-weighted", description="corpus_perplexity weights every "
