@@ -44,6 +44,21 @@ def test_values_cross_the_boundary_with_their_types(sandbox):
     client.close()
 
 
+def test_python_ints_of_any_size_reach_the_student_exactly_and_come_back_as_numbers(sandbox):
+    # a function's domain may hold Python ints past 64 bits (training_flops(2**64, ...)); the
+    # grader's arguments keep their digits, a reply never carries an unbounded int
+    client = client_for(sandbox, "def f(n, d):\n"
+                                 "    return [type(n).__name__, str(n), str(d['k'][0])], n\n")
+    (kind, digits, nested), back = client.call("f", 2 ** 80 + 1, {"k": [-(2 ** 70)]})
+    assert (kind, digits, nested) == ("int", str(2 ** 80 + 1), str(-(2 ** 70)))
+    assert type(back) is float and back == float(2 ** 80 + 1)
+    with pytest.raises(wire.WireError):
+        wire.decode({"__int__": "12"})  # a reply (no exact_ints): refused
+    with pytest.raises(wire.WireError):
+        wire.decode({"__int__": "1" * 400}, exact_ints=True)  # too long
+    client.close()
+
+
 def test_zero_d_arrays_stay_zero_d(sandbox):
     client = client_for(sandbox, "import numpy as np\ndef f():\n    return np.array(3.5)\n")
     value = client.call("f")

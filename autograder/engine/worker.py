@@ -319,8 +319,8 @@ class Worker:
         if not callable(fn):
             return {"error": {"kind": "missing", "type": "", "message": f"{name} is not defined"}}
         try:
-            args = wire.decode(request["args"], torch_arg=_torch_arg)
-            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg)
+            args = wire.decode(request["args"], torch_arg=_torch_arg, exact_ints=True)
+            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg, exact_ints=True)
         except ImportError:
             return {"error": {"kind": "raised", "type": "ImportError",
                               "message": "PyTorch is not installed where your code runs"}}

@@ -625,6 +625,8 @@ class TestSpec:
             return own.get(Status.RAISED, RAISED_HINT)
         if kind in own:
             return own[kind]
+        if kind == Kind.SHARES_MEMORY and self.checks == Kind.CHANGED_INPUT:
+            return self.hint  # the input itself returned, updated in place: the test's own hint
         if kind in (Kind.VALUE, Kind.SHAPE, self.checks) or status != Status.WRONG:
             return self.hint  # a wrong shape is a wrong value (a missing eos, a lost axis)
         return KIND_HINTS.get(kind, self.hint)
