@@ -411,12 +411,11 @@ def test_a_lying_callee_gains_nothing_on_gradescope(unprivileged_python, layout_
 
 
 def test_a_called_function_is_judged_before_any_caller_is_asked():
-    """The order the engine runs the hidden tests in: the first starts a fresh load (the public
-    checks asked every function), and every test of a function that another calls comes before
-    the first test of any caller; so a callee cannot tell its own tests from the second asks
-    its callers' tests make by whether a caller was asked."""
+    """The order the engine runs the hidden tests in (on a fresh load: the public checks asked
+    every function, runner._grade_one): every test of a function that another calls comes
+    before the first test of any caller; so a callee cannot tell its own tests from the second
+    asks its callers' tests make by whether a caller was asked."""
     tests = hidden_tests(examples_per_test=1, torch_track=True)
-    assert tests[0].fresh and not any(t.fresh for t in tests[1:])
     spec = tuple(PARAMS)
     for f in spec:
         for g in callees(f, spec):

@@ -200,10 +200,6 @@ class HiddenTest:
     idea: str = ""
     """the idea it checks, ``"<question id>:<key>"`` (see autograder.hidden.ideas); "" for a
     test that declares none (then it is its own idea)"""
-    fresh: bool = False
-    """run it on a fresh load of the submission (the first hidden test: the functions' own
-    verdicts, which may excuse their callers' failures, come from answers given before any
-    caller was asked in that load; the public checks asked every function)"""
 
     @property
     def name(self) -> str:

@@ -82,8 +82,6 @@ def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str,
     disabled = [f for f in test.functions if f in student.disabled]
     if disabled:
         return failed(student.disabled[disabled[0]].capitalize() + ".", Status.DISABLED)
-    if test.fresh:  # the next call loads the submission again, in a new worker
-        student.stop()
     try:
         test.run(student)
     except TestFailure as e:
@@ -154,7 +152,8 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
             # the hidden tests are read while the worker loads the submission
             student.start(meanwhile=lambda: tests.extend(hidden_tests(config, assignment))
                           if hidden else None)
-            if visible is None:
+            asked = visible is None  # the public checks run in this load
+            if asked:
                 visible = Visible(_load_messages(submission, student),
                                   run_public_checks(student, questions, config.public_visibility,
                                                     assignment.public_cases()),
@@ -167,6 +166,11 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
             if not tests:  # the worker could not start at all
                 tests = hidden_tests(config, assignment)
             run = HiddenRun(assignment.ideas(config.torch_track))
+            # the hidden tests start on a fresh load: the public checks asked every function,
+            # and a function's own verdict (which may excuse its callers') must come from
+            # answers given before any caller was asked in that load (callees' tests run first)
+            if asked:
+                student.stop()
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
                                                     run))

@@ -81,13 +81,12 @@ def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    # the first starts a fresh load (the public checks asked every function before): with the
-    # order (callees' tests before their callers'), a function's own verdict, which may excuse
-    # its callers, comes from answers given before any caller was asked in that load
-    specs = [(spec, points, idea) for module in modules(torch_track)
-             for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0]))]
-    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea,
-                       fresh=i == 0) for i, (spec, points, idea) in enumerate(specs)]
+    # callees' tests before their callers' (the engine starts them on a fresh load): a
+    # function's own verdict, which may excuse its callers, comes from answers given before any
+    # caller was asked in that load
+    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea)
+            for module in modules(torch_track)
+            for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0]))]
 
 
 def _order(spec) -> tuple[int, bool]:

@@ -632,14 +632,14 @@ class TestSpec:
         return KIND_HINTS.get(kind, self.hint)
 
     def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
-              points: float | None = None, idea: str = "", fresh: bool = False) -> HiddenTest:
+              points: float | None = None, idea: str = "") -> HiddenTest:
         """The engine's test; ``points`` and ``idea`` (its qualified id) from the ideas table."""
         return HiddenTest(question=self.question, description=self.description,
                           points=self.points if points is None else points,
                           functions=self.functions,
                           run=functools.partial(_run, self, examples_per_test, shrink, seed),
                           hint=self.hint, misconception=self.misconception,
-                          idea=idea or f"{self.question}:{self.description}", fresh=fresh)
+                          idea=idea or f"{self.question}:{self.description}")
 
 
 def hidden_test(*, question: str, description: str, points: float | None = None,
