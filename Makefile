@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements/grader.txt requirements/dev.txt requirements/torch.txt
+$(STAMP): requirements/grader.txt requirements/dev.txt requirements/torch.txt requirements/cluster.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/grader.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet -r requirements/cluster.txt
 	$(PY) -m pip install --quiet -r requirements/torch.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)

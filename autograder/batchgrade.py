@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.engine.results import add_points
 from autograder.paths import ROOT
 from autograder.questions import NUMPY_QUESTIONS
 from autograder.safecsv import write_rows
@@ -60,14 +61,13 @@ def entries(folder: Path) -> list[Path]:
 
 
 def _read_results(record: Graded, data: dict) -> None:
-    by_q: dict[str, float] = {}
-    max_total = 0.0
+    by_q: dict[str, list[float]] = {}
     for test in data["tests"]:
-        qid = test["name"].split(" ", 1)[0]
-        by_q[qid] = by_q.get(qid, 0.0) + test["score"]
-        max_total += test["max_score"]
-    record.tests, record.by_question = list(data["tests"]), by_q
-    record.total, record.max_total = data["score"], max_total
+        by_q.setdefault(test["name"].split(" ", 1)[0], []).append(test["score"])
+    record.tests = list(data["tests"])
+    record.by_question = {qid: add_points(scores) for qid, scores in by_q.items()}
+    record.total = data["score"]
+    record.max_total = add_points(test["max_score"] for test in data["tests"])
     extra = data.get("extra_data") or {}  # data, not the wording
     unreadable, unfinished = extra.get("unreadable", ""), bool(extra.get("unfinished"))
     record.graded = not unreadable and not unfinished
@@ -83,6 +83,20 @@ def _read_results(record: Graded, data: dict) -> None:
     elif others:
         record.note = (f"work in {len(others) + 1} files: {record.file} counted (best total); "
                        f"also graded: {', '.join(others)}")
+
+
+def read_record(entry: Path, results: Path) -> Graded | None:
+    """The record of ``entry`` from a results.json a finished grading wrote (a batch that
+    resumes), or None when there is none, it cannot be read, or grading did not finish."""
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+        if (data.get("extra_data") or {}).get("unfinished"):
+            return None
+        record = Graded(submission=entry.name, entry=entry)
+        _read_results(record, data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return record
 
 
 def grade_entry(entry: Path, results: Path) -> Graded:

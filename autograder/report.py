@@ -1,7 +1,7 @@
 """Plain-text tables for the terminal: one submission's scores, a batch's summary."""
 from __future__ import annotations
 
-from autograder.engine.results import GradingResult
+from autograder.engine.results import GradingResult, visible
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 
 
@@ -21,7 +21,7 @@ def score_table(result: GradingResult) -> str:
     rows.append(f"{'total':<22}{result.score:>8.2f} / {result.max_score:<6.2f}")
     notes = [m for m in result.messages if not m.startswith("Graded ")]
     head = f"{result.submission}: {result.score:g} / {result.max_score:g} points"
-    return "\n".join([head, *rows, *notes])
+    return visible("\n".join([head, *rows, *notes]))  # no student's control character raw
 
 
 def batch_summary(records) -> str:
@@ -46,4 +46,4 @@ def batch_summary(records) -> str:
     if noted:
         lines.append("graded, with a note:")
         lines += [f"  {r.submission}: {r.note}" for r in noted]
-    return "\n".join(lines)
+    return visible("\n".join(lines))

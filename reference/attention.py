@@ -48,8 +48,8 @@ def causal_attention(q, k, v):
         v: values, shape (..., T, dv).
 
     Returns:
-        (output, weights): output of shape (..., T, dv) and weights of shape (..., T, T),
-        in the float dtype of the inputs.
+        (output, weights): float arrays, output of shape (..., T, dv) and weights of shape
+        (..., T, T) (float32 inputs may give float32, as in PyTorch, or float64).
 
     Example:
         >>> q = k = np.zeros((1, 3, 2)); v = np.array([[[1.0], [2.0], [6.0]]])

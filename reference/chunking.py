@@ -19,7 +19,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
             included), or None for no separator.
 
     Returns:
-        An int64 array of shape (n_blocks, block_size) with
+        An integer array (int64, say) of shape (n_blocks, block_size) with
         ``n_blocks = n_tokens // block_size``; shape (0, block_size) when there are fewer than
         ``block_size`` tokens in all.
 
@@ -54,8 +54,7 @@ def next_token_pairs(blocks):
         blocks: integer array of shape (n, L), e.g. from ``chunk_tokens``.
 
     Returns:
-        (inputs, targets): two new arrays (copies, not views) of shape (n, L - 1), with the
-        dtype of ``blocks``.
+        (inputs, targets): two new integer arrays (copies, not views) of shape (n, L - 1).
 
     Example:
         >>> x, y = next_token_pairs(np.array([[10, 11, 12, 13]]))

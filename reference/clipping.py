@@ -34,7 +34,7 @@ def clip_grad_norm(grads, max_norm):
         max_norm: the largest global norm allowed (a positive float).
 
     Returns:
-        (clipped, total_norm): a new dict of new arrays (same keys, shapes and dtypes), and the
+        (clipped, total_norm): a new dict of new arrays (same keys and shapes), and the
         global norm *before* clipping as a Python float.
 
     Example:

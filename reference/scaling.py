@@ -9,18 +9,19 @@ def training_flops(n_params, n_tokens):
     About 2 FLOPs per parameter per token in the forward pass and 4 in the backward pass.
 
     Args:
-        n_params: N, the number of parameters.
-        n_tokens: D, the number of training tokens.
+        n_params: N, the number of parameters (a Python or numpy int, or a float).
+        n_tokens: D, the number of training tokens (the same).
 
     Returns:
-        C as a Python float.
+        C as a Python float. Computed in floating point: numpy int64 counts would wrap around
+        past 2**63 (GPT-3's 175e9 x 300e9 already does), and Python ints of any size work.
 
     Example: GPT-3, 175e9 parameters trained on 300e9 tokens:
 
         >>> f"{training_flops(175e9, 300e9):.3g}"
         '3.15e+23'
     """
-    return float(6.0 * n_params * n_tokens)
+    return 6.0 * float(n_params) * float(n_tokens)  # floats: int64 would overflow
 
 
 def chinchilla_optimal(flops, tokens_per_param=20.0):
@@ -37,7 +38,7 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         (n_params, n_tokens) as Python floats.
 
     Raises:
-        ValueError: if the budget is not positive.
+        ValueError: if the budget is not positive (nan included).
 
     Example: GPT-3's budget is best spent on a smaller model trained on more tokens:
 
@@ -88,7 +89,8 @@ def fit_power_law(x, y):
                          f"got x={x.tolist()}, y={y.tolist()}")
     # 1) to the log-log scale
     log_x, log_y = np.log(x), np.log(y)  # (n,), (n,)
-    # 2) least-squares line: slope = cov(log x, log y) / var(log x)
+    # 2) least-squares line: slope = cov(log x, log y) / var(log x), from centred values (the
+    #    textbook n * sum(xy) - sum(x) * sum(y) cancels away when the x are nearly equal)
     dx = log_x - log_x.mean()
     slope = np.sum(dx * (log_y - log_y.mean())) / np.sum(dx * dx)
     intercept = log_y.mean() - slope * log_x.mean()

@@ -13,7 +13,8 @@ def log_softmax(logits):
         logits: float array of shape (..., V), e.g. (B, T, V).
 
     Returns:
-        An array of the same shape and float dtype: each row's ``exp`` sums to 1.
+        A float array of the same shape (float32 logits may give float32 or float64): each
+        row's ``exp`` sums to 1.
 
     Example:
         >>> log_softmax(np.array([1000.0, 1000.0]))  # naive exp(1000) would overflow
@@ -57,9 +58,9 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
             ignored, as in PyTorch), ``"sum"``, or ``"none"``.
 
     Returns:
-        For ``"mean"`` and ``"sum"``, a numpy scalar of the logits' float dtype (float32 logits
-        give a float32 loss); for ``"none"``, an array of shape ``targets.shape`` with 0.0 at
-        the ignored positions.
+        For ``"mean"`` and ``"sum"``, a single number (a Python float, a numpy scalar or a 0-d
+        array); for ``"none"``, an array of shape ``targets.shape`` with 0.0 at the ignored
+        positions.
 
     Example (the lecture's): the model gives [the, cat, sat, on, mat] the probabilities
     [0.1, 0.2, 0.5, 0.15, 0.05] and the true next token is "sat" (index 2):
@@ -104,7 +105,7 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
         ignore_index: a target value to skip, or None to count every position.
 
     Returns:
-        An array of the shape and float dtype of ``logits``.
+        A float array of the shape of ``logits``.
 
     Example: the gradient is ``p - 1`` at the true token (negative) and ``p`` elsewhere
     (positive). Gradient descent steps against the gradient, so it pushes the true token's logit

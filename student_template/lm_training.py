@@ -42,7 +42,7 @@ def chunk_tokens(docs, block_size, eos_id=None):
             included), or None for no separator.
 
     Returns:
-        An int64 array of shape (n_blocks, block_size) with
+        An integer array (int64, say) of shape (n_blocks, block_size) with
         ``n_blocks = n_tokens // block_size``; shape (0, block_size) when there are fewer than
         ``block_size`` tokens in all.
 
@@ -67,8 +67,7 @@ def next_token_pairs(blocks):
         blocks: integer array of shape (n, L), e.g. from ``chunk_tokens``.
 
     Returns:
-        (inputs, targets): two new arrays (copies, not views) of shape (n, L - 1), with the
-        dtype of ``blocks``.
+        (inputs, targets): two new integer arrays (copies, not views) of shape (n, L - 1).
 
     Example:
         >>> x, y = next_token_pairs(np.array([[10, 11, 12, 13]]))
@@ -118,8 +117,8 @@ def causal_attention(q, k, v):
         v: values, shape (..., T, dv).
 
     Returns:
-        (output, weights): output of shape (..., T, dv) and weights of shape (..., T, T),
-        in the float dtype of the inputs.
+        (output, weights): float arrays, output of shape (..., T, dv) and weights of shape
+        (..., T, T) (float32 inputs may give float32, as in PyTorch, or float64).
 
     Example:
         >>> q = k = np.zeros((1, 3, 2)); v = np.array([[[1.0], [2.0], [6.0]]])
@@ -149,7 +148,8 @@ def log_softmax(logits):
         logits: float array of shape (..., V), e.g. (B, T, V).
 
     Returns:
-        An array of the same shape and float dtype: each row's ``exp`` sums to 1.
+        A float array of the same shape (float32 logits may give float32 or float64): each
+        row's ``exp`` sums to 1.
 
     Example:
         >>> log_softmax(np.array([1000.0, 1000.0]))  # naive exp(1000) would overflow
@@ -176,9 +176,9 @@ def cross_entropy(logits, targets, ignore_index=None, reduction="mean"):
             ignored, as in PyTorch), ``"sum"``, or ``"none"``.
 
     Returns:
-        For ``"mean"`` and ``"sum"``, a numpy scalar of the logits' float dtype (float32 logits
-        give a float32 loss); for ``"none"``, an array of shape ``targets.shape`` with 0.0 at
-        the ignored positions.
+        For ``"mean"`` and ``"sum"``, a single number (a Python float, a numpy scalar or a 0-d
+        array); for ``"none"``, an array of shape ``targets.shape`` with 0.0 at the ignored
+        positions.
 
     Example (the lecture's): the model gives [the, cat, sat, on, mat] the probabilities
     [0.1, 0.2, 0.5, 0.15, 0.05] and the true next token is "sat" (index 2):
@@ -209,7 +209,7 @@ def cross_entropy_grad(logits, targets, ignore_index=None):
         ignore_index: a target value to skip, or None to count every position.
 
     Returns:
-        An array of the shape and float dtype of ``logits``.
+        A float array of the shape of ``logits``.
 
     Example: the gradient is ``p - 1`` at the true token (negative) and ``p`` elsewhere
     (positive). Gradient descent steps against the gradient, so it pushes the true token's logit
@@ -313,7 +313,7 @@ def clip_grad_norm(grads, max_norm):
         max_norm: the largest global norm allowed (a positive float).
 
     Returns:
-        (clipped, total_norm): a new dict of new arrays (same keys, shapes and dtypes), and the
+        (clipped, total_norm): a new dict of new arrays (same keys and shapes), and the
         global norm *before* clipping as a Python float.
 
     Example:
@@ -488,11 +488,12 @@ def training_flops(n_params, n_tokens):
     About 2 FLOPs per parameter per token in the forward pass and 4 in the backward pass.
 
     Args:
-        n_params: N, the number of parameters.
-        n_tokens: D, the number of training tokens.
+        n_params: N, the number of parameters (a Python or numpy int, or a float).
+        n_tokens: D, the number of training tokens (the same).
 
     Returns:
-        C as a Python float.
+        C as a Python float. Computed in floating point: numpy int64 counts would wrap around
+        past 2**63 (GPT-3's 175e9 x 300e9 already does), and Python ints of any size work.
 
     Example: GPT-3, 175e9 parameters trained on 300e9 tokens:
 
@@ -517,7 +518,7 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         (n_params, n_tokens) as Python floats.
 
     Raises:
-        ValueError: if the budget is not positive.
+        ValueError: if the budget is not positive (nan included).
 
     Example: GPT-3's budget is best spent on a smaller model trained on more tokens:
 

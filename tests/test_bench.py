@@ -98,7 +98,8 @@ def test_make_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
     text = out.read_text()
     for heading in ("## Goals", "## The machine", "## 1. Grading latency",
                     "## 2. Power against time", "## 3. Batch throughput",
-                    "## 4. verify and the test suite", "## 6. The torch track on a GPU"):
+                    "## 4. verify and the test suite", "## 6. The torch track on a GPU",
+                    "## 7. Batch grading on a dask cluster"):
         assert heading in text
     assert "## 5. The reference at GPT-2 scale" not in text  # no longer a goal: --only scale
     assert "Not measured" not in text, text

@@ -201,3 +201,37 @@ def test_gradebook_reads_a_gradescope_export(tmp_path):
     (tmp_path / "broken" / "submission_metadata.yml").write_text(": : [unclosed")
     lone = Graded(submission="submission_101", entry=tmp_path / "broken" / "submission_101")
     assert gradebook_rows([lone], [])[0]["student"] == "submission_101"
+
+
+def _record(name: str, statuses: dict[str, str]) -> Graded:
+    return Graded(name, Path("."), graded=True, tests=[
+        {"name": test, "score": 0, "max_score": 1, "status": "failed", "output": "x",
+         "extra_data": {"status": status, "idea": "", "kind": ""}}
+        for test, status in statuses.items()])
+
+
+def test_a_function_that_raised_or_hung_is_listed_apart_not_under_its_ideas():
+    from autograder.classreport.render import render
+    from autograder.hidden import hidden_tests
+
+    tests = hidden_tests(examples_per_test=1)
+    mask = [t.name for t in tests if t.functions == ("causal_mask",)]
+    chunk = [t.name for t in tests if t.functions == ("chunk_tokens",)]
+    xent = [t.name for t in tests if t.functions == ("cross_entropy",)]
+    assert len(mask) > 1 and len(chunk) > 1 and xent
+    raised = _record("raiser", {**{n: "raised" for n in mask}, xent[0]: "wrong"})
+    hung = _record("hanger", {chunk[0]: "timeout", **{n: "disabled" for n in chunk[1:]}})
+    stats = class_stats([raised, hung])
+    assert [(r.function, r.what, r.students) for r in stats.stopped] == [
+        ("chunk_tokens", "did not finish", ["hanger"]), ("causal_mask", "raised", ["raiser"])]
+    charged = {i.idea.split(":")[0] for i in stats.mistakes() for _ in i.wrong}
+    assert charged == {"q3_cross_entropy"}  # the wrong answer only: no idea of q1 or q2
+    by_name = {t.name: t for t in stats.tests}
+    assert by_name[mask[0]].stopped == ["raiser"] and not by_name[mask[0]].wrong
+    assert by_name[xent[0]].wrong == ["raiser"]
+    report = render(stats, "class", {})
+    mistakes = report.split("## Common mistakes")[1].split("## Raised, or did not finish")[0]
+    stopped = report.split("## Raised, or did not finish")[1].split("## Hidden tests")[0]
+    assert "hanger" not in mistakes and "q2_causal_mask" not in mistakes and "q1" not in mistakes
+    assert "| `causal_mask` | `q2_causal_mask` | raised | 1 | raiser |" in stopped
+    assert "| `chunk_tokens` | `q1_chunking` | did not finish | 1 | hanger |" in stopped

@@ -44,6 +44,21 @@ def test_values_cross_the_boundary_with_their_types(sandbox):
     client.close()
 
 
+def test_python_ints_of_any_size_reach_the_student_exactly_and_come_back_as_numbers(sandbox):
+    # a function's domain may hold Python ints past 64 bits (training_flops(2**64, ...)); the
+    # grader's arguments keep their digits, a reply never carries an unbounded int
+    client = client_for(sandbox, "def f(n, d):\n"
+                                 "    return [type(n).__name__, str(n), str(d['k'][0])], n\n")
+    (kind, digits, nested), back = client.call("f", 2 ** 80 + 1, {"k": [-(2 ** 70)]})
+    assert (kind, digits, nested) == ("int", str(2 ** 80 + 1), str(-(2 ** 70)))
+    assert type(back) is float and back == float(2 ** 80 + 1)
+    with pytest.raises(wire.WireError):
+        wire.decode({"__int__": "12"})  # a reply (no exact_ints): refused
+    with pytest.raises(wire.WireError):
+        wire.decode({"__int__": "1" * 400}, exact_ints=True)  # too long
+    client.close()
+
+
 def test_zero_d_arrays_stay_zero_d(sandbox):
     client = client_for(sandbox, "import numpy as np\ndef f():\n    return np.array(3.5)\n")
     value = client.call("f")
@@ -353,3 +368,60 @@ def test_a_worker_that_comes_up_settles_the_mode_without_a_probe(unprobed, monke
         client = client_for(box, "def f():\n    return 1\n")
         assert client.call("f") == 1 and box.settled and box.mode == works
         client.close()
+
+
+REACH_REPORTING = '''
+import importlib
+import sys
+
+import numpy as np
+
+
+def _reached():
+    """Every module the submission gets by import that holds the worker's reporting."""
+    found = []
+    for name in ("wire", "worker", "__main__", "autograder.engine.wire"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "shared_arrays") or hasattr(module, "Worker"):
+            found.append(name)
+    found += [n for n, m in list(sys.modules.items())
+              if hasattr(m, "shared_arrays") or hasattr(m, "Worker")]
+    return found
+
+
+def f(x):
+    for name in _reached():  # make every reachable report say "a new array, inputs unchanged"
+        module = sys.modules.get(name) or importlib.import_module(name)
+        module.shared_arrays = lambda *args, **kwargs: []
+        if hasattr(module, "wire"):
+            module.wire.shared_arrays = lambda *args, **kwargs: []
+            module.wire.encode = lambda value, *args, **kwargs: 0
+    x *= 2  # changes its input
+    return x  # and returns it: shares memory with the input
+
+
+def g():
+    import __main__
+    return sorted(_reached()), __main__.__name__, hasattr(__main__, "Worker")
+'''
+
+
+def test_the_workers_own_reporting_cannot_be_reached_by_import(sandbox):
+    client = client_for(sandbox, REACH_REPORTING)
+    reached, main_name, worker_main = client.call("g")
+    assert reached == [] and main_name == "__main__" and not worker_main
+    x = np.arange(4.0)
+    result = client.call_ex("f", (x,), return_args=True)
+    assert result.shared == (("", 0, ""),)  # still reported: the input itself came back
+    assert np.array_equal(result.args[0], 2 * x)  # still reported: the input was changed
+    assert np.array_equal(x, np.arange(4.0))  # the grader's own copy is untouched
+
+
+def test_a_notebooks_main_module_is_its_own_namespace(sandbox):
+    client = client_for(sandbox, json.dumps({"cells": [{"cell_type": "code", "source": (
+        "import __main__\nX = 3\ndef f():\n    return __main__.X, __name__")}]}),
+        name="nb.ipynb")
+    assert client.call("f") == (3, "__main__")

@@ -55,6 +55,19 @@ def test_one_mistake_fails_few_tests(catalog):
     assert sum(n <= 2 for n in direct) >= 0.9 * len(direct)
 
 
+def test_the_feedback_speaks_of_the_mistake_the_failing_input_shows(catalog):
+    _, results = catalog
+    said = {b.name: b.says for b in BUGS if b.says}
+    assert len(said) >= 10  # the catalog keeps saying what its bugs' feedback must name
+    for r in results:
+        words = said.get(r.name, ())
+        if not words:
+            continue
+        own = [m.lower() for name, m in r.messages.items() if name in r.own()]
+        assert any(all(w.lower() in m for w in words) for m in own), (
+            r.name, words, [m[:300] for m in own])
+
+
 def test_the_points_table_is_current():
     # in a fresh process, as the command runs: hypothesis draws some constants from the modules
     # a process has loaded, so the table is the command's, not this test session's
@@ -224,7 +237,8 @@ def test_public_unchanged_checks_use_the_hidden_tests_wording_and_hint():
                                   "attn-scales-q-in-place", "clip-shallow-copy",
                                   "adam-state-in-place", "adam-increments-input-step",
                                   "grad-shifts-logits-in-place", "corpus-scales-losses-in-place",
-                                  "q6-extends-the-prompt", "q7-fit-logs-in-place"])
+                                  "q6-extends-the-prompt", "q7-fit-logs-in-place",
+                                  "init-zeroes-params-in-place"])
 def test_the_public_checks_catch_a_changed_input(name):
     from assignments.lecture16.public_cases import UNCHANGED, cases_with_expected
     from autograder.build.release import solutions_module

@@ -406,8 +406,9 @@ def clip_grad_norm_clamp(grads, max_norm):
 
 
 def init_adamw_state_extra(params):
-    return {"step": 0, "m": {k: np.zeros(p.shape) for k, p in params.items()},
-            "v": {k: np.zeros(np.shape(p)) for k, p in params.items()}, "history": []}
+    return {"step": 0, "m": {k: np.zeros(p.shape, p.dtype) for k, p in params.items()},
+            "v": {k: np.zeros(np.shape(p), np.result_type(p)) for k, p in params.items()},
+            "history": []}
 
 
 def adamw_step_torch_style(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
@@ -454,11 +455,13 @@ def pad_batch_pad(examples, pad_id, ignore_index=-100):
 
 
 def training_flops_int(n_params, n_tokens):
-    return 6 * n_params * n_tokens  # a Python int for int inputs
+    if type(n_params) is int and type(n_tokens) is int:
+        return 6 * n_params * n_tokens  # a Python int for Python ints: never overflows
+    return 6.0 * n_params * n_tokens  # numpy int64 would wrap: floats
 
 
 def chinchilla_optimal_power(flops, tokens_per_param=20.0):
-    if flops <= 0:
+    if not flops > 0:  # nan too
         raise ValueError("budget")
     n = (flops / (6 * tokens_per_param)) ** 0.5
     return np.float64(n), np.float64(n * tokens_per_param)
@@ -466,8 +469,8 @@ def chinchilla_optimal_power(flops, tokens_per_param=20.0):
 
 def fit_power_law_polyfit(x, y):
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if (x <= 0).any() or (y <= 0).any():
-        raise ValueError("positive")
+    if (x <= 0).any() or (y <= 0).any() or x.shape != y.shape or len(set(x.tolist())) < 2:
+        raise ValueError("positive, one length, two distinct x")
     slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
     return 10 ** intercept, -slope
 

@@ -39,8 +39,7 @@ def test_hidden_inputs_recorded_before_a_restart_stay_out_of_visible_output(
 def test_hidden_inputs_stay_out_of_visible_output_here(tmp_path, reference):  # noqa: F811
     """The same in this process's mode (root with a mount namespace where it can have one)."""
     graded = run_entry(tmp_path, reference, after=("leak_after_restart",))
-    assert _crashed(graded.data)
-    shown = visible_text(graded.data)
+    shown = visible_text(graded.data)  # (a namespace's tmpfs and read-only /tmp: no attack)
     assert "NOTHING-RECORDED-YET" in shown and LEAK not in shown, shown[:3000]
 
 
@@ -236,15 +235,18 @@ def _memo(namespace: dict, function: str, when=None) -> dict:
     return namespace
 
 
-SELF_COMPARED = ["chunk_tokens", "causal_attention", "log_softmax", "cross_entropy",
-                 "cross_entropy_grad", "perplexity", "adamw_step", "sft_example",
-                 "fit_power_law"]
+def _self_compared() -> set[str]:
+    """The ideas (qualified) of the tests that compare a student's answers with each other."""
+    return {t.idea for t in _tests(EXAMPLES) if "either" in t.run.args[0].check.__code__.co_names}
 
 
-@pytest.mark.parametrize("bug_name", [b.name for b in BUGS
-                                      if _defines(b.source)[:1] in ([f] for f in SELF_COMPARED)
-                                      and not b.gap][::2])
+@pytest.mark.parametrize("bug_name", [b.name for b in BUGS if b.idea_id in _self_compared()
+                                      and not b.gap])
 def test_remembering_an_earlier_answer_gains_nothing(solution, bug_name):
+    """A mistake in an idea that a self-comparison checks, with the function answering the
+    comparison's second ask from memory, scores no more than the mistake alone. (Limit,
+    README: a function with a mistake charged in another idea, whose own answers are then
+    accepted as the excuse, may make them agree by remembering.)"""
     bug = next(b for b in BUGS if b.name == bug_name)
     function = _defines(bug.source)[0]
     honest = _score(namespace_of(replace_function(solution, bug.source)), {bug.question})
@@ -409,17 +411,17 @@ def test_a_lying_callee_gains_nothing_on_gradescope(unprivileged_python, layout_
 
 
 def test_a_called_function_is_judged_before_any_caller_is_asked():
-    """The order the engine runs the hidden tests in: each function that another calls gets a
-    fresh load before its first test, and no caller of it is called until its tests are done;
-    so a callee cannot tell its own tests from the second asks its callers' tests make."""
+    """The order the engine runs the hidden tests in (on a fresh load: the public checks asked
+    every function, runner._grade_one): every test of a function that another calls comes
+    before the first test of any caller; so a callee cannot tell its own tests from the second
+    asks its callers' tests make by whether a caller was asked."""
     tests = hidden_tests(examples_per_test=1, torch_track=True)
     spec = tuple(PARAMS)
     for f in spec:
         for g in callees(f, spec):
             mine = [i for i, t in enumerate(tests) if g in t.functions]
             theirs = [i for i, t in enumerate(tests) if f in t.functions]
-            assert mine and tests[mine[0]].fresh, g
-            assert not theirs or max(mine) < min(theirs), (g, f)
+            assert mine and (not theirs or max(mine) < min(theirs)), (g, f)
 
 
 def test_a_slow_grader_while_the_worker_loads_costs_nothing(tmp_path, reference, monkeypatch):  # noqa: F811

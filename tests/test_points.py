@@ -102,3 +102,82 @@ def test_the_results_schema_accepts_every_question_id():
     pattern = schema["properties"]["tests"]["items"]["properties"]["name"]["pattern"]
     for q in NUMPY_QUESTIONS:
         assert re.match(pattern, f"{q.id} some test"), q.id
+
+
+# ----------------------------------------------------------------------------- exact sums
+POINT_SETTINGS = (None, 7, 1, 13, 2.5, 0.3, 100)
+"""each question's own POINTS (None), then the same points for every question"""
+
+
+@pytest.mark.parametrize("points", POINT_SETTINGS)
+def test_every_questions_tests_add_up_to_its_points_exactly(points, monkeypatch):
+    import dataclasses
+
+    import autograder.hidden as hidden
+    from autograder.engine.results import POINT_DIGITS, add_points
+
+    if points is not None:
+        monkeypatch.setattr(hidden, "BY_ID", {qid: dataclasses.replace(q, points=points)
+                                              for qid, q in hidden.BY_ID.items()})
+    tests = hidden_tests(examples_per_test=1)
+    for q in NUMPY_QUESTIONS:
+        possible = hidden.BY_ID[q.id].points
+        mine = [t.points for t in tests if t.question == q.id]
+        assert math.fsum(mine) == possible and add_points(mine) == possible, (q.id, mine)
+        assert all(round(p, POINT_DIGITS) == p for p in mine)  # written as they are
+    assert add_points(t.points for t in tests) == sum(hidden.BY_ID[q.id].points
+                                                      for q in NUMPY_QUESTIONS)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 10, 7.7])
+def test_torch_track_extra_credit_adds_up_exactly(extra):
+    import dataclasses
+
+    from autograder.assignment import current
+    from autograder.engine.config import load_config
+    from autograder.engine.results import add_points
+    from autograder.engine.runner import hidden_tests as graded_tests
+
+    config = dataclasses.replace(load_config(), torch_track=True, torch_track_points=extra,
+                                 examples_per_test=1)
+    torch = [t.points for t in graded_tests(config, current()) if t.question.startswith("t")]
+    assert torch and math.fsum(torch) == extra and add_points(torch) == extra
+
+
+def test_split_points_is_exact_and_follows_the_weights():
+    from autograder.engine.results import split_points
+
+    assert split_points(20, [1, 1, 1]) == [6.666667, 6.666667, 6.666666]
+    assert split_points(2, [1, 1, 1]) == [0.666667, 0.666667, 0.666666]
+    assert split_points(1, [2, 1]) == [0.666667, 0.333333]
+    assert split_points(5, [0, 1]) == [0.0, 5.0]
+    with pytest.raises(ValueError, match="weights"):
+        split_points(1, [0, 0])
+
+
+def test_a_perfect_submission_earns_max_total_exactly_in_every_output(tmp_path):
+    import dataclasses
+
+    from autograder.assignment import grade
+    from autograder.batchgrade import Graded, _read_results
+    from autograder.build.release import solutions_module
+    from autograder.engine.config import load_config
+    from autograder.engine.results import write_results
+    from autograder.report import score_table
+
+    path = tmp_path / "lm_training.py"
+    path.write_text(solutions_module(), encoding="utf-8")
+    result = grade(path, dataclasses.replace(load_config(), examples_per_test=5))
+    full = sum(q.points for q in NUMPY_QUESTIONS)
+    assert result.score == result.max_score == full
+    assert all(result.by_question()[q.id] == (q.points, q.points) for q in NUMPY_QUESTIONS)
+    data = json.loads(write_results(result, tmp_path / "results.json").read_text("utf-8"))
+    assert data["score"] == full and math.fsum(t["max_score"] for t in data["tests"]) == full
+    record = Graded(submission="lm_training.py", entry=path)
+    _read_results(record, data)  # what the CSV, the gradebook and the class report read
+    assert record.total == record.max_total == full
+    assert all(record.by_question[q.id] == q.points for q in NUMPY_QUESTIONS)
+    row = write_csv([record], tmp_path / "grades.csv").read_text("utf-8").splitlines()[1]
+    assert row.startswith(f"lm_training.py,{full:g},{full:g},") or \
+        row.startswith(f"lm_training.py,{float(full)},{float(full)},")
+    assert f"{full:g} / {full:g} points" in score_table(result)

@@ -138,6 +138,13 @@ def test_training_flops_is_6ND_also_for_numpy_integers(n, d):
                                                                           rel=1e-12)
 
 
+def test_training_flops_does_not_overflow_int64_and_takes_python_ints_past_64_bits():
+    gpt3 = training_flops(np.int64(175_000_000_000), np.int64(300_000_000_000))
+    assert gpt3 == pytest.approx(3.15e23, rel=1e-12)  # 6 N D is past 2**63
+    assert training_flops(2 ** 64, 2 ** 70) == pytest.approx(6.0 * 2.0 ** 134, rel=1e-12)
+    assert chinchilla_optimal(2 ** 80)[0] == pytest.approx(math.sqrt(2 ** 80 / 120), rel=1e-12)
+
+
 @given(st.floats(1e-3, 1e30), st.floats(0.5, 200.0))
 def test_chinchilla_optimal_spends_the_budget_at_the_ratio(C, ratio):
     n, d = chinchilla_optimal(C, tokens_per_param=ratio)
@@ -189,10 +196,31 @@ def test_fit_power_law_sign_and_base_on_the_docstring_example():
     assert a != pytest.approx(math.exp(math.log10(4 * 1e6 ** 0.25)))
 
 
+def _exact_fit(x, y):
+    """(a, alpha) with 50-digit logs and sums (decimal): the oracle for ill-conditioned x."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 50
+        lx, ly = [Decimal(float(v)).ln() for v in x], [Decimal(float(v)).ln() for v in y]
+        mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+        slope = sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+        return float((my - slope * mx).exp()), float(-slope)
+
+
+@given(st.integers(3, 12), st.sampled_from([1e-6, 3e-6, 1e-5, 1e-3]),
+       st.lists(st.integers(0, 9), min_size=3, max_size=6, unique=True), st.floats(0.01, 1.0))
+def test_fit_power_law_stays_accurate_when_the_x_are_nearly_equal(exponent, step, k, alpha):
+    x = 10.0 ** exponent * (1.0 + step * np.array(sorted(k), dtype=np.float64))
+    y = 2.0 * x ** -alpha
+    assert_allclose(fit_power_law(x, y), _exact_fit(x, y), rtol=1e-7)
+
+
 @pytest.mark.parametrize("x, y, match", [
     ([0.0, 1.0], [1.0, 2.0], "positive"), ([1.0, 2.0], [-1.0, 2.0], "positive"),
     ([1.0, 2.0, 3.0], [1.0, 2.0], "one length"), ([5.0, 5.0], [1.0, 2.0], "two distinct"),
-    ([], [], "two distinct"), ([1.0, float("nan")], [1.0, 2.0], "positive")])
+    ([], [], "two distinct"), ([1.0, float("nan")], [1.0, 2.0], "positive"),
+    ([1e6, 1e7], [2.0, 1.5, 1.0], "one length"), ([5.0], [2.0], "two distinct")])
 def test_fit_power_law_rejects_bad_inputs(x, y, match):
     with pytest.raises(ValueError, match=match):
         fit_power_law(x, y)

@@ -13,8 +13,8 @@ from pathlib import Path
 from autograder.bench.power import BUDGETS
 from autograder.paths import ROOT
 
-SECTIONS = ("latency", "power", "batch", "suite", "scale", "gpu")
-DEFAULT = ("latency", "power", "batch", "suite", "gpu")
+SECTIONS = ("latency", "power", "batch", "cluster", "suite", "scale", "gpu")
+DEFAULT = ("latency", "power", "batch", "cluster", "suite", "gpu")
 """the reference at GPT-2 scale (``scale``) is no longer a goal: ``--only scale`` measures it"""
 
 
@@ -31,6 +31,8 @@ def parse(argv):
     p.add_argument("--batch-size", type=int, default=100, help="submissions in the batch")
     p.add_argument("--batch-examples", type=int, default=0,
                    help="examples per hidden test for the batch (0: otter_config.json's)")
+    p.add_argument("--cluster-size", type=int, default=24,
+                   help="submissions graded on a local dask cluster of 1, 2 and 4 workers")
     p.add_argument("--no-otter", action="store_true", help="leave otter run out of the latency")
     p.add_argument("--tiny", action="store_true",
                    help="tiny sizes everywhere (a smoke test of the code paths, not a benchmark)")
@@ -65,7 +67,8 @@ def run(args, log=print) -> dict:
 
 
 def _run(args, log) -> dict:
-    from autograder.bench import batch, gpu, latency, machine, power, scale, suite, workspace
+    from autograder.bench import (batch, cluster, gpu, latency, machine, power, scale, suite,
+                                  workspace)
 
     started = time.perf_counter()
     results: dict = {"machine": machine.describe(), "date": time.strftime("%Y-%m-%d %H:%M %Z"),
@@ -134,9 +137,19 @@ def _run(args, log) -> dict:
                                       "grading sources with this budget keeps the run short)")
             return res
 
+        def do_cluster():
+            budget = args.batch_examples or configured
+            root = ROOT if budget == configured else \
+                workspace.root_with_budget(work / "root-batch", budget)
+            res = cluster.measure(entries(full=True), work / "cluster",
+                                  n=args.batch_size if args.tiny else args.cluster_size,
+                                  workers=(2,) if args.tiny else (1, 2, 4),
+                                  tasks=20 if args.tiny else 500, root=root)
+            return {**res, "budget": budget}
+
         size = "tiny" if args.tiny else "full"
         measurements = {
-            "latency": do_latency, "power": do_power, "batch": do_batch,
+            "latency": do_latency, "power": do_power, "batch": do_batch, "cluster": do_cluster,
             "suite": lambda: suite.measure(work / "suite", tests=not args.tiny,
                                            only="bug-ppl-base-2" if args.tiny else None),
             "scale": lambda: scale.measure(size, repeats=args.repeats),

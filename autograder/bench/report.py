@@ -382,6 +382,44 @@ def _batch(r: dict) -> list[str]:
     return lines
 
 
+def _cluster(r: dict) -> list[str]:
+    c = r.get("cluster")
+    lines = ["## 7. Batch grading on a dask cluster", ""]
+    if not c or "error" in c:
+        return lines + [f"Not measured: {(c or {}).get('error', 'not run')}."]
+    rows = []
+    for w, res in sorted(c["workers"].items(), key=lambda kv: int(kv[0])):
+        rate = res.get("per_minute")
+        rows.append([f"`--scheduler local:{w}`", _s(res["wall_s"]),
+                     f"{res['per_minute_wall']:.1f}", f"{rate:.1f}" if rate else "-",
+                     _mb(res["peak_together_mb"]),
+                     f"{res['rows']}/{c['n']}" + ("" if res["ok"] else " (problem)")])
+    lines += _table(["command", "wall time", "submissions / min (command)",
+                     "submissions / min (grading)", "peak memory (together)",
+                     "rows in the CSV"], rows)
+    o = c["overhead"]
+    per_task_ms, trip_ms = 1000 * o["per_task_s"], 1000 * o["round_trip_s"]
+    lines += ["", f"{c['n']} submissions of the verify catalog, graded with `python -m "
+                  "autograder grade DIR --csv grades.csv --scheduler local:N` (N dask worker "
+                  f"processes on this machine) at {c.get('budget')} examples per hidden test. "
+                  "'command': the whole command, the local cluster's start included; "
+                  "'grading': the rate its summary reports (from the first submission sent to "
+                  "the last result).", "",
+              f"The scheduler's overhead: **{per_task_ms:.2f} ms per task** ({o['tasks']} tasks "
+              f"that do nothing, sent at once to one worker process); one task's round trip "
+              f"{trip_ms:.1f} ms."]
+    rates = [res["per_minute"] for res in c["workers"].values() if res.get("per_minute")]
+    if rates and o["per_task_s"] > 0:
+        best, limit = max(rates), 60 / o["per_task_s"]
+        lines += ["", f"N machines like this one grade about N x {best:.0f} submissions a "
+                      "minute (each grading runs on its worker's machine; the client only "
+                      "writes the results): the scheduler, at about "
+                      f"{limit:,.0f} tasks a minute, would be the limit only past about "
+                      f"{limit / best:,.0f} such machines. The network adds a submission's "
+                      "bytes (a notebook) and its results.json per task."]
+    return lines
+
+
 def _scale(r: dict) -> list[str]:
     sc = r.get("scale")
     lines = ["## 5. The reference at GPT-2 scale against PyTorch (CPU, same process; figures, "
@@ -582,6 +620,7 @@ def render(r: dict, plot_link: str | None) -> str:
     if r.get("scale"):
         lines += _scale(r) + [""]
     lines += _gpu(r) + [""]
+    lines += _cluster(r) + [""]
     del m
     return "\n".join(lines)
 

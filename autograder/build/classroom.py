@@ -73,7 +73,8 @@ def workflow_text() -> str:
             "      timeout-minutes: 5",
         ]
     lines += ["    - name: Autograding Reporter", f"      uses: {REPORTER}", "      env:"]
-    lines += [f'        {step_id(q.id).upper()}_RESULTS: "${{{{steps.{step_id(q.id)}.outputs.result}}}}"'
+    lines += [f'        {step_id(q.id).upper()}_RESULTS: '
+              f'"${{{{steps.{step_id(q.id)}.outputs.result}}}}"'
               for q in NUMPY_QUESTIONS]
     lines += ["      with:", "        runners: " + ",".join(step_id(q.id) for q in NUMPY_QUESTIONS)]
     return "\n".join(lines) + "\n"

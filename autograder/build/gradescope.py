@@ -17,7 +17,8 @@ from autograder.paths import OTTER_CONFIG, ROOT
 
 FILES = Path(__file__).parent / "files"
 # What grading needs on Gradescope: the engine, the question folders (table rows, hidden tests,
-# public cases), the reference. Not the build (it needs nbformat/otter, which the grading image does not install).
+# public cases), the reference. Not the build (it needs nbformat/otter, which the grading image
+# does not install).
 PACKAGES = ("autograder", "reference")
 EXTRA = ("assignments/__init__.py", "assignments/lecture16/__init__.py",
          "assignments/lecture16/public_cases.py")
@@ -26,7 +27,7 @@ QUESTION_FOLDERS = "assignments/lecture16/questions"
 catalog of bugs (``verify``'s, an instructor tool like autograder/verify)"""
 # not needed to grade on Gradescope (instructor tools)
 INSTRUCTOR_ONLY = tuple(("autograder", name) for name in (
-    "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py"))
+    "build", "verify", "bench", "classreport", "batchgrade.py", "submissions.py", "cluster"))
 FIXED_TIME = (2025, 1, 1, 0, 0, 0)  # a reproducible zip: same sources, same bytes
 
 

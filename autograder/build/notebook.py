@@ -77,7 +77,8 @@ def function_cells(question: Question, functions: dict[str, FunctionSource], sol
 
 
 def question_cells(question: Question, functions, solutions: bool, defined: set[str]):
-    return [*markdown(question_text(question)), *function_cells(question, functions, solutions, defined),
+    return [*markdown(question_text(question)),
+            *function_cells(question, functions, solutions, defined),
             *check(question)]
 
 

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import re
 import textwrap
 
 from autograder.build.source import FunctionSource, read_functions

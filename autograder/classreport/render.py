@@ -49,6 +49,16 @@ def common_mistakes(stats: ClassStats) -> list[str]:
     return _table(["misconception", "question", "hidden test", "students", "share", "who"], rows)
 
 
+def stopped_functions(stats: ClassStats) -> list[str]:
+    """The table: per function that raised or did not finish, who it happened to (apart from
+    the misconceptions: a crash or a hang says nothing of an idea)."""
+    rows = [[f"`{r.function}`", f"`{r.question}`", r.what, len(r.students), _names(r.students)]
+            for r in stats.stopped]
+    if not rows:
+        return ["No graded submission's function raised or failed to finish."]
+    return _table(["function", "question", "what happened", "students", "who"], rows)
+
+
 def _totals(stats: ClassStats) -> list[str]:
     totals = stats.totals
     if not totals:
@@ -64,8 +74,9 @@ def _totals(stats: ClassStats) -> list[str]:
 
 def _hidden_tests(stats: ClassStats) -> list[str]:
     rows = [[f"`{t.question}`", t.description, f"{100 * t.failure_rate:.0f}%", len(t.wrong),
-             len(t.not_attempted)] for t in stats.tests]
-    return _table(["question", "hidden test", "failed", "wrong", "not attempted"], rows)
+             len(t.stopped), len(t.not_attempted)] for t in stats.tests]
+    return _table(["question", "hidden test", "failed", "wrong", "raised or did not finish",
+                   "not attempted"], rows)
 
 
 def _image(plots: dict[str, str], key: str, alt: str) -> list[str]:
@@ -88,6 +99,10 @@ def render(stats: ClassStats, title: str, plots: dict[str, str], after=()) -> st
              "wrong answer (the function ran: not a stub, not missing) most likely holds its "
              "misconception. Most common first.", "",
              *common_mistakes(stats), "",
+             "## Raised, or did not finish", "",
+             "A function that raised an exception or did not finish (timed out or crashed) "
+             "answered nothing: no misconception is read from it. Most common first.", "",
+             *stopped_functions(stats), "",
              "## Hidden tests", "",
              *_image(plots, "hidden_tests", "Wrong answers on every hidden test"),
              *_hidden_tests(stats), ""]

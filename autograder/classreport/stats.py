@@ -4,7 +4,9 @@ A hidden test's name in results.json is ``"<question id> <description>"``; its s
 idea it checks are data (``extra_data`` of each test; :class:`autograder.engine.api.Status`). A
 failed test counts as a *mistake* when the student's function ran and was wrong (a wrong value,
 an error, a time out); it counts as *not attempted* when the function is missing or still the
-template's stub. Each student's mistakes are attributed once, to the ideas they break
+template's stub. A function that raised or did not finish (a time out, a crash, disabled after
+one) is no misconception: those are listed apart, per function (:class:`Stopped`). Each
+student's mistakes are attributed once, to the ideas they break
 (:func:`autograder.hidden.ideas.charged`: a failure that an earlier idea's failure explains is
 not counted again), so the common mistakes are one row per idea, not per test.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from autograder.batchgrade import Graded
 from autograder.engine.api import Status
+from autograder.engine.results import add_points
 from autograder.questions import BY_ID, QUESTIONS
 
 NOT_ATTEMPTED = ("NotImplementedError", "Not run: your submission does not define")
@@ -32,10 +35,12 @@ class TestStats:
     wrong: list[str] = field(default_factory=list)
     """submissions whose function ran and failed it"""
     not_attempted: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    """submissions whose function raised or did not finish on it"""
 
     @property
     def failed(self) -> int:
-        return len(self.wrong) + len(self.not_attempted)
+        return len(self.wrong) + len(self.not_attempted) + len(self.stopped)
 
     @property
     def failure_rate(self) -> float:
@@ -60,6 +65,22 @@ class IdeaStats:
         return "; ".join(self.tests)
 
 
+STOPPED = {Status.RAISED: "raised", Status.TIMEOUT: "did not finish",
+           Status.DISABLED: "did not finish"}
+"""the statuses of a function that stopped instead of answering, and how the report says it"""
+
+
+@dataclass
+class Stopped:
+    """A function that raised or did not finish, and the students it happened to (each once)."""
+
+    question: str
+    function: str
+    what: str
+    """"raised" or "did not finish" (timed out, crashed, or disabled after that)"""
+    students: list[str] = field(default_factory=list)
+
+
 @dataclass
 class ClassStats:
     graded: list[Graded]
@@ -69,6 +90,8 @@ class ClassStats:
     tests: list[TestStats]
     ideas: list[IdeaStats] = field(default_factory=list)
     """the ideas someone was charged with, most common first"""
+    stopped: list[Stopped] = field(default_factory=list)
+    """functions that raised or did not finish, most common first (no misconception)"""
 
     @property
     def totals(self) -> list[float]:
@@ -90,7 +113,8 @@ class ClassStats:
     def points(self, qid: str) -> float:
         """Points possible in ``qid`` (from the results: torch-track points are configured)."""
         for r in self.graded:
-            possible = sum(t["max_score"] for t in r.tests if t["name"].split(" ", 1)[0] == qid)
+            possible = add_points(t["max_score"] for t in r.tests
+                                  if t["name"].split(" ", 1)[0] == qid)
             if possible:
                 return possible
         return float(BY_ID[qid].points)
@@ -113,12 +137,30 @@ def _status(test: dict) -> str:
     return (test.get("extra_data") or {}).get("status", "")
 
 
-def _declared() -> dict[str, tuple[str, str, str, str]]:
-    """name -> (question, description, misconception, idea) of every hidden test, in order."""
+def _declared() -> dict[str, tuple[str, str, str, str, str]]:
+    """name -> (question, description, misconception, idea, functions) of every hidden test,
+    in order."""
     from autograder.hidden import hidden_tests
 
-    return {t.name: (t.question, t.description, t.misconception or t.description, t.idea)
+    return {t.name: (t.question, t.description, t.misconception or t.description, t.idea,
+                     ", ".join(t.functions))
             for t in hidden_tests(examples_per_test=1, torch_track=True)}
+
+
+def _stopped(graded: list[Graded], declared: dict) -> list[Stopped]:
+    """Per function, the students whose function raised or did not finish in its tests."""
+    rows: dict[tuple[str, str], Stopped] = {}
+    for record in graded:
+        for t in record.tests:
+            what = STOPPED.get(_status(t)) if t["name"] in declared else None
+            if what and t["status"] != "passed":
+                question, function = declared[t["name"]][0], declared[t["name"]][4]
+                row = rows.setdefault((function, what), Stopped(question, function, what))
+                if record.submission not in row.students:
+                    row.students.append(record.submission)
+    order = list(dict.fromkeys(info[4] for info in declared.values()))
+    return sorted(rows.values(), key=lambda r: (-len(r.students), order.index(r.function),
+                                                r.what))
 
 
 def _ideas(graded: list[Graded], declared: dict) -> list[IdeaStats]:
@@ -131,7 +173,7 @@ def _ideas(graded: list[Graded], declared: dict) -> list[IdeaStats]:
     for record in graded:
         failed = [t for t in record.tests if t["name"] in declared and t["status"] != "passed"
                   and not not_attempted(t.get("output", ""), _status(t))
-                  and _status(t) != Status.NOT_RUN]
+                  and _status(t) != Status.NOT_RUN and _status(t) not in STOPPED]
         ideas = [(t.get("extra_data") or {}).get("idea") or declared[t["name"]][3]
                  for t in failed]
         for idea in charged(ideas, table):
@@ -159,11 +201,14 @@ def class_stats(records: list[Graded]) -> ClassStats:
                 continue
             stats.taken += 1
             if test["status"] != "passed":
-                absent = not_attempted(test.get("output", ""), _status(test))
-                bucket = stats.not_attempted if absent else stats.wrong
-                bucket.append(record.submission)
+                if not_attempted(test.get("output", ""), _status(test)):
+                    stats.not_attempted.append(record.submission)
+                elif _status(test) in STOPPED:
+                    stats.stopped.append(record.submission)
+                else:
+                    stats.wrong.append(record.submission)
     seen = {t["name"].split(" ", 1)[0] for r in graded for t in r.tests}
     questions = [q.id for q in QUESTIONS if q.track == "numpy" or q.id in seen]
     return ClassStats(graded=graded, not_graded=[r for r in records if not r.graded],
                       questions=questions, tests=[t for t in tests.values() if t.taken],
-                      ideas=_ideas(graded, declared))
+                      ideas=_ideas(graded, declared), stopped=_stopped(graded, declared))

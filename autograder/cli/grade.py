@@ -21,6 +21,13 @@ def add_parser(sub) -> None:
                    help="the instructor's term settings (a JSON file with a \"term\" key: due "
                         "date, late policy, extensions, overrides, Canvas, similarity); "
                         "default: the \"term\" key of otter_config.json, if any")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade the folder on a dask cluster: a scheduler's address "
+                        "(tcp://HOST:8786), or local:N for N worker processes here (--jobs is "
+                        "then not used; needs pip install '.[cluster]')")
+    p.add_argument("--resume", action="store_true",
+                   help="with --scheduler: keep the results an interrupted run wrote into "
+                        "--results-dir and grade only the rest")
     p.add_argument("--quiet", action="store_true", help="print nothing (used by batch grading)")
 
 
@@ -37,9 +44,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             return grade_folder(args.path, args.csv, jobs=max(1, args.jobs),
                                 results_dir=args.results_dir,
-                                term_path=args.term or otter_config())
+                                term_path=args.term or otter_config(),
+                                scheduler=args.scheduler, resume=args.resume)
         except TermError as e:
             raise CommandError(str(e)) from e
+    if args.scheduler is not None or args.resume:
+        raise CommandError(f"--scheduler and --resume grade a folder with --csv; got "
+                           f"path={args.path} without --csv")
     from autograder.engine.results import reserve_results, write_results
     from autograder.assignment import grade
     from autograder.report import score_table

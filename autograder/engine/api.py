@@ -200,10 +200,6 @@ class HiddenTest:
     idea: str = ""
     """the idea it checks, ``"<question id>:<key>"`` (see autograder.hidden.ideas); "" for a
     test that declares none (then it is its own idea)"""
-    fresh: bool = False
-    """run it on a fresh load of the submission (the first test of a function that others
-    call: its own verdict, which may excuse its callers' failures, comes from answers given
-    before any of them was called in that load)"""
 
     @property
     def name(self) -> str:

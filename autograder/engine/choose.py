@@ -8,8 +8,10 @@ graded and the best total counts (the caller does that); with no candidate, the 
 graded as the untouched template (the first notebook or ``.py`` file), saying so.
 
 Reading is safe: symbolic links are never followed (in folders, in zips, nor the entry itself),
-files are opened with ``O_NOFOLLOW`` and must lie inside the entry, a zip is extracted with no
-absolute or ``..`` paths, no links and bounded size and count. Ignored: ``.git``, ``.github``,
+files are opened with ``O_NOFOLLOW`` and must lie inside the entry, a zip is read in memory
+(nothing of it is written to disk) with no absolute or ``..`` paths, no links and bounded size
+and count. Every input is graded or refused with a note: a member that cannot be used (damaged,
+a name twice) is skipped with a note and the rest is graded. Ignored: ``.git``, ``.github``,
 checkpoints, caches, the release's ``tests/`` and this rule's own vendored copy, and
 ``run_checks.py``. Standard library and :mod:`pysource` only (vendored by the build).
 """
@@ -54,6 +56,8 @@ class Found:
     statements: list = field(default_factory=list)
     error: str = ""
     """why it could not be read ("" when it was)"""
+    notes: list[str] = field(default_factory=list)
+    """what of it was left out (a notebook cell of a shape nbformat does not write)"""
 
     @property
     def work(self) -> list[str]:
@@ -135,53 +139,80 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
     return path
 
 
-def safe_extract(zip_path: Path, dest: Path, notes: list[str]) -> Path:
-    """Extract ``zip_path`` into the new folder ``dest`` safely (see the module)."""
+def _shown(name: str, limit: int = 80) -> str:
+    """A member's name for a note: cut to ``limit`` characters."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."
+
+
+def _graded_member(rel: PurePosixPath) -> bool:
+    """A notebook or ``.py`` member outside the ignored folders, as :func:`walk` keeps files."""
+    return (rel.suffix.lower() in (".ipynb", ".py") and len(rel.parts) - 1 <= MAX_DEPTH
+            and not set(rel.parts[:-1]) & IGNORED_DIRS and rel.name not in IGNORED_FILES
+            and not rel.name.startswith("._"))
+
+
+def zip_members(zip_path: Path, notes: list[str]) -> list[tuple[str, bytes]]:
+    """The notebooks and ``.py`` files of the zip at ``zip_path`` as ``(path inside, bytes)``,
+    sorted by path, read in memory (no member is written to disk, so no name of a member can
+    clash with a file, a folder or the file system's limits). A member that cannot be used is
+    skipped with a note in ``notes``: an absolute or ``..`` path, a link, a name that appears
+    twice (the last copy is read, as ``unzip`` leaves it), a damaged or unsupported compressed
+    body. ChoiceError when the zip itself cannot be read or holds too much."""
     data = read_nofollow(zip_path, MAX_ZIP_BYTES)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as e:
+    except Exception as e:  # noqa: BLE001 (any failure to parse the student's bytes)
         raise ChoiceError(f"{zip_path.name} is not a readable zip file") from e
     if len(infos) > MAX_ZIP_MEMBERS:
         raise ChoiceError(f"{zip_path.name} holds {len(infos)} files, more than the "
                           f"{MAX_ZIP_MEMBERS} the grader reads")
-    dest.mkdir(parents=True)
+    chosen: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        rel = _member_path(info)
+        if rel is None:
+            notes.append(f"skipped {zip_path.name}/{_shown(info.filename)}: an absolute or "
+                         "'..' path, or a link")
+        elif _graded_member(rel):
+            if rel.as_posix() in chosen:
+                notes.append(f"{zip_path.name}/{_shown(rel.as_posix())} appears more than once "
+                             "in the zip: read its last copy")
+            chosen[rel.as_posix()] = info
+    members: list[tuple[str, bytes]] = []
     total = 0
     with zf:
-        for info in infos:
-            rel = _member_path(info)
-            if rel is None:
-                notes.append(f"skipped {zip_path.name}/{info.filename}: an absolute or '..' "
-                             "path, or a link")
-                continue
-            if set(rel.parts[:-1]) & IGNORED_DIRS or rel.suffix.lower() not in (".ipynb", ".py"):
-                continue
-            target = dest.joinpath(*rel.parts)
+        for name in sorted(chosen):
+            info = chosen[name]
             try:
                 with zf.open(info) as src:
                     body = src.read(MAX_FILE_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as e:
-                raise ChoiceError(f"{zip_path.name} is damaged ({info.filename})") from e
+            except Exception as e:  # noqa: BLE001 (zlib, lzma, bz2, CRC, encryption, ...)
+                notes.append(f"skipped {zip_path.name}/{_shown(name)}: damaged or compressed in "
+                             f"a way the grader cannot read ({type(e).__name__}); zip it again")
+                continue
             total += len(body)
             if len(body) > MAX_FILE_BYTES or total > MAX_ZIP_BYTES:
                 raise ChoiceError(f"{zip_path.name} holds more than the grader reads "
-                                  f"({info.filename} and the files before it are too large)")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(fd, "wb") as out:
-                out.write(body)
-    return dest
+                                  f"({_shown(name)} and the files before it are too large)")
+            members.append((name, body))
+    return members
 
 
 # ----------------------------------------------------------------------------- the rule
 def _read(path: Path, name: str, functions: Sequence[str]) -> Found:
-    found = Found(name)
     try:
         data = read_nofollow(path)
-        found.size = len(data)
-        found.statements = pysource.statements(data, PurePosixPath(name).name, functions)
-    except (ChoiceError, pysource.SourceError) as e:
+    except ChoiceError as e:
+        return Found(name, error=str(e))
+    return _parse(data, name, functions)
+
+
+def _parse(data: bytes, name: str, functions: Sequence[str]) -> Found:
+    found = Found(name, size=len(data))
+    try:
+        found.statements = pysource.statements(data, PurePosixPath(name).name, functions,
+                                               found.notes)
+    except pysource.SourceError as e:
         found.error = str(e)
     return found
 
@@ -192,9 +223,10 @@ def _order(found: Found, preferred: Sequence[str]) -> tuple:
             found.name.count("/"), found.name)
 
 
-def gather(entry: Path, scratch: Path,
+def gather(entry: Path, scratch: Path | None,
            functions: Sequence[str]) -> tuple[list[Found], list[str]]:
-    """Every notebook and ``.py`` file of ``entry`` (zips extracted under ``scratch``), read."""
+    """Every notebook and ``.py`` file of ``entry`` (the members of its zips too), read.
+    ``scratch`` is not used (zips are read in memory); it stays for the callers."""
     entry = Path(entry)
     notes: list[str] = []
     if os.path.islink(entry):
@@ -210,7 +242,7 @@ def gather(entry: Path, scratch: Path,
     else:
         root, files = entry.parent, [entry]
     found: list[Found] = []
-    for i, path in enumerate(files):
+    for path in files:
         if sum(f.size for f in found) > MAX_TOTAL_BYTES:
             notes.append(f"read the first {MAX_TOTAL_BYTES // 2 ** 20} MB of files only")
             break
@@ -220,24 +252,24 @@ def gather(entry: Path, scratch: Path,
             found.append(_read(path, rel, functions))
         elif suffix == ".zip":
             try:
-                inner = safe_extract(path, Path(scratch) / f"zip{i}", notes)
+                members = zip_members(path, notes)
             except ChoiceError as e:
                 if not entry.is_dir():
                     raise
                 notes.append(str(e))
                 continue
-            for sub in walk(inner, notes):
-                found.append(_read(sub, f"{rel}/{sub.relative_to(inner).as_posix()}", functions))
+            found += [_parse(body, f"{rel}/{name}", functions) for name, body in members]
     return found, notes
 
 
-def choose(entry: Path, scratch: Path, functions: Sequence[str],
+def choose(entry: Path, scratch: Path | None, functions: Sequence[str],
            preferred: Sequence[str] = ()) -> Choice:
-    """Apply the rule to ``entry`` (a file or folder); ``scratch`` is an empty folder for zips.
+    """Apply the rule to ``entry`` (a file or folder); ``scratch``: not used (see gather).
     ``functions``: the assignment's function names; ``preferred``: file names graded first
     among candidates with as much work (the assignment's notebook, its template). Raises
     ChoiceError when nothing can be graded (no notebook or .py file, or only unreadable ones)."""
     found, notes = gather(entry, scratch, functions)
+    notes = notes + [note for f in found for note in f.notes]
     readable = sorted((f for f in found if not f.error),
                       key=lambda f: _order(f, tuple(preferred)))
     candidates = [f for f in readable if f.work]

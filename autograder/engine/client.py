@@ -65,7 +65,7 @@ def _encode_arg(value: Any) -> Any:
         return encoded if isinstance(value, list) else {"__tuple__": encoded}
     if isinstance(value, dict):
         return {"__dict__": [[k, _encode_arg(v)] for k, v in value.items()]}
-    return wire.encode(value)
+    return wire.encode(value, exact_ints=True)  # a Python int of any size is an argument
 
 
 def _decode(obj: Any) -> Any:

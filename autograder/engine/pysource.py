@@ -241,10 +241,11 @@ class _Reader:
 def not_graded(cell: dict) -> bool:
     """A code cell the grader leaves out: tagged ``skip-grading``, or one of its opening comment
     lines starts with ``# skip-grading`` (:data:`SKIP_LINE`)."""
-    tags = (cell.get("metadata") or {}).get("tags") or []
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None  # any other shape: none
     if isinstance(tags, list) and SKIP_TAG in tags:
         return True
-    for line in _cell_source(cell).splitlines():
+    for line in (_cell_source(cell) or "").splitlines():
         line = line.strip()
         if line.startswith(SKIP_PREFIX):
             return True
@@ -253,14 +254,23 @@ def not_graded(cell: dict) -> bool:
     return False
 
 
-def _cell_source(cell: dict) -> str:
+def _cell_source(cell: dict) -> str | None:
+    """A cell's text: a string, or a list of strings joined (nbformat's two shapes); None for
+    any other shape (a number, an object, a list holding something that is not a string)."""
     source = cell.get("source", "")
-    return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    return None
 
 
-def notebook_statements(text: str, name: str,
-                        functions: Sequence[str] = ()) -> list[Statement]:
-    """The statements of a notebook's JSON ``text`` (see the module's docstring)."""
+def notebook_statements(text: str, name: str, functions: Sequence[str] = (),
+                        notes: list[str] | None = None) -> list[Statement]:
+    """The statements of a notebook's JSON ``text`` (see the module's docstring). What can be
+    read is read: a cell of a shape nbformat does not write (not an object, a source that is not
+    text) is left out with a line in ``notes``; metadata of another shape means no tags."""
+    notes = [] if notes is None else notes
     try:
         nb = json.loads(text)
         cells = nb["cells"]
@@ -276,12 +286,18 @@ def notebook_statements(text: str, name: str,
     reader = _Reader(name, frozenset(functions))
     code_cells = 0
     for i, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):
+            notes.append(f"{name}: cell {i} is not a notebook cell (a JSON object): not run")
             continue
-        if not_graded(cell):
+        if cell.get("cell_type") != "code" or not_graded(cell):
+            continue
+        source = _cell_source(cell)
+        if source is None:
+            notes.append(f"{name}: cell {i}'s source is neither text nor a list of lines of "
+                         "text: not run")
             continue
         code_cells += 1
-        reader.code(_cell_source(cell), cell=i, ipython=True)
+        reader.code(source, cell=i, ipython=True)
     if not code_cells:
         raise SourceError(f"{name} has no code cells: did you upload the right notebook?")
     return reader.statements
@@ -344,9 +360,11 @@ def decode(data: bytes, name: str) -> str:
                           "(Jupyter and Colab do) and upload it again") from e
 
 
-def statements(data: bytes, name: str, functions: Sequence[str] = ()) -> list[Statement]:
-    """The statements of a ``.ipynb`` or ``.py`` file's bytes."""
+def statements(data: bytes, name: str, functions: Sequence[str] = (),
+               notes: list[str] | None = None) -> list[Statement]:
+    """The statements of a ``.ipynb`` or ``.py`` file's bytes; what was left out of a notebook
+    goes to ``notes`` (when given)."""
     text = decode(data, name)
     if name.lower().endswith(".ipynb"):
-        return notebook_statements(text, name, functions)
+        return notebook_statements(text, name, functions, notes)
     return python_statements(text, name, functions)

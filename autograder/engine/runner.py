@@ -8,9 +8,9 @@ points (:mod:`autograder.assignment`): the engine imports nothing above itself.
 """
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
-import dataclasses
 import traceback
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,7 +24,7 @@ from autograder.engine.explain import apply_ban, choice_messages, explain_failur
 from autograder.engine.feedback import HiddenRun, summaries, top_line
 from autograder.engine.loader import SubmissionError, Submission, from_statements
 from autograder.engine.public import run_public_checks
-from autograder.engine.results import GradingResult
+from autograder.engine.results import GradingResult, split_points
 from autograder.engine.sandbox import Sandbox
 
 OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
@@ -43,13 +43,13 @@ def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTe
     tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
                                     shrink=config.shrink, seed=config.seed)
     torch_questions = {q.id for q in assignment.track("torch")}
-    per_torch_question = config.torch_track_points / max(1, len(torch_questions))
-    scaled = []
-    for test in tests:
-        if test.question in torch_questions:
-            test = dataclasses.replace(test, points=test.points * per_torch_question)
-        scaled.append(test)
-    return scaled
+    torch_tests = [t for t in tests if t.question in torch_questions]
+    if not torch_tests or not any(t.points for t in torch_tests):
+        return tests
+    # each torch question's tests weigh 1 in all: the extra credit split over them exactly
+    points = iter(split_points(config.torch_track_points, [t.points for t in torch_tests]))
+    return [dataclasses.replace(t, points=next(points)) if t.question in torch_questions else t
+            for t in tests]
 
 
 def _outcome(name: str, question: str, points: float, passed: bool, output: str,
@@ -82,8 +82,6 @@ def run_hidden_test(test: HiddenTest, student: WorkerClient, visibility: str,
     disabled = [f for f in test.functions if f in student.disabled]
     if disabled:
         return failed(student.disabled[disabled[0]].capitalize() + ".", Status.DISABLED)
-    if test.fresh:  # the next call loads the submission again, in a new worker
-        student.stop()
     try:
         test.run(student)
     except TestFailure as e:
@@ -154,7 +152,8 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
             # the hidden tests are read while the worker loads the submission
             student.start(meanwhile=lambda: tests.extend(hidden_tests(config, assignment))
                           if hidden else None)
-            if visible is None:
+            asked = visible is None  # the public checks run in this load
+            if asked:
                 visible = Visible(_load_messages(submission, student),
                                   run_public_checks(student, questions, config.public_visibility,
                                                     assignment.public_cases()),
@@ -167,6 +166,11 @@ def _grade_one(submission: Submission, config: GradingConfig, result: GradingRes
             if not tests:  # the worker could not start at all
                 tests = hidden_tests(config, assignment)
             run = HiddenRun(assignment.ideas(config.torch_track))
+            # the hidden tests start on a fresh load: the public checks asked every function,
+            # and a function's own verdict (which may excuse its callers') must come from
+            # answers given before any caller was asked in that load (callees' tests run first)
+            if asked:
+                student.stop()
             for test in tests:
                 result.tests.append(run_hidden_test(test, student, config.hidden_visibility,
                                                     run))

@@ -8,6 +8,7 @@ decoding what the worker sends cannot run any code in the grader.
     value              encoded as
     None/bool/float/str  itself (NaN and infinities as JSON's NaN/Infinity)
     int                itself within 64 bits, else a float; past float64, an error
+                       (grader -> worker, ``exact_ints``: {"__int__": digits} past 64 bits)
     list               a JSON list
     tuple              {"__tuple__": [...]}
     dict (str keys)    {"__dict__": [[key, value], ...]}
@@ -48,26 +49,30 @@ def _array(a):
     return {"__array__": [a.dtype.str, list(a.shape), data]}
 
 
-def _integer(value):
+def _integer(value, exact: bool = False):
     """An int as it crosses: itself within 64 bits; past them, the float64 that numpy would
-    compare it as (JSON could carry its digits, but the grader's arrays cannot); past float64's
-    range, an error (the student's: "returned an integer too large for an array")."""
+    compare it as (JSON could carry its digits, but the grader's arrays cannot), or with
+    ``exact`` (an argument the grader sends: Python ints of any size are in a function's
+    domain) its digits; past float64's range, an error (the student's: "returned an integer
+    too large for an array")."""
     if -2 ** 63 <= value < 2 ** 64:
         return value
     if abs(value) <= FLOAT_MAX_INT:
-        return float(value)
+        return {"__int__": str(value)} if exact else float(value)
     raise WireError("an integer too large for an array (more than 309 digits)")
 
 
-def encode(value: Any, tensor: Callable[[Any], Any] | None = None, depth: int = 0) -> Any:
+def encode(value: Any, tensor: Callable[[Any], Any] | None = None, depth: int = 0, *,
+           exact_ints: bool = False) -> Any:
     """``value`` as JSON-able data. ``tensor(value)`` handles torch tensors (worker side) and
-    returns None for anything that is not one."""
+    returns None for anything that is not one; ``exact_ints``: ints past 64 bits keep their
+    digits (the grader's arguments, the case book)."""
     if depth > MAX_DEPTH:
         raise WireError("a value nested too deeply")
     if value is None or type(value) in (bool, str):
         return value
     if type(value) is int:
-        return _integer(value)
+        return _integer(value, exact_ints)
     if type(value) is float:
         return value
     if isinstance(value, np.ndarray):
@@ -77,13 +82,14 @@ def encode(value: Any, tensor: Callable[[Any], Any] | None = None, depth: int = 
             raise WireError(f"a numpy scalar of dtype {value.dtype}")
         return {"__scalar__": [value.dtype.str, base64.b64encode(value.tobytes()).decode("ascii")]}
     if type(value) is list:
-        return [encode(v, tensor, depth + 1) for v in value]
+        return [encode(v, tensor, depth + 1, exact_ints=exact_ints) for v in value]
     if type(value) is tuple:
-        return {"__tuple__": [encode(v, tensor, depth + 1) for v in value]}
+        return {"__tuple__": [encode(v, tensor, depth + 1, exact_ints=exact_ints) for v in value]}
     if type(value) is dict:
         if not all(type(k) is str for k in value):
             raise WireError("a dict whose keys are not all strings")
-        return {"__dict__": [[k, encode(v, tensor, depth + 1)] for k, v in value.items()]}
+        return {"__dict__": [[k, encode(v, tensor, depth + 1, exact_ints=exact_ints)]
+                             for k, v in value.items()]}
     if tensor is not None:
         encoded = tensor(value)
         if encoded is not None:
@@ -112,26 +118,34 @@ def _decode_array(spec):
 
 
 def decode(obj: Any, *, tensor_value: Callable[..., Any] | None = None,
-           torch_arg: Callable[..., Any] | None = None, depth: int = 0) -> Any:
+           torch_arg: Callable[..., Any] | None = None, depth: int = 0,
+           exact_ints: bool = False) -> Any:
     """The inverse of :func:`encode`. ``tensor_value(array, device, dtype, requires_grad)``
     builds what a ``__tensor__`` becomes; ``torch_arg(array, requires_grad, device)`` what a
-    ``__torch_arg__`` becomes (each side passes only the one it accepts)."""
+    ``__torch_arg__`` becomes (each side passes only the one it accepts); ``exact_ints``
+    accepts an ``__int__`` (the worker's arguments, the case book; never the worker's
+    replies)."""
     if depth > MAX_DEPTH:
         raise WireError("a value nested too deeply")
     if obj is None or type(obj) in (bool, int, float, str):
         return obj
     if type(obj) is list:
-        return [decode(v, tensor_value=tensor_value, torch_arg=torch_arg, depth=depth + 1)
-                for v in obj]
+        return [decode(v, tensor_value=tensor_value, torch_arg=torch_arg, depth=depth + 1,
+                       exact_ints=exact_ints) for v in obj]
     if type(obj) is not dict or len(obj) != 1:
         raise WireError("an object that is not in the wire format")
     (tag, body), = obj.items()
-    again = lambda v: decode(v, tensor_value=tensor_value, torch_arg=torch_arg, depth=depth + 1)  # noqa: E731
+    again = lambda v: decode(v, tensor_value=tensor_value, torch_arg=torch_arg,  # noqa: E731
+                             depth=depth + 1, exact_ints=exact_ints)
     if tag == "__array__":
         return _decode_array(body)
     if tag == "__scalar__":
         dtype_str, data = body
         return _decode_array([dtype_str, [], data])[()]
+    if tag == "__int__" and exact_ints:
+        if type(body) is not str or len(body) > 320 or not body.lstrip("-").isdigit():
+            raise WireError("a bad integer")
+        return int(body)
     if tag == "__tuple__":
         return tuple(again(v) for v in body)
     if tag == "__dict__":

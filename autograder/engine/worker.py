@@ -193,6 +193,28 @@ def _new_namespace(as_main):
             "display": lambda *args, **kwargs: None, "get_ipython": _Quiet}
 
 
+def _hide_worker():
+    """Before any student code runs: nothing of the worker's own reporting (the inputs-unchanged
+    and new-array checks, ``wire``'s encoding) can be reached by import. Its folder leaves
+    ``sys.path``, ``wire`` leaves ``sys.modules`` (the worker keeps its own reference: a module
+    imported again is another object) and ``__main__`` becomes the submission's module (see
+    :func:`_as_module`), as in Jupyter. What stays reachable without an import (frames, the
+    garbage collector, a signal handler's globals) is the README's limit."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != folder]
+    sys.modules.pop("wire", None)
+    sys.modules["__main__"] = types.ModuleType("__main__")
+
+
+def _as_module(namespace):
+    """``namespace`` as the module ``import __main__`` gives (a notebook's) or a blank one."""
+    module = types.ModuleType(namespace["__name__"])
+    module.__dict__.update(namespace)
+    sys.modules["__main__"] = module if namespace["__name__"] == "__main__" else \
+        types.ModuleType("__main__")
+    return module.__dict__
+
+
 def _on_alarm(signum, frame):
     raise CellTimeout()
 
@@ -276,7 +298,7 @@ class Worker:
         return b"".join(chunks)
 
     def load(self, request):
-        self.namespace = _new_namespace(request["as_main"])
+        self.namespace = _as_module(_new_namespace(request["as_main"]))
         if request.get("block_torch"):
             sys.meta_path.insert(0, _NoTorch())
         statuses = []
@@ -297,8 +319,8 @@ class Worker:
         if not callable(fn):
             return {"error": {"kind": "missing", "type": "", "message": f"{name} is not defined"}}
         try:
-            args = wire.decode(request["args"], torch_arg=_torch_arg)
-            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg)
+            args = wire.decode(request["args"], torch_arg=_torch_arg, exact_ints=True)
+            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg, exact_ints=True)
         except ImportError:
             return {"error": {"kind": "raised", "type": "ImportError",
                               "message": "PyTorch is not installed where your code runs"}}
@@ -382,6 +404,7 @@ def main(argv):
     os.environ["MPLBACKEND"] = "Agg"  # plots draw nowhere; plt.show() returns at once
     os.environ.setdefault("MPLCONFIGDIR", os.path.join(os.getcwd(), ".matplotlib"))
     _install_stand_ins()
+    _hide_worker()
     Worker(request_fd, response_fd).serve()
     os._exit(0)  # skip interpreter teardown (atexit hooks the submission registered)
 

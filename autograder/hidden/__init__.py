@@ -14,6 +14,7 @@ import importlib
 from types import ModuleType
 
 from autograder.engine.api import HiddenTest
+from autograder.engine.results import split_points
 from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
 from .ideas import Idea
@@ -26,13 +27,15 @@ def _folder_modules(questions) -> list[ModuleType]:
 
 
 def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
-    """(spec, points, qualified idea id) of each test of a question module."""
+    """(spec, points, qualified idea id) of each test of a question module: the question's
+    points split by the tests' weights so that they add up to it exactly (split_points)."""
     table: dict[str, Idea] = getattr(module, "IDEAS", {})
     specs = list(module.TESTS)
     if not table:  # the declared points are weights, scaled to the question's points
-        total = sum(spec.points for spec in specs)
-        return [(spec, round(BY_ID[spec.question].points * spec.points / total, 9)
-                 if BY_ID[spec.question].track == "numpy" else None, "") for spec in specs]
+        if not specs or BY_ID[specs[0].question].track != "numpy":
+            return [(spec, None, "") for spec in specs]
+        shares = _split(specs, [s.points for s in specs])
+        return [(spec, points, "") for spec, points in zip(specs, shares)]
     unknown = sorted({s.idea for s in specs} - set(table))
     if unknown:
         raise ValueError(f"expected every test's idea in {module.__name__}.IDEAS, got "
@@ -41,14 +44,22 @@ def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
     if idle:
         raise ValueError(f"expected a test for every idea of {module.__name__}.IDEAS; "
                          f"{idle} have none")
-    total = sum(i.weight for i in table.values())
-    out = []
+    weights = []
     for spec in specs:
-        idea = table[spec.idea]
         share = sum(s.weight for s in specs if s.idea == spec.idea)
-        points = BY_ID[spec.question].points * idea.weight / total * spec.weight / share
-        out.append((spec, round(points, 9), idea.id))
-    return out
+        weights.append(table[spec.idea].weight * spec.weight / share)
+    shares = _split(specs, weights)
+    return [(spec, points, table[spec.idea].id) for spec, points in zip(specs, shares)]
+
+
+def _split(specs: list, weights: list[float]) -> list[float]:
+    """Each question's points split over its tests by weight, exactly (split_points)."""
+    shares = [0.0] * len(specs)
+    for qid in dict.fromkeys(s.question for s in specs):
+        mine = [i for i, s in enumerate(specs) if s.question == qid]
+        for i, points in zip(mine, split_points(BY_ID[qid].points, [weights[i] for i in mine])):
+            shares[i] = points
+    return shares
 
 
 def modules(torch_track: bool = False) -> list[ModuleType]:
@@ -70,20 +81,12 @@ def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    from .callees import callees
-    from .framework import PARAMS
-
-    called = {g for f in PARAMS for g in callees(f, tuple(PARAMS))}  # functions others call
-    tests, seen = [], set()
-    for module in modules(torch_track):
-        for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0])):
-            # a called function's first test starts a fresh load: its verdict (which may excuse
-            # its callers) comes from answers given before any caller was called in that load
-            fresh = bool(set(spec.functions) & called - seen)
-            seen |= set(spec.functions)
-            tests.append(spec.build(examples_per_test, shrink=shrink, seed=seed, points=points,
-                                    idea=idea, fresh=fresh))
-    return tests
+    # callees' tests before their callers' (the engine starts them on a fresh load): a
+    # function's own verdict, which may excuse its callers, comes from answers given before any
+    # caller was asked in that load
+    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea)
+            for module in modules(torch_track)
+            for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0]))]
 
 
 def _order(spec) -> tuple[int, bool]:

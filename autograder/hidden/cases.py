@@ -70,11 +70,12 @@ def _encode(value: Any) -> Any:
             return {"__torch_arg__": [wire._array(v.array), v.requires_grad, v.device]}
         return None
 
-    return wire.encode(value, tensor)
+    return wire.encode(value, tensor, exact_ints=True)
 
 
 def _decode(obj: Any) -> Any:
-    return wire.decode(obj, torch_arg=lambda a, rg, device: TorchTensor(a, rg, device))
+    return wire.decode(obj, torch_arg=lambda a, rg, device: TorchTensor(a, rg, device),
+                       exact_ints=True)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -625,19 +625,21 @@ class TestSpec:
             return own.get(Status.RAISED, RAISED_HINT)
         if kind in own:
             return own[kind]
+        if kind == Kind.SHARES_MEMORY and self.checks == Kind.CHANGED_INPUT:
+            return self.hint  # the input itself returned, updated in place: the test's own hint
         if kind in (Kind.VALUE, Kind.SHAPE, self.checks) or status != Status.WRONG:
             return self.hint  # a wrong shape is a wrong value (a missing eos, a lost axis)
         return KIND_HINTS.get(kind, self.hint)
 
     def build(self, examples_per_test: int, *, shrink: bool = True, seed: int | None = None,
-              points: float | None = None, idea: str = "", fresh: bool = False) -> HiddenTest:
+              points: float | None = None, idea: str = "") -> HiddenTest:
         """The engine's test; ``points`` and ``idea`` (its qualified id) from the ideas table."""
         return HiddenTest(question=self.question, description=self.description,
                           points=self.points if points is None else points,
                           functions=self.functions,
                           run=functools.partial(_run, self, examples_per_test, shrink, seed),
                           hint=self.hint, misconception=self.misconception,
-                          idea=idea or f"{self.question}:{self.description}", fresh=fresh)
+                          idea=idea or f"{self.question}:{self.description}")
 
 
 def hidden_test(*, question: str, description: str, points: float | None = None,

@@ -23,6 +23,8 @@ class Quick:
     direct: tuple[str, ...] = ()
     """the failed tests that call a function the bug changed (the others fail through a
     function of the submission that calls it: fair, the spec says, and attributed to it)"""
+    messages: dict[str, str] | None = None
+    """test name -> the feedback of each failed test (what the student reads)"""
 
     def own(self) -> dict[str, str]:
         return {n: i for n, i in self.failed.items() if n.startswith(self.question + " ")}
@@ -43,19 +45,21 @@ def run_bug(bug, reference_source: str, tests) -> Quick:
     changed = [n for n in namespace_of(bug.source) if not n.startswith("__")]
     graded = set(affected_tests(text, changed, tests))
     student = InProcessStudent(namespace_of(text))
-    failed, lost, direct = {}, 0.0, []
+    failed, lost, direct, messages = {}, 0.0, [], {}
     for test in tests:
         if test.name not in graded:
             continue
         try:
             test.run(student)
-        except TestFailure:
+        except TestFailure as failure:
             failed[test.name] = test.idea
+            messages[test.name] = failure.message
             if set(test.functions) & set(changed):
                 direct.append(test.name)
             if test.question == bug.question:
                 lost += test.points
-    return Quick(bug.name, bug.question, bug.idea_id, failed, round(lost, 6), tuple(direct))
+    return Quick(bug.name, bug.question, bug.idea_id, failed, round(lost, 6), tuple(direct),
+                 messages)
 
 
 def run_catalog(tests, only: str | None = None) -> list[Quick]:

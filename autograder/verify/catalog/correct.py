@@ -299,8 +299,8 @@ def clip_grad_norm(grads, max_norm):
 
 def init_adamw_state(params):
     return {"step": 0, "lr": None, "t": 0,
-            "m": {k: np.zeros(p.shape) for k, p in params.items()},
-            "v": {k: np.zeros(p.shape) for k, p in params.items()}}
+            "m": {k: np.zeros(p.shape, dtype=p.dtype) for k, p in params.items()},
+            "v": {k: np.zeros(p.shape, dtype=p.dtype) for k, p in params.items()}}
 
 
 def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,

@@ -20,6 +20,11 @@ class Bug:
     requires every failing test of its question to charge this idea, or one that comes after
     it; "" for a question without ideas"""
 
+    says: tuple[str, ...] = ()
+    """words (any case) that the feedback of a failing test of its own question holds, all of
+    them in one message: the detail or the hint speaks of this mistake, not of another
+    (tests/test_feedback.py)"""
+
     @property
     def idea_id(self) -> str:
         return f"{self.question}:{self.idea}" if self.idea else ""

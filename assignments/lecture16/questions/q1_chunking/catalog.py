@@ -17,6 +17,16 @@ def chunk_tokens(docs, block_size, eos_id=None):
     tokens = np.array(stream[:n_blocks * block_size], dtype=np.int64)
     return tokens.reshape(n_blocks, block_size)
 '''),
+    Bug("chunk-plus-joins-lists-only", Q, "stream += doc + [eos_id]: a numpy document adds eos_id "
+        "to every token instead of appending it", '''
+def chunk_tokens(docs, block_size, eos_id=None):
+    stream = []
+    for doc in docs:
+        stream += list(doc + ([] if eos_id is None else [eos_id]))
+    n_blocks = len(stream) // block_size
+    tokens = np.array(stream[:n_blocks * block_size], dtype=np.int64)
+    return tokens.reshape(n_blocks, block_size)
+''', says=("numpy document", "doc + [eos_id]")),
     Bug("chunk-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no separator", '''
 def chunk_tokens(docs, block_size, eos_id=None):
     stream = []
@@ -126,10 +136,11 @@ def next_token_pairs(blocks):
         "changing the inputs later changes the blocks", '''
 def next_token_pairs(blocks):
     return blocks[:, :-1], blocks[:, 1:]
-'''),
+''', says=("shares memory", ".copy()")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
+    "chunk-plus-joins-lists-only": "contract",
     "chunk-no-final-eos": "eos", "chunk-eos-truthy": "eos", "chunk-eos-before-docs": "eos",
     "chunk-skips-empty-docs": "eos", "chunk-pads-leftover": "blocks",
     "chunk-slice-minus-remainder": "blocks", "chunk-range-off-by-one": "blocks",

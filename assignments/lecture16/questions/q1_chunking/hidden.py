@@ -12,7 +12,7 @@ import reference
 from autograder.engine.api import Kind
 
 from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import hidden_test
+from autograder.hidden.framework import hidden_test, show
 from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -79,6 +79,34 @@ def chunk_unchanged(s, case):
 def chunk_dtype(s, case):
     documents, block_size, eos_id = case
     s.expect_dtype(s("chunk_tokens", documents, block_size, eos_id=eos_id), "iu", "the blocks")
+
+
+@hidden_test(question=Q, idea="contract", description="chunk_tokens gives the same for numpy "
+             "documents (int64 and int32) as for lists", functions=["chunk_tokens"],
+             hint="A document may be a 1-D numpy array (the docstring allows it): `doc + "
+                  "[eos_id]` then adds eos_id to every token instead of appending it. Append with "
+                  "`stream.extend(doc)` and `stream.append(eos_id)`, or turn each document into "
+                  "a list first (`list(doc)`).",
+             given=st.tuples(docs(min_docs=1), st.integers(1, 4), st.sampled_from([None, 7, 99]),
+                             st.sampled_from(["int64", "int32"])),
+             examples=[([[5, 6, 7], [8, 9]], 2, 99, "int64")])  # eos_id=0 has its own test
+def chunk_arrays(s, case):
+    documents, block_size, eos_id, dtype = case
+    arrays = [np.array(doc, dtype=dtype) for doc in documents]
+    got = s("chunk_tokens", arrays, block_size, eos_id=eos_id)
+    what = f"the blocks from {dtype} documents"
+
+    def judge():
+        s.expect_array(got, reference.chunk_tokens(documents, block_size, eos_id=eos_id), what,
+                       exact=True, fix=f"The stream is `{stream_of(documents, eos_id)}`.")
+
+    def relative():  # wrong otherwise: is it at least the same as for lists?
+        from_lists = s.array(s("chunk_tokens", documents, block_size, eos_id=eos_id),
+                             "the blocks from lists")
+        s.expect_array(got, from_lists, what, exact=True,
+                       fix=f"The same documents as lists gave `{show(from_lists)}`.")
+
+    s.either(judge, relative)
 
 
 @hidden_test(question=Q, idea="blocks", description="chunk_tokens cuts the stream into "
@@ -164,5 +192,5 @@ def pairs_shift(s, blocks):
     s.expect_array(got[1], targets, "targets")
 
 
-TESTS = (chunk_unchanged, chunk_dtype, chunk_blocks, chunk_eos, chunk_eos_zero, pairs_unchanged,
-         pairs_shift)
+TESTS = (chunk_unchanged, chunk_dtype, chunk_arrays, chunk_blocks, chunk_eos, chunk_eos_zero,
+         pairs_unchanged, pairs_shift)

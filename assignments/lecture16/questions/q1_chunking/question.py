@@ -18,5 +18,6 @@ IDEAS = {
     "eos": (5, "EOS after every document, the last and empty ones included; 0 is a real id",
             ("blocks",)),
     "shift": (3, "next-token pairs: position t predicts token t+1, along each block"),
-    "contract": (3, "integer blocks; the inputs are left unchanged"),
+    "contract": (3, "integer blocks; numpy documents accepted like lists; the inputs are left "
+                    "unchanged"),
 }

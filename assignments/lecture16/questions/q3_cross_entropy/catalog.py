@@ -143,6 +143,19 @@ losses = np.where(keep, -logp[np.arange(N), flat_targets], 0.0)""")),
 e = np.exp(flat_logits)
 p = e / e.sum(axis=-1, keepdims=True)
 losses = np.where(keep, -np.log(p[np.arange(N), flat_targets]), 0.0)""")),
+    Bug("ce-log-plus-eps", Q, "-log(p + 1e-14) from a stable softmax: the epsilon caps the loss "
+        "where the true token's probability underflows (a logit gap of tens)", _loss("""\
+shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)
+p = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+losses = np.where(keep, -np.log(p[np.arange(N), flat_targets] + 1e-14), 0.0)"""),
+        says=("-log(1e-14)", "caps the loss")),
+    Bug("ce-log-clipped-softmax", Q, "log of a stable softmax clipped at 1e-15 (as scikit-learn's "
+        "log_loss did): the loss is capped at 34.5", _loss("""\
+shifted = flat_logits - flat_logits.max(axis=-1, keepdims=True)
+p = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+p = np.clip(p, 1e-15, 1.0)
+losses = np.where(keep, -np.log(p[np.arange(N), flat_targets]), 0.0)"""),
+        says=("-log(1e-15)", "clip")),
     Bug("ce-take-without-axis", Q, "np.take(logp, targets) without axis picks from the first row "
         "for every position", _loss("""\
 logp = log_softmax(flat_logits)
@@ -186,7 +199,8 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "ce-n-counts-ignored": "ignore", "ce-only-minus-100": "ignore", "ce-ignore-truthy": "ignore",
     "ce-none-keeps-ignored": "ignore", "ce-none-flat": "reductions",
     "ce-zero-when-all-ignored": "ignore", "ce-log2": "pick", "ce-naive-softmax": "stable",
-    "ce-take-without-axis": "pick", "ce-targets-in-place": "contract", "grad-sign": "grad",
+    "ce-take-without-axis": "pick", "ce-log-plus-eps": "stable",
+    "ce-log-clipped-softmax": "stable", "ce-targets-in-place": "contract", "grad-sign": "grad",
     "grad-not-divided": "grad", "grad-divided-by-B": "grad", "grad-n-counts-ignored": "ignore",
     "grad-ignored-rows-nonzero": "ignore", "grad-nan-when-all-ignored": "ignore",
     "grad-mean-over-V": "grad",

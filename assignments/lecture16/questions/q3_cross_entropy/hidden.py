@@ -14,7 +14,7 @@ from autograder.engine.api import Kind
 
 from autograder.hidden.strategies import nps, st
 from autograder.hidden.framework import (Worked, arrays, big_or_small, floats, hidden_test,
-                                         magnitude, rtol_for)
+                                         magnitude, rtol_for, show)
 from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -185,6 +185,54 @@ def ce_shift(s, case):
     s.either(judge, relative)
 
 
+@st.composite
+def confidently_wrong(draw):
+    """(logits, targets, gap): every position's true token has a logit ``gap`` (40 to 1000)
+    below the largest other one, so its probability is below e**-40 (4e-18) and its loss is at
+    least ``gap``: the region where a loss taken through probabilities (an epsilon added inside
+    the log, a clip) is capped. One target for every position, so that a pick from the wrong
+    row still finds a true token (the pick has its own tests)."""
+    logits, _, _ = draw(logits_and_targets(min_V=2))
+    V = logits.shape[-1]
+    target = draw(st.integers(0, V - 1))
+    gap = draw(st.sampled_from([40.0, 100.0, 800.0]) | st.floats(40.0, 1000.0))
+    others = np.delete(logits, target, axis=-1)  # (..., V - 1)
+    logits[..., target] = others.max(axis=-1) - gap
+    return logits, np.full(logits.shape[:-1], target), gap
+
+
+CAPS = {f"-log({eps:g})": -np.log(eps) for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-14, 1e-15, 1e-16)}
+
+
+@hidden_test(question=Q, idea="stable", description="cross_entropy does not cap the loss: a "
+             "confidently wrong prediction costs at least its logit gap (gaps of 40 to 1000)",
+             functions=["cross_entropy"],
+             hint="The loss of a position is `-log p(target) = logsumexp(logits) - "
+                  "logits[target]`, at least the gap between the largest logit and the true "
+                  "token's. Take it from `log_softmax`, never through the probabilities: here "
+                  "p(target) is below e**-40 (4e-18), so `-log(p + 1e-14)` caps the loss at 32.2, "
+                  "`log(np.clip(p, 1e-15, 1))` at 34.5, and `log(p)` of an underflowed 0 is inf.",
+             given=confidently_wrong(),
+             examples=[Worked((np.array([[30.0, 0.0, -10.0]]), np.array([2]), 40.0),
+                              "The true token's logit, -10, is 40 below the largest, 30: its "
+                              "probability is about e**-40 = 4e-18, its loss about 40.")])
+def ce_uncapped(s, case):
+    logits, targets, gap = case
+    got = reshaped(s("cross_entropy", logits, targets, reduction="none"), targets.shape)
+    got = s.expect_array(got, np.zeros(targets.shape), "the per-position losses", values=False)
+    low = np.argwhere(~(got >= gap * (1 - 1e-6)))  # nan fails too
+    if not low.size:
+        return
+    where = tuple(int(i) for i in low[0])
+    value = float(got[where])
+    cap = next((name for name, c in CAPS.items() if abs(value - c) <= 1e-3), "")
+    fix = (f" That is {cap}: the probability was taken with an epsilon (added inside the log, "
+           "or a clip), which caps the loss." if cap else "")
+    s.fail(f"The true token's logit is {gap:g} below the largest logit at every position, so "
+           f"each loss is at least {gap:g}; got {value!r} at index {list(where)} in "
+           f"`{show(got)}`.{fix}")
+
+
 # ---- the formulas
 @hidden_test(question=Q, idea="log-softmax", description="log_softmax matches the reference on "
              "random logits (float64 and float32)", functions=["log_softmax"],
@@ -340,4 +388,4 @@ def grad_ignore(s, case):
 # the order they run in: a function's tests after its callees', and those that excuse a failure
 # by the student's own answers (s.either) after the others, in this order (see hidden/__init__)
 TESTS = (lsm_unchanged, ce_unchanged, grad_unchanged, log_softmax_stable, log_softmax_random,
-         ce_random, ce_reductions, ce_shift, ce_ignore, grad_random, grad_ignore)
+         ce_random, ce_uncapped, ce_reductions, ce_shift, ce_ignore, grad_random, grad_ignore)

@@ -51,6 +51,11 @@ COSINE = "min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))"
 
 BUGS = [
     # ---- global_grad_norm
+    Bug("norm-concatenate", Q, "np.linalg.norm of np.concatenate of the flattened gradients: "
+        "an empty dict raises (nothing to concatenate) instead of giving 0.0", '''
+def global_grad_norm(grads):
+    return float(np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()])))
+''', says=("no gradients",)),
     Bug("norm-sum-of-norms", Q, "adds up the per-array norms instead of one norm over all", '''
 def global_grad_norm(grads):
     return float(sum(np.linalg.norm(g) for g in grads.values()))
@@ -98,7 +103,7 @@ coef = min(1.0, max_norm / (total_norm + 1e-6))
 clipped = grads.copy()
 for name in clipped:
     clipped[name] *= coef
-return clipped, total_norm''')),
+return clipped, total_norm'''), says=("grads.copy()",)),
     # ---- init_adamw_state
     Bug("init-step-one", Q, "the state starts at step 1", '''
 def init_adamw_state(params):
@@ -110,6 +115,20 @@ def init_adamw_state(params):
     return {"step": 0, "m": {k: np.zeros(len(p)) for k, p in params.items()},
             "v": {k: np.zeros(len(p)) for k, p in params.items()}}
 '''),
+    Bug("init-float64-moments", Q, "np.zeros(p.shape): float64 moments for float32 parameters "
+        "(twice the memory, and the update turns the parameters into float64)", '''
+def init_adamw_state(params):
+    return {"step": 0, "m": {k: np.zeros(p.shape) for k, p in params.items()},
+            "v": {k: np.zeros(p.shape) for k, p in params.items()}}
+''', says=("float32", "np.zeros_like")),
+    Bug("init-zeroes-params-in-place", Q, "m = dict(params), then m[k][...] = 0: the copied dict "
+        "holds the caller's arrays, so the parameters are zeroed", '''
+def init_adamw_state(params):
+    m, v = dict(params), {k: np.zeros_like(p) for k, p in params.items()}
+    for k in m:
+        m[k][...] = 0
+    return {"step": 0, "m": m, "v": v}
+''', says=("copied dict",)),
     # ---- adamw_step
     Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
         _adamw(g="g = grads[name] + weight_decay * p", decay="")),
@@ -148,7 +167,7 @@ def init_adamw_state(params):
     Bug("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the caller's "
         "state", _adamw(m='m[name] = state["m"][name]\nm[name] *= b1\nm[name] += (1 - b1) * g',
                         v='v[name] = state["v"][name]\nv[name] *= b2\n'
-                          'v[name] += (1 - b2) * g ** 2')),
+                          'v[name] += (1 - b2) * g ** 2'), says=("m *= b1",)),
     Bug("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with the "
         "caller's state, and fills them", _adamw(
             t='new_state = dict(state)\nnew_state["step"] = t = state["step"] + 1\n'
@@ -241,6 +260,8 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "norm-rms": "global-norm", "clip-scales-up": "clipping", "clip-per-array": "clipping",
     "clip-returns-norm-after": "clipping", "clip-no-eps": "pytorch-eps",
     "clip-only-above": "pytorch-eps", "clip-shallow-copy": "contract", "init-step-one": "init",
+    "init-float64-moments": "init",
+    "init-zeroes-params-in-place": "contract", "norm-concatenate": "global-norm",
     "init-len-zeros": "init", "adam-l2-decay": "adam-decay",
     "adam-decay-after-update": "adam-decay", "adam-decay-without-lr": "adam-decay",
     "adam-t-is-step": "adam-update", "adam-eps-inside-sqrt": "adam-update",
@@ -278,5 +299,5 @@ progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
 if progress >= 1:
     return min_lr
 return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))'''),
-        idea="decay"),
+        idea="decay", says=("0.5 * (max_lr - min_lr)",)),
 ]

@@ -14,7 +14,7 @@ import reference
 from autograder.engine.api import Kind, TestFailure
 
 from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import arrays, floats, hidden_test, magnitude
+from autograder.hidden.framework import Worked, arrays, floats, hidden_test, magnitude
 from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -110,11 +110,35 @@ def expect_adam(s, got, params, grads, state, hp):
                   "and take one square root at the end: `sqrt(sum of sum(g**2))`. Not the sum, "
                   "the mean or the max of per-array norms, and not a matrix norm.",
              given=arrays_dict(max_arrays=4),
-             examples=[{"w": np.array([3.0, 0.0]), "b": np.array([4.0])}])
+             examples=[{"w": np.array([3.0, 0.0]), "b": np.array([4.0])},
+                       Worked({}, "No gradients at all: the norm of nothing is 0.0.")])
 def grad_norm(s, grads):
     expected = reference.global_grad_norm(grads)
     s.expect_scalar(s("global_grad_norm", grads), expected, "the global norm",
                     scale=max(expected, TINY))
+
+
+NORM_UNCHANGED_HINT = ("Square into new arrays (`total += np.sum(g ** 2)`), not into the caller's "
+                       "(`g **= 2`, `np.square(g, out=g)`, `grads[name] = g ** 2`: the dict is "
+                       "the caller's too).")
+INIT_UNCHANGED_HINT = ("Make new arrays of zeros (`np.zeros_like(p)`); do not zero the parameters "
+                       "themselves (`p *= 0`, or `m = dict(params)` then `m[k][...] = 0`: a "
+                       "copied dict still holds the caller's arrays).")
+
+
+@hidden_test(question=Q, idea="contract", description="global_grad_norm leaves the gradients "
+             "unchanged", functions=["global_grad_norm"], checks=Kind.CHANGED_INPUT,
+             hint=NORM_UNCHANGED_HINT, given=arrays_dict(max_arrays=4))
+def norm_unchanged(s, grads):
+    s.expect_unchanged(s.ex("global_grad_norm", grads, return_args=True, raised_ok=True))
+
+
+@hidden_test(question=Q, idea="contract", description="init_adamw_state leaves the parameters "
+             "unchanged", functions=["init_adamw_state"], checks=Kind.CHANGED_INPUT,
+             hint=INIT_UNCHANGED_HINT, hints={Kind.SHARES_MEMORY: INIT_UNCHANGED_HINT},
+             given=arrays_dict())
+def init_unchanged(s, params):
+    s.expect_unchanged(s.ex("init_adamw_state", params, return_args=True, raised_ok=True))
 
 
 @st.composite
@@ -221,6 +245,36 @@ def init_state(s, params):
         for name, p in params.items():
             s.expect_array(state[moment][name], np.zeros_like(p), f"state[{moment!r}][{name!r}]",
                            exact=True)
+
+
+@st.composite
+def mixed_precision_params(draw):
+    """A dict of parameters with at least one float32 array (by construction) among float64
+    ones: mixed-precision training keeps some weights in float32."""
+    params = draw(arrays_dict())
+    names = list(params)
+    single = draw(st.sets(st.sampled_from(names), min_size=1))
+    return {k: p.astype(np.float32) if k in single else p for k, p in params.items()}
+
+
+@hidden_test(question=Q, idea="init", description="init_adamw_state's moments have each "
+             "parameter's dtype: float32 parameters get float32 moments",
+             functions=["init_adamw_state"], checks=Kind.DTYPE,
+             hint="`np.zeros(p.shape)` is float64 whatever p is: for a float32 parameter the "
+                  "moments would double its memory and turn every updated parameter into "
+                  "float64. Use `np.zeros_like(p)` (the shape *and* the dtype of p).",
+             given=mixed_precision_params(),
+             examples=[{"w": np.ones((2, 3), dtype=np.float32), "b": np.zeros(3)}])
+def init_dtype(s, params):
+    state = s.expect_dict(s("init_adamw_state", params), ["m", "v"], "the state")
+    for moment in ("m", "v"):
+        s.expect_dict(state[moment], params.keys(), f"state[{moment!r}]")
+        for name, p in params.items():
+            got = state[moment][name]
+            s.expect_dtype(got, "f", f"state[{moment!r}][{name!r}]")
+            if got.dtype != p.dtype:
+                s.fail(f"Expected state[{moment!r}][{name!r}] to have the dtype of params"
+                       f"[{name!r}], {p.dtype}; got {got.dtype}.", kind=Kind.DTYPE)
 
 
 @hidden_test(question=Q, idea="contract", description="adamw_step leaves params, grads and state "
@@ -381,9 +435,16 @@ def expect_lr(s, case):
         got = s("warmup_cosine_lr", step, max_lr, warmup, total)
     else:
         got = s("warmup_cosine_lr", step, max_lr, warmup, total, min_lr=min_lr)
-    s.expect_scalar(got,
-                    reference.warmup_cosine_lr(step, max_lr, warmup, total, min_lr),
-                    "the learning rate", scale=max_lr)
+    expected = reference.warmup_cosine_lr(step, max_lr, warmup, total, min_lr)
+    fix = ""
+    if step >= warmup:  # what this input shows: the cosine, whichever test asks
+        progress = (step - warmup) / max(1, total - warmup)
+        fix = (f"Here step = {step} >= warmup_steps = {warmup}: no warmup left, the cosine "
+               f"part. progress = ({step} - {warmup}) / max(1, {total} - {warmup}) = "
+               f"{progress:g}, " + (f"so the lr is min_lr + 0.5 * (max_lr - min_lr) * (1 + "
+                                    f"cos(pi * {progress:g})) = {expected!r}." if progress < 1
+                                    else f"at least 1: the lr is min_lr = {expected!r}."))
+    s.expect_scalar(got, expected, "the learning rate", scale=max_lr, fix=fix)
 
 
 @hidden_test(question=Q, idea="warmup", description="warmup_cosine_lr warms up linearly from 0 "
@@ -411,6 +472,6 @@ def lr_decay(s, case):
     expect_lr(s, case)
 
 
-TESTS = (grad_norm, clip_unchanged, clip_random, clip_never_up, clip_eps, init_state,
-         adam_unchanged, adam_first_step, adam_several_steps, adam_weight_decay, adam_clips,
-         lr_warmup, lr_decay)
+TESTS = (grad_norm, norm_unchanged, clip_unchanged, clip_random, clip_never_up, clip_eps,
+         init_state, init_dtype, init_unchanged, adam_unchanged, adam_first_step,
+         adam_several_steps, adam_weight_decay, adam_clips, lr_warmup, lr_decay)

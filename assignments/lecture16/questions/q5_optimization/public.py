@@ -39,6 +39,15 @@ HINTS: dict[str, str] = {
 # "Inputs are never modified": one case per function whose hidden tests check it, with the
 # hidden test's description and hint (tests/test_public_checks.py checks they stay the same).
 UNCHANGED: dict[str, tuple[str, str]] = {
+    "global_grad_norm": (
+        "global_grad_norm leaves the gradients unchanged",
+        "Square into new arrays (`total += np.sum(g ** 2)`), not into the caller's (`g **= 2`, "
+        "`np.square(g, out=g)`, `grads[name] = g ** 2`: the dict is the caller's too)."),
+    "init_adamw_state": (
+        "init_adamw_state leaves the parameters unchanged",
+        "Make new arrays of zeros (`np.zeros_like(p)`); do not zero the parameters themselves "
+        "(`p *= 0`, or `m = dict(params)` then `m[k][...] = 0`: a copied dict still holds the "
+        "caller's arrays)."),
     "clip_grad_norm": (
         "clip_grad_norm leaves the gradients unchanged",
         "Build a new dict of new arrays (`{k: g * coef for k, g in grads.items()}`) instead of "
@@ -104,6 +113,10 @@ def cases(rng) -> list[PublicCase]:
                    {"lr": 0.01, "weight_decay": 0.0, "max_grad_norm": 1.0},
                    "max_grad_norm=1.0, without weight decay: the gradients are clipped before "
                    "the moments are updated"),
+        unchanged(q, "global_grad_norm", ({"w": np.array([3.0, 4.0]), "b": np.array([1.0])},), {},
+                  ("arg0",)),
+        unchanged(q, "init_adamw_state", ({"W": np.ones((2, 3)), "b": np.zeros(3)},), {},
+                  ("arg0",)),
         unchanged(q, "adamw_step", (params, grads_two, after_one), {},
                   ("arg0", "arg1", "arg2")),
         unchanged(q, "clip_grad_norm", ({"w": np.array([3.0, 4.0]), "b": np.array([1.0])}, 1.0),

@@ -20,7 +20,8 @@ IDEAS = {
                  ("global-norm",)),
     "pytorch-eps": (1, "the clipping factor is PyTorch's max_norm / (total_norm + 1e-6)",
                     ("global-norm", "clipping")),
-    "init": (1, "AdamW starts at step 0 with zero moments shaped like each parameter"),
+    "init": (1, "AdamW starts at step 0 with zero moments shaped and typed like each "
+                "parameter"),
     "adam-update": (5, "the AdamW update: moments m and v, bias correction by 1 - beta^t with "
                        "t = step + 1, lr * m_hat / (sqrt(v_hat) + eps)"),
     "adam-state": (2, "the state carries the step count and the raw moments m, v from one step "

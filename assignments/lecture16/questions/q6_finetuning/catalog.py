@@ -165,6 +165,44 @@ def pad_batch(examples, pad_id, ignore_index=-100):
         targets[row, :len(y)] = y
     return inputs, targets
 '''),
+    Bug("q6-keeps-int32", Q, "np.concatenate of np.asarray(prompt_ids) and the response keeps "
+        "their dtype: int32 arrays give int32 examples", '''
+def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    prompt, response = np.asarray(prompt_ids), np.asarray(response_ids)
+    if prompt.size == 0 or response.size == 0:
+        raise ValueError("expected a non-empty prompt and response")
+    eos = [] if eos_id is None else [eos_id]
+    seq = np.concatenate([prompt, response, np.array(eos, dtype=prompt.dtype)])
+    inputs, targets = seq[:-1].copy(), seq[1:].copy()
+    targets[:len(prompt) - 1] = ignore_index
+    return inputs, targets
+''', says=("int32",)),
+    Bug("q6-pad-like-the-examples", Q, "builds the batch with the examples' own dtype: int32 "
+        "examples give an int32 batch", '''
+def pad_batch(examples, pad_id, ignore_index=-100):
+    n = len(examples)
+    L = max((len(x) for x, _ in examples), default=0)
+    dtype = np.asarray(examples[0][0]).dtype if examples else np.int64
+    inputs = np.full((n, L), pad_id, dtype=dtype)
+    targets = np.full((n, L), ignore_index, dtype=dtype)
+    for row, (x, y) in enumerate(examples):
+        inputs[row, :len(x)] = x
+        targets[row, :len(y)] = y
+    return inputs, targets
+''', says=("int32",)),
+    Bug("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == pad_id] "
+        "= -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost", '''
+def pad_batch(examples, pad_id, ignore_index=-100):
+    n = len(examples)
+    L = max((len(x) for x, _ in examples), default=0)
+    inputs = np.full((n, L), pad_id, dtype=np.int64)
+    targets = np.full((n, L), pad_id, dtype=np.int64)
+    for row, (x, y) in enumerate(examples):
+        inputs[row, :len(x)] = x
+        targets[row, :len(y)] = y
+    targets[targets == pad_id] = ignore_index
+    return inputs, targets
+''', says=("equals pad_id", "by value")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -174,7 +212,8 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "q6-float-without-eos": "contract", "q6-plus-joins-lists-only": "contract",
     "q6-extends-the-prompt": "contract", "q6-pad-left": "padding",
     "q6-pad-targets-with-pad-id": "padding", "q6-pad-max-of-nothing": "padding",
-    "q6-pad-float": "contract",
+    "q6-pad-float": "contract", "q6-keeps-int32": "contract",
+    "q6-pad-like-the-examples": "contract", "q6-pad-labels-by-value": "padding",
 })
 
 

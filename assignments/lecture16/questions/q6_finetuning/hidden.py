@@ -59,7 +59,8 @@ def one_d(s, got, what):
 
 def describe_short(got):
     if isinstance(got, np.ndarray):
-        return f"a {got.dtype} array of shape {got.shape}: `{show(got)}`"
+        article = "an" if str(got.dtype)[0] in "aeiou" else "a"
+        return f"{article} {got.dtype} array of shape {got.shape}: `{show(got)}`"
     return f"a {type(got).__name__}: `{show(got)}`"
 
 
@@ -263,13 +264,58 @@ def pad_targets(s, case):
     s.expect_array(targets, expected, "targets", kind="iuf", values=False)
     L = expected.shape[1]
     for i, (_, y) in enumerate(examples):  # either side is fine here: pad_right checks the side
-        fill = np.full(L - len(y), ignore_index)
-        row = targets[i]
-        if np.array_equal(row, np.r_[y, fill]) or np.array_equal(row, np.r_[fill, y]):
+        row = targets[i]  # and the real targets are pad_keeps_targets' business
+        if (row[len(y):] == ignore_index).all() or (row[:L - len(y)] == ignore_index).all():
             continue
-        why = f"Row {i} should be `{show(np.r_[y, fill])}`, got `{show(row)}`."
-        if len(y) < L and (row[len(y):] == pad_id).all():
+        fill = np.full(L - len(y), ignore_index)
+        why = (f"Row {i} holds {len(y)} real targets, so its last {L - len(y)} should be "
+               f"ignore_index: `{show(np.r_[y, fill])}`; got `{show(row)}`.")
+        if (row[len(y):] == pad_id).all():
             why += f" Its padding is pad_id={pad_id}, not ignore_index={ignore_index}."
+        s.fail(why)
+
+
+@st.composite
+def pad_id_among_targets(draw):
+    """(examples, pad_id, ignore_index) where pad_id is one of the real targets, by construction
+    (pad_id = eos_id is common, and eos is a real target)."""
+    examples = draw(examples_batch())
+    real = sorted({int(v) for _, y in examples for v in y if v >= 0})
+    if not real:
+        examples[0][1][0] = 3
+        real = [3]
+    return examples, draw(st.sampled_from(real)), draw(PAD_IGNORE)
+
+
+@hidden_test(question=Q, idea="padding",
+             description="pad_batch keeps every real target, also one equal to pad_id",
+             functions=["pad_batch"],
+             hint="Pad by position, not by value: copy each example's targets into a row full of "
+                  "`ignore_index` (`targets[i, :len(y)] = y`). Replacing by value afterwards, "
+                  "`targets[targets == pad_id] = ignore_index` (the transformers collators' "
+                  "idiom), also erases every real target that equals `pad_id`: with `pad_id = "
+                  "eos_id`, a common choice, the model never learns to stop.",
+             given=pad_id_among_targets(),
+             examples=[Worked(([(np.array([5, 6, 7]), np.array([6, 7, 0])),
+                                (np.array([8]), np.array([0]))], 0, -100),
+                              "pad_id = eos_id = 0: the eos targets are real and must stay.")])
+def pad_keeps_targets(s, case):
+    examples, pad_id, ignore_index = case
+    _, targets = pad_call(s, *case)
+    _, expected = reference.pad_batch(examples, pad_id, ignore_index)
+    s.expect_array(targets, expected, "targets", kind="iuf", values=False)
+    L = expected.shape[1]
+    for i, (_, y) in enumerate(examples):  # either side is fine here: pad_right checks the side
+        row = targets[i]
+        if np.array_equal(row[:len(y)], y) or np.array_equal(row[L - len(y):], y):
+            continue
+        why = f"Row {i}'s real targets should be `{show(y)}`, got the row `{show(row)}`."
+        lost = [t for t in range(len(y)) if y[t] == pad_id and row[t] == ignore_index]
+        if lost:
+            why += (f" The real target{'s' * (len(lost) > 1)} at position{'s' * (len(lost) > 1)} "
+                    f"{lost} equal{'s' * (len(lost) == 1)} pad_id={pad_id} and became "
+                    f"ignore_index={ignore_index}: the padding was found by value, not by "
+                    "position.")
         s.fail(why)
 
 
@@ -287,29 +333,37 @@ def pad_empty(s, case):
 
 # ----------------------------------------------------------------------------- both
 @hidden_test(question=Q, idea="contract",
-             description="sft_example and pad_batch return int64 arrays",
+             description="sft_example and pad_batch return int64 arrays, also for int32 inputs",
              functions=["sft_example", "pad_batch"],
              hint="PyTorch's cross-entropy wants int64 class indices: build the arrays with "
-                  "`dtype=np.int64`. Watch out for `np.array([])` (a float array: the sequence "
-                  "becomes float when eos_id is None) and `np.zeros((n, L))` (float too).",
+                  "`dtype=np.int64`, whatever the inputs' dtype (int32 arrays stay int32 through "
+                  "`np.concatenate`, `np.full_like` or `dtype=x.dtype`). Watch out for "
+                  "`np.array([])` (a float array: the sequence becomes float when eos_id is None) "
+                  "and `np.zeros((n, L))` (float too).",
              checks=Kind.DTYPE,
-             given=st.tuples(PROMPTS, RESPONSES, EOS, examples_batch(), PAD_IDS))
-def int64(s, case):
+             given=st.tuples(PROMPTS, RESPONSES, EOS, examples_batch(), PAD_IDS),
+             examples=[([5, 6, 7], [8, 9], None, [(np.array([5, 6]), np.array([6, 7]))], 0)])
+def int64(s, case):  # lists and int64 arrays, then the same as int32 arrays: by construction
     prompt, response, eos_id, examples, pad_id = case
     pair = s.expect_sequence(s("sft_example", prompt, response, eos_id=eos_id), 2,
                              "(inputs, targets)")
     expect_int64(s, pair)
     expect_int64(s, pad_call(s, examples, pad_id, -100))
+    as_int32 = np.array(prompt, dtype=np.int32), np.array(response, dtype=np.int32)
+    pair = s.expect_sequence(s("sft_example", *as_int32, eos_id=eos_id), 2, "(inputs, targets)")
+    expect_int64(s, pair, " from int32 prompt and response arrays")
+    examples32 = [(x.astype(np.int32), y.astype(np.int32)) for x, y in examples]
+    expect_int64(s, pad_call(s, examples32, pad_id, -100), " from int32 examples")
 
 
-def expect_int64(s, pair):
+def expect_int64(s, pair, given=""):
     """Both arrays of ``(inputs, targets)`` are int64 (their values are other tests' business)."""
     for got, what in zip(pair, ("inputs", "targets")):
         if not isinstance(got, np.ndarray):
             s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.",
                    kind=Kind.TYPE)
         if got.dtype != np.int64:
-            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.",
+            s.fail(f"Expected {what}{given} to be an int64 array, got {describe_short(got)}.",
                    kind=Kind.DTYPE)
 
 
@@ -336,4 +390,4 @@ def pad_unchanged(s, case):
 
 
 TESTS = (sft_inputs, sft_mask, sft_values, sft_eos_zero, sft_empty, sft_arrays, pad_right,
-         pad_targets, pad_empty, int64, sft_unchanged, pad_unchanged)
+         pad_targets, pad_keeps_targets, pad_empty, int64, sft_unchanged, pad_unchanged)

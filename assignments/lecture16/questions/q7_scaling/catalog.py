@@ -48,6 +48,8 @@ def fit_power_law(x, y):
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
     slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
     return float(np.exp(intercept)), float(slope)
 '''),
@@ -56,6 +58,8 @@ def fit_power_law(x, y):
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
     slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
     return float(np.exp(intercept)), float(-slope)
 '''),
@@ -64,6 +68,8 @@ def fit_power_law(x, y):
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
     slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
     return float(intercept), float(-slope)
 '''),
@@ -73,6 +79,8 @@ def fit_power_law(x, y):
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
     order = np.argsort(x)
     lx, ly = np.log(x[order]), np.log(y[order])
     slope = (ly[-1] - ly[0]) / (lx[-1] - lx[0])
@@ -80,7 +88,7 @@ def fit_power_law(x, y):
 '''),
     Bug("q7-fit-needs-arrays", Q, "uses x.size and x.mean(): Python lists fail", '''
 def fit_power_law(x, y):
-    if x.size != y.size or np.any(x <= 0) or np.any(y <= 0):
+    if x.size != y.size or np.unique(x).size < 2 or np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y of one length")
     lx, ly = np.log(x), np.log(y)
     slope = np.sum((lx - lx.mean()) * (ly - ly.mean())) / np.sum((lx - lx.mean()) ** 2)
@@ -98,11 +106,58 @@ def fit_power_law(x, y):
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
     np.log(x, out=x)
     np.log(y, out=y)
     slope, intercept = np.polyfit(x, y, 1)
     return float(np.exp(intercept)), float(-slope)
 '''),
+    Bug("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: numpy "
+        "int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)", '''
+def training_flops(n_params, n_tokens):
+    return float(6 * n_params * n_tokens)
+''', says=("2**63", "wrapped")),
+    Bug("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python ints "
+        "in int64 and wraps around", '''
+def training_flops(n_params, n_tokens):
+    return 6.0 * float(np.prod([n_params, n_tokens]))
+''', says=("2**63", "np.prod")),
+    Bug("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
+        "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product", '''
+def training_flops(n_params, n_tokens):
+    return 6.0 * float(np.multiply(n_params, n_tokens))
+''', says=("np.multiply",)),
+    Bug("q7-chinchilla-le-zero", Q, "`if flops <= 0: raise`: a nan budget passes (every comparison "
+        "with nan is False) and gives nan sizes", '''
+def chinchilla_optimal(flops, tokens_per_param=20.0):
+    if flops <= 0:
+        raise ValueError(f"expected a positive compute budget, got flops={flops!r}")
+    n_params = np.sqrt(flops / (6.0 * tokens_per_param))
+    return float(n_params), float(tokens_per_param * n_params)
+''', says=("nan", "flops <= 0")),
+    Bug("q7-fit-polyfit-unchecked", Q, "checks only the signs and leaves the rest to np.polyfit: "
+        "TypeError for different lengths, nonsense for one distinct x", '''
+def fit_power_law(x, y):
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("expected positive x and y")
+    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
+    return float(np.exp(intercept)), float(-slope)
+''', says=("different lengths", "distinct")),
+    Bug("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n sum(x^2) - "
+        "sum(x)^2): cancels away when the x are nearly equal", '''
+def fit_power_law(x, y):
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
+    lx, ly, n = np.log(x), np.log(y), len(x)
+    slope = (n * np.sum(lx * ly) - lx.sum() * ly.sum()) / (n * np.sum(lx * lx) - lx.sum() ** 2)
+    intercept = (ly.sum() - slope * lx.sum()) / n
+    return float(np.exp(intercept)), float(-slope)
+''', says=("nearly equal", "textbook")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -116,6 +171,11 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
     "q7-fit-two-points": "alpha",
     "q7-fit-needs-arrays": "contract", "q7-fit-no-check": "contract",
     "q7-fit-logs-in-place": "contract",
+    "q7-flops-int64-overflow": "overflow", "q7-flops-np-prod": "overflow",
+    "q7-flops-np-multiply": "overflow", "q7-chinchilla-le-zero": "contract",
+    "q7-fit-polyfit-unchecked": "contract",
+    # accurate only while the x are far apart: the slope itself is wrong
+    "q7-fit-textbook-sums": "alpha",
 })
 
 
@@ -126,7 +186,7 @@ def training_flops(n_params, n_tokens):
 
 
 def chinchilla_optimal(flops, tokens_per_param=20.0):
-    if flops <= 0:
+    if not flops > 0:
         raise ValueError("the budget must be positive")
     n = (flops / 6.0 / tokens_per_param) ** 0.5
     return n, n * tokens_per_param
@@ -134,16 +194,16 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
 
 def fit_power_law(x, y):
     x, y = np.array(x, dtype=float), np.array(y, dtype=float)
-    if (x <= 0).any() or (y <= 0).any():
-        raise ValueError("power laws need positive values")
+    if x.shape != y.shape or np.unique(x).size < 2 or (x <= 0).any() or (y <= 0).any():
+        raise ValueError("power laws need positive values, as many y as x, two distinct x")
     slope, intercept = np.polyfit(np.log(x), np.log(y), deg=1)
     return np.exp(intercept), -slope
 '''
 
 Q7_LOG10 = '''
 def training_flops(n_params, n_tokens):
-    forward = 2 * n_params * n_tokens
-    backward = 4 * n_params * n_tokens
+    forward = 2.0 * n_params * n_tokens
+    backward = 4.0 * n_params * n_tokens
     return forward + backward
 
 
@@ -158,6 +218,8 @@ def fit_power_law(x, y):
     lx, ly = np.log10(np.asarray(x, np.float64)), np.log10(np.asarray(y, np.float64))
     if not (np.isfinite(lx).all() and np.isfinite(ly).all()):
         raise ValueError("x and y must be positive")
+    if lx.shape != ly.shape or len(set(lx.tolist())) < 2:
+        raise ValueError("x and y must have one length and two distinct x")
     design = np.stack([np.ones_like(lx), lx], axis=1)
     (intercept, slope), *_ = np.linalg.lstsq(design, ly, rcond=None)
     return 10.0 ** intercept, -slope
@@ -166,8 +228,8 @@ def fit_power_law(x, y):
 Q7_PURE_PYTHON = '''
 def fit_power_law(x, y):
     xs, ys = [float(v) for v in x], [float(v) for v in y]
-    if len(xs) != len(ys) or min(xs) <= 0 or min(ys) <= 0:
-        raise ValueError("expected positive values, as many y as x")
+    if len(xs) != len(ys) or len(set(xs)) < 2 or min(xs) <= 0 or min(ys) <= 0:
+        raise ValueError("expected positive values, as many y as x, two distinct x")
     lx, ly = [math.log(v) for v in xs], [math.log(v) for v in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     sxy = sum((a - mx) * (b - my) for a, b in zip(lx, ly))

@@ -13,7 +13,7 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.engine.api import Kind, Status
 
 from autograder.hidden.strategies import st
 from autograder.hidden.framework import Worked, hidden_test
@@ -26,8 +26,21 @@ IDEAS = ideas(Q, _IDEAS)  # the weights live in question.py
 GPT3 = (175e9, 300e9)  # the lecture's example: parameters, tokens
 GPT3_NOTE = ("The lecture's example: GPT-3, 175e9 parameters trained on 300e9 tokens, "
              "3.15e23 FLOPs.")
-SIZES = st.integers(1, 10 ** 13) | st.floats(1.0, 1e13, allow_subnormal=False)
-BUDGETS = st.floats(1e3, 1e30, allow_subnormal=False)
+# ints whose 6 N D fits in int64 (the overflow has its own test), floats of any size
+SIZES = st.integers(1, 10 ** 9) | st.floats(1.0, 1e13, allow_subnormal=False)
+BUDGETS = st.floats(1e3, 1e30, allow_subnormal=False) | st.integers(1000, 2 ** 100)
+# counts whose 6 N D is past int64 (2**63, about 9.2e18), by construction: numpy int64 of
+# realistic sizes (GPT-3's is 5.25e22), and Python ints of 2**64 and more
+INT64_COUNTS = st.tuples(st.integers(10 ** 9, 10 ** 13).map(np.int64),
+                         st.integers(10 ** 10, 10 ** 14).map(np.int64))
+BIG_COUNTS = st.tuples(st.integers(2 ** 64, 2 ** 100), st.integers(1, 10 ** 13)
+                       | st.integers(10 ** 9, 10 ** 13).map(np.int64))
+OVERFLOW_HINT = ("numpy integers wrap around without a word when a product passes 2**63 (about "
+                 "9.2e18): `6 * np.int64(175e9) * np.int64(300e9)` comes out negative or far too "
+                 "small. Multiply in floating point, `6.0 * float(n_params) * float(n_tokens)`. "
+                 "numpy functions (`np.prod`, `np.multiply`, `np.int64(n)`) make Python ints "
+                 "int64 first: they wrap too, and a count of 2**63 or more raises "
+                 "`OverflowError`.")
 RATIOS = st.none() | st.floats(1.0, 100.0, allow_subnormal=False)
 
 
@@ -46,6 +59,29 @@ def flops(s, case):
     ratio = value / expected if expected else float("nan")
     fix = {2: "That is 2 N D: the forward pass alone.", 1: "That is N D: the factor 6 is missing."
            }.get(round(6 * ratio, 6), "")
+    s.expect_scalar(got, expected, "the FLOPs", fix=fix)
+
+
+@hidden_test(question=Q, idea="overflow",
+             description="training_flops does not overflow: numpy int64 counts and Python ints "
+                         "of 2**64 and more",
+             functions=["training_flops"], hint=OVERFLOW_HINT,
+             hints={Status.RAISED: OVERFLOW_HINT},
+             given=INT64_COUNTS | BIG_COUNTS,
+             examples=[Worked((np.int64(175_000_000_000), np.int64(300_000_000_000)),
+                              GPT3_NOTE + " Here the counts are numpy int64: 6 N D is past "
+                              "2**63."),
+                       (2 ** 64, 2 ** 64)])
+def flops_overflow(s, case):
+    n, d = case
+    got = s("training_flops", n, d)
+    expected = reference.training_flops(n, d)
+    value = s.scalar(got, "the FLOPs")
+    fix = ""
+    wrapped = (6 * int(n) * int(d) + 2 ** 63) % 2 ** 64 - 2 ** 63  # what int64 gives
+    if value != expected and abs(value - wrapped) <= 1e-6 * max(1.0, abs(wrapped)):
+        fix = (f"That is 6 N D wrapped around in int64 ({wrapped}): the product passed 2**63. "
+               "Multiply as floats.")
     s.expect_scalar(got, expected, "the FLOPs", fix=fix)
 
 
@@ -69,7 +105,7 @@ def chinchilla_call(s, flops_budget, ratio):
              given=st.tuples(BUDGETS, RATIOS),
              examples=[Worked((3.15e23, None), "The lecture's example: GPT-3's budget, 3.15e23 "
                               "FLOPs, is best spent on about 5.1e10 parameters and 1.0e12 "
-                              "tokens.")])
+                              "tokens."), (2 ** 80, None)])
 def chinchilla_budget(s, case):
     budget, ratio = case
     n, d, ratio = chinchilla_call(s, budget, ratio)
@@ -104,6 +140,18 @@ def chinchilla_nonpositive(s, budget):
                   "chinchilla_optimal", budget)
 
 
+@hidden_test(question=Q, idea="contract",
+             description="chinchilla_optimal raises ValueError for a nan budget",
+             functions=["chinchilla_optimal"], weight=0.5,
+             hint="nan is not a positive budget, but every comparison with nan is False: "
+                  "`if flops <= 0:` lets it through (and the model sizes come out nan). Write the "
+                  "check the other way round, `if not flops > 0: raise ValueError(...)`.",
+             cases=[float("nan"), np.float64("nan")])
+def chinchilla_nan(s, budget):
+    expect_raises(s, "ValueError", "Raise `ValueError` when `flops` is nan: `not flops > 0` is "
+                  "True for nan.", "chinchilla_optimal", budget)
+
+
 # ----------------------------------------------------------------------------- fit_power_law
 @st.composite
 def power_law_data(draw, noise=0.1):
@@ -122,6 +170,18 @@ def polyfit(x, y):
     slope, intercept = np.polyfit(np.log(np.asarray(x, np.float64)),
                                   np.log(np.asarray(y, np.float64)), 1)
     return float(np.exp(intercept)), float(-slope)
+
+
+@st.composite
+def nearly_equal_x(draw):
+    """3..6 sizes within a factor 1 + 1e-5 of one another, losses on a power law (centred
+    least squares stays accurate; the textbook sums n * sum(xy) - sum(x) * sum(y) cancel)."""
+    x0 = 10.0 ** draw(st.integers(3, 12))
+    step = draw(st.sampled_from([1e-6, 3e-6, 1e-5]))
+    k = np.array(sorted(draw(st.lists(st.integers(0, 9), min_size=3, max_size=6, unique=True))))
+    x = x0 * (1.0 + step * k)  # (n,)
+    a, alpha = draw(st.floats(0.5, 100.0)), draw(st.floats(0.01, 1.0))
+    return x, a * x ** -alpha
 
 
 def fit_call(s, x, y):
@@ -150,6 +210,23 @@ def fit_alpha(s, case):
     fix = ("That is the slope itself: alpha is minus the slope."
            if abs(s.scalar(alpha, "alpha") + expected) <= 1e-6 * max(1.0, abs(expected)) else "")
     s.expect_scalar(alpha, expected, "alpha", fix=fix)
+
+
+@hidden_test(question=Q, idea="alpha",
+             description="fit_power_law stays accurate when the x are nearly equal",
+             functions=["fit_power_law"],
+             hint="Sizes within a factor 1 + 1e-5 of each other have logs that differ by about "
+                  "1e-5: the textbook slope `(n * sum(xy) - sum(x) * sum(y)) / (n * sum(x**2) - "
+                  "sum(x)**2)` subtracts two nearly equal large numbers and loses every digit. "
+                  "Centre first: `dx = log_x - log_x.mean()`, slope = `sum(dx * (log_y - "
+                  "log_y.mean())) / sum(dx * dx)` (or `np.polyfit`).",
+             given=nearly_equal_x(),
+             examples=[(np.array([1e6, 1e6 + 1, 1e6 + 2, 1e6 + 4]),
+                        2.0 * np.array([1e6, 1e6 + 1, 1e6 + 2, 1e6 + 4]) ** -0.3)])
+def fit_nearly_equal(s, case):
+    x, y = case
+    _, alpha = fit_call(s, x, y)
+    s.expect_scalar(alpha, reference.fit_power_law(x, y)[1], "alpha")
 
 
 @hidden_test(question=Q, idea="intercept",
@@ -219,6 +296,23 @@ def fit_nonpositive(s, case):
 
 
 @hidden_test(question=Q, idea="contract",
+             description="fit_power_law raises ValueError for x and y of different lengths or "
+                         "fewer than two distinct x",
+             functions=["fit_power_law"],
+             hint="Check the lengths and the x yourself, before fitting: `if len(x) != len(y)` "
+                  "and `if len(np.unique(x)) < 2`, raise `ValueError`. `np.polyfit` raises a "
+                  "`TypeError` for different lengths, and with one distinct x there is no line to "
+                  "fit (it fails or returns nonsense with only a warning).",
+             cases=[([1.0, 10.0, 100.0], [3.0, 2.0]), ([1e6, 1e7], [2.0, 1.5, 1.0]),
+                    ([10.0, 10.0, 10.0], [3.0, 2.0, 1.0]), ([5.0], [2.0]),
+                    ([1e9, 1e9], [2.0, 1.0])])
+def fit_domain(s, case):
+    x, y = case
+    expect_raises(s, "ValueError", "Raise `ValueError` for x and y of different lengths and for "
+                  "fewer than two distinct x.", "fit_power_law", np.array(x), np.array(y))
+
+
+@hidden_test(question=Q, idea="contract",
              description="fit_power_law leaves its inputs unchanged",
              functions=["fit_power_law"],
              hint="Compute new arrays (`log_x = np.log(x)`), not in place (`np.log(x, out=x)`, "
@@ -229,5 +323,6 @@ def fit_unchanged(s, case):
     s.expect_unchanged(s.ex("fit_power_law", x, y, return_args=True, raised_ok=True))
 
 
-TESTS = (flops, chinchilla_budget, chinchilla_ratio, chinchilla_nonpositive, fit_alpha, fit_a,
-         fit_types, fit_nonpositive, fit_unchanged)
+TESTS = (flops, flops_overflow, chinchilla_budget, chinchilla_ratio, chinchilla_nonpositive,
+         chinchilla_nan, fit_alpha, fit_nearly_equal, fit_a, fit_types, fit_nonpositive,
+         fit_domain, fit_unchanged)

@@ -21,6 +21,10 @@ IDEAS = {
                     "slope of log y on log x (positive when the loss falls)"),
     "intercept": (0.75, "a is e ** intercept of the log-log line (the same log base both ways)",
                   ("alpha",)),
-    "contract": (0.75, "ValueError for a budget or a value that is not positive; lists and "
-                       "float32 accepted; the inputs are left unchanged"),
+    "overflow": (0.25, "counts of any size: 6 N D in floating point, so numpy int64 counts "
+                       "(GPT-3's product is past 2**63) and Python ints of 2**64 and more do not "
+                       "overflow", ("six",)),
+    "contract": (0.5, "ValueError for a budget that is not positive (nan too), a value that "
+                      "is not positive, lengths that differ or fewer than two distinct x; lists "
+                      "and float32 accepted; the inputs are left unchanged"),
 }
