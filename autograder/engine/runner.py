@@ -32,21 +32,29 @@ GRADER_BUG = ("This test could not be run because of a problem in the autograder
 
 
 def graded_questions(config: GradingConfig, assignment: Assignment) -> tuple[Question, ...]:
-    """The numpy track's questions, and the torch track's when it is on."""
-    return assignment.track("numpy") + (assignment.track("torch") if config.torch_track else ())
+    """The numpy track's questions, the "Going further" part's, and the torch track's when it
+    is on."""
+    return (assignment.track("numpy") + assignment.track("further")
+            + (assignment.track("torch") if config.torch_track else ()))
 
 
 def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTest]:
-    """The hidden tests, torch-track points scaled to the configured extra credit."""
+    """The hidden tests, the points of the extra-credit questions (the torch track's, the "Going
+    further" part's: weights adding up to 1 per question) scaled to the configured extra
+    credit."""
     tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
                                     shrink=config.shrink, seed=config.seed)
-    torch_questions = {q.id for q in assignment.track("torch")}
-    per_torch_question = config.torch_track_points / max(1, len(torch_questions))
+    per_question = {}
+    for track, points in (("torch", config.torch_track_points),
+                          ("further", config.going_further_points)):
+        questions = assignment.track(track)
+        per_question.update({q.id: points / max(1, len(questions)) for q in questions})
     scaled = []
     for test in tests:
-        if test.question in torch_questions:
-            test = HiddenTest(test.question, test.description, test.points * per_torch_question,
-                              test.functions, test.run, test.hint, test.misconception, test.idea)
+        if test.question in per_question:
+            test = HiddenTest(test.question, test.description,
+                              test.points * per_question[test.question], test.functions,
+                              test.run, test.hint, test.misconception, test.idea)
         scaled.append(test)
     return scaled
 
