@@ -3,8 +3,8 @@
 One property per test; the points follow the ideas in ``IDEAS`` (weights; the part's extra
 credit is set in otter_config.json): the Bradley-Terry loss (its value, ties and one pair among
 the examples; swapping chosen and rejected changes it by the mean margin); its gradients; no
-overflow at large margins (loss and gradients, and DPO's); DPO's log-ratios and beta; the
-contract (ValueErrors, inputs unchanged).
+overflow at large margins (the loss, its gradients and DPO's loss stay finite); DPO's log-ratios
+and beta; the contract (ValueErrors, inputs unchanged).
 """
 from __future__ import annotations
 
@@ -130,33 +130,22 @@ def preference_grads(s, case):
 
 
 @hidden_test(question=Q, idea="stable",
-             description="preference_loss is finite and right for margins beyond +-710",
+             description="preference_loss and its gradients stay finite for margins beyond "
+                         "+-710",
              functions=["preference_loss"],
              hint="`exp(-margin)` overflows to inf for a margin below about -710, and "
                   "`log(sigmoid(margin))` is then `log(0)`: compute `-log sigmoid(margin)` as "
-                  "`np.logaddexp(0, -margin)` (about -margin there).",
-             given=pairs(margins=LARGE),
+                  "`np.logaddexp(0, -margin)` (about -margin there). For the gradients, "
+                  "`np.exp(-m) / (1 + np.exp(-m))` is inf / inf = nan: write sigmoid(-m) as "
+                  "`1 / (1 + np.exp(m))` or `np.exp(-np.logaddexp(0, m))`, finite for every m.",
+             checks=Kind.NAN, given=pairs(margins=LARGE),
              examples=[Worked((np.array([-1000.0, 1000.0]), np.array([0.0, 0.0])),
-                              "Margins -1000 and +1000: the loss is (1000 + 0) / 2 = 500.")])
-def preference_large_loss(s, case):
+                              "Margins -1000 and +1000: the loss is (1000 + 0) / 2 = 500, "
+                              "d_chosen = [-0.5, -0.0].")])
+def preference_large(s, case):
     r_chosen, r_rejected = case
-    loss, _, _ = loss_of(s, s("preference_loss", r_chosen, r_rejected))
-    s.expect_scalar(loss, reference.preference_loss(r_chosen, r_rejected)[0], "the loss")
-
-
-@hidden_test(question=Q, idea="stable",
-             description="preference_loss's gradients are finite and right for margins beyond "
-                         "+-710",
-             functions=["preference_loss"],
-             hint="`np.exp(-m) / (1 + np.exp(-m))` is inf / inf = nan for m below about -710: "
-                  "write sigmoid(-m) as `1 / (1 + np.exp(m))` or `np.exp(-np.logaddexp(0, m))`, "
-                  "finite for every m.",
-             given=pairs(margins=LARGE),
-             examples=[Worked((np.array([-1000.0, 1000.0]), np.array([0.0, 0.0])),
-                              "Margins -1000 and +1000: d_chosen = [-0.5, -0.0].")])
-def preference_large_grads(s, case):
-    r_chosen, r_rejected = case
-    expect_grads(s, s("preference_loss", r_chosen, r_rejected), r_chosen, r_rejected)
+    s.expect_finite(loss_of(s, s("preference_loss", r_chosen, r_rejected)),
+                    "(loss, d_chosen, d_rejected)")
 
 
 @hidden_test(question=Q, idea="contract",
@@ -204,19 +193,17 @@ def dpo_value(s, case):
 
 
 @hidden_test(question=Q, idea="stable",
-             description="dpo_loss is finite and right when beta times the log-ratios passes "
-                         "+-710",
+             description="dpo_loss stays finite when beta times the log-ratios passes +-710",
              functions=["dpo_loss"],
              hint="Sequence log-probabilities run into the thousands: `-log(sigmoid(z))` is "
-                  "`log(0)` once z is below about -710 (-37 in float32). Use "
-                  "`np.logaddexp(0, -z)`.",
-             given=dpo_cases(scale=1e4, betas=(0.5, 1.0, 2.0)),
+                  "`log(0)` once z is below about -710. Use `np.logaddexp(0, -z)`.",
+             checks=Kind.NAN, given=dpo_cases(scale=1e4, betas=(0.5, 1.0, 2.0)),
              examples=[Worked(((np.array([-2000.0]), np.array([-10.0]), np.array([-10.0]),
                                 np.array([-10.0])), 1.0),
                               "z = -1990: the loss is 1990.")])
 def dpo_large(s, case):
-    got, expected = dpo_call(s, case)
-    s.expect_scalar(got, expected, "the DPO loss")
+    got, _ = dpo_call(s, case)
+    s.expect_finite(got, "the DPO loss")
 
 
 @hidden_test(question=Q, idea="contract",
@@ -241,6 +228,6 @@ def dpo_unchanged(s, case):
     s.expect_unchanged(s.ex("dpo_loss", *logps, return_args=True, raised_ok=True))
 
 
-TESTS = (preference_value, preference_swap, preference_grads, preference_large_loss,
-         preference_large_grads, preference_raises, preference_unchanged, dpo_value, dpo_large,
-         dpo_raises, dpo_unchanged)
+TESTS = (preference_value, preference_swap, preference_grads, preference_large,
+         preference_raises, preference_unchanged, dpo_value, dpo_large, dpo_raises,
+         dpo_unchanged)
