@@ -37,6 +37,8 @@ class Graded:
     total: float = 0.0
     max_total: float = float(sum(q.points for q in NUMPY_QUESTIONS))
     by_question: dict[str, float] = field(default_factory=dict)
+    possible: dict[str, float] = field(default_factory=dict)
+    """question -> its points possible in the results (extra credit: as configured)"""
     tests: list[dict] = field(default_factory=list)
     """results.json's tests: name, score, max_score, status, output"""
 
@@ -44,7 +46,8 @@ class Graded:
         row = {"submission": self.submission, "total": round(self.total, 6),
                "max_total": round(self.max_total, 6)}
         row.update({q.id: round(self.by_question.get(q.id, 0.0), 6) for q in NUMPY_QUESTIONS})
-        row.update({k: round(v, 6) for k, v in self.by_question.items() if k not in row})
+        row.update({k: round(v, 6) for k, v in self.by_question.items()
+                    if k not in row and self.possible.get(k, 0) > 0})  # extra credit, when set
         row.update({"file": self.file, "note": self.note})
         return row
 
@@ -61,12 +64,14 @@ def entries(folder: Path) -> list[Path]:
 
 def _read_results(record: Graded, data: dict) -> None:
     by_q: dict[str, float] = {}
+    possible: dict[str, float] = {}
     max_total = 0.0
     for test in data["tests"]:
         qid = test["name"].split(" ", 1)[0]
         by_q[qid] = by_q.get(qid, 0.0) + test["score"]
+        possible[qid] = possible.get(qid, 0.0) + test["max_score"]
         max_total += test["max_score"]
-    record.tests, record.by_question = list(data["tests"]), by_q
+    record.tests, record.by_question, record.possible = list(data["tests"]), by_q, possible
     record.total, record.max_total = data["score"], max_total
     extra = data.get("extra_data") or {}  # data, not the wording
     unreadable, unfinished = extra.get("unreadable", ""), bool(extra.get("unfinished"))
@@ -128,7 +133,8 @@ def grade_entries(items: list[Path], results_dir: Path, jobs: int = 1,
 
 def write_csv(records: list[Graded], path: Path) -> Path:
     """One row per entry: submission, total, max_total, one column per question id, then any
-    other question graded (the torch track), the graded file and the note."""
+    other question graded for points (the "Going further" part and the torch track, when their
+    extra credit is set), the graded file and the note."""
     rows = [r.row() for r in records]
     columns = ["submission", "total", "max_total", *(q.id for q in NUMPY_QUESTIONS)]
     extra = sorted({k for r in rows for k in r} - set(columns) - {"file", "note"})

@@ -220,9 +220,9 @@ elif ready(*REWARD):
 # won; from that it learns what the hidden rule rewards (answers in the right form that take
 # their words from the prompt: the subject, a place from the story) and ranks held-out pairs
 # far better than guessing. That is RLHF's first step. The second trains the language model to
-# earn a high reward (with PPO, Ouyang et al., 2022); DPO (your `dpo_loss`, Rafailov et al.,
-# 2023) gets there without a reward model, with the same Bradley-Terry loss on the
-# log-probabilities of the policy and of the fine-tuned model it starts from.
+# earn a high reward (with PPO, Ouyang et al., 2022); DPO (your `dpo_loss`,
+# Rafailov et al., 2023) gets there without a reward model, with the same Bradley-Terry loss on
+# the log-probabilities of the policy and of the fine-tuned model it starts from.
 
 # %%
 show_figures({key: value for key, value in figures.items()

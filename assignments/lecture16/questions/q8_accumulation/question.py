@@ -12,11 +12,11 @@ FUNCTIONS = ("accumulate_gradients",)
 """the functions a student writes, in the order they are taught"""
 TRACK = "further"
 
-IDEAS = {
+IDEAS = {  # the weights add up to 8: shares of any whole number of points stay short decimals
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
-    "mean": (1.5, "the result is the gradient of a mean, not of a sum: one micro-batch gives "
+    "mean": (2, "the result is the gradient of a mean, not of a sum: one micro-batch gives "
                   "its own gradient back, equal counts the plain average"),
-    "counts": (3, "the loss is the mean over every counted token of the whole batch: micro-batch "
+    "counts": (3.5, "the loss is the mean over every counted token of the whole batch: micro-batch "
                   "k weighs counts[k] / sum(counts), not 1 / K (averaging the micro-batches' "
                   "gradients is the per-micro-batch normalisation bug)", ("mean",)),
     "empty": (1.5, "a micro-batch with no counted token (count 0) contributes nothing, not even "
