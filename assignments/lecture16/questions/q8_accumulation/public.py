@@ -26,7 +26,8 @@ UNCHANGED: dict[str, tuple[str, str]] = {
     "accumulate_gradients": (
         "accumulate_gradients leaves its inputs unchanged",
         "Build new arrays (`total = total + w * g`, starting from `np.zeros_like(g)`), never "
-        "`grads[0][name] += ...` or `*=` on a micro-batch's own array."),
+        "`grads[0][name] += ...` or `*=` on a micro-batch's own array; return a new array even "
+        "for a single micro-batch."),
 }
 
 PARAMETERS: dict[str, tuple[str, ...]] = {

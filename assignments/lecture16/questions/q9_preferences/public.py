@@ -25,7 +25,8 @@ HINTS: dict[str, str] = {
 UNCHANGED: dict[str, tuple[str, str]] = {
     "preference_loss": (
         "preference_loss leaves its inputs unchanged",
-        "Compute `margin = r_chosen - r_rejected` as a new array; never `r_chosen -= ...`."),
+        "Compute `margin = r_chosen - r_rejected` as a new array; never `r_chosen -= ...` or "
+        "`np.subtract(..., out=r_chosen)`."),
     "dpo_loss": (
         "dpo_loss leaves its inputs unchanged",
         "Compute the log-ratios as new arrays (`policy_chosen_logp - ref_chosen_logp`); never "
