@@ -38,6 +38,8 @@ class Graded:
     total: float = 0.0
     max_total: float = float(sum(q.points for q in NUMPY_QUESTIONS))
     by_question: dict[str, float] = field(default_factory=dict)
+    possible: dict[str, float] = field(default_factory=dict)
+    """question -> its points possible in the results (extra credit: as configured)"""
     tests: list[dict] = field(default_factory=list)
     """results.json's tests: name, score, max_score, status, output"""
 
@@ -45,7 +47,8 @@ class Graded:
         row = {"submission": self.submission, "total": round(self.total, 6),
                "max_total": round(self.max_total, 6)}
         row.update({q.id: round(self.by_question.get(q.id, 0.0), 6) for q in NUMPY_QUESTIONS})
-        row.update({k: round(v, 6) for k, v in self.by_question.items() if k not in row})
+        row.update({k: round(v, 6) for k, v in self.by_question.items()
+                    if k not in row and self.possible.get(k, 0) > 0})  # extra credit, when set
         row.update({"file": self.file, "note": self.note})
         return row
 
@@ -62,10 +65,14 @@ def entries(folder: Path) -> list[Path]:
 
 def _read_results(record: Graded, data: dict) -> None:
     by_q: dict[str, list[float]] = {}
+    possible: dict[str, list[float]] = {}
     for test in data["tests"]:
-        by_q.setdefault(test["name"].split(" ", 1)[0], []).append(test["score"])
+        qid = test["name"].split(" ", 1)[0]
+        by_q.setdefault(qid, []).append(test["score"])
+        possible.setdefault(qid, []).append(test["max_score"])
     record.tests = list(data["tests"])
     record.by_question = {qid: add_points(scores) for qid, scores in by_q.items()}
+    record.possible = {qid: add_points(scores) for qid, scores in possible.items()}
     record.total = data["score"]
     record.max_total = add_points(test["max_score"] for test in data["tests"])
     extra = data.get("extra_data") or {}  # data, not the wording
@@ -142,7 +149,8 @@ def grade_entries(items: list[Path], results_dir: Path, jobs: int = 1,
 
 def write_csv(records: list[Graded], path: Path) -> Path:
     """One row per entry: submission, total, max_total, one column per question id, then any
-    other question graded (the torch track), the graded file and the note."""
+    other question graded for points (the "Going further" part and the torch track, when their
+    extra credit is set), the graded file and the note."""
     rows = [r.row() for r in records]
     columns = ["submission", "total", "max_total", *(q.id for q in NUMPY_QUESTIONS)]
     extra = sorted({k for r in rows for k in r} - set(columns) - {"file", "note"})

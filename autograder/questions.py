@@ -11,8 +11,9 @@ everything specific to it (docs/adding-a-question.md):
 - ``catalog.py``: its realistic bugs and correct variants (for ``verify`` and the tests).
 
 This module finds the folders (every subfolder with a ``question.py``, sorted by id: the numpy
-track's ``q1``, ``q2``, ... then the torch track's ``t1``, ...) and builds the question table that
-the build, the notebook, the public checks and the hidden tests read.
+track's ``q1``, ``q2``, ..., the "Going further" part's, then the torch track's ``t1``, ...) and
+builds the question table that the build, the notebook, the public checks and the hidden tests
+read.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from pathlib import Path
 
 PACKAGE = "assignments.lecture16.questions"
 """the package whose subfolders are the questions"""
-TRACKS = ("numpy", "torch")
+TRACKS = ("numpy", "further", "torch")
+"""``further``: the optional "Going further" part, numpy functions graded as extra credit"""
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,13 @@ class Question:
     title: str
     """the topic, as the lecture names it"""
     points: float
-    """points in the numpy track (torch-track points come from otter_config.json)"""
+    """points in the numpy track (the extra credit of the "Going further" part and of the torch
+    track comes from otter_config.json)"""
     functions: tuple[str, ...]
     """the functions a student writes for this question, in the order they are taught"""
     track: str = "numpy"
-    """``numpy`` (graded) or ``torch`` (optional, extra credit)"""
+    """``numpy`` (graded), ``further`` (the optional "Going further" part, extra credit) or
+    ``torch`` (optional, extra credit)"""
     package: str = ""
     """the question folder's package (``assignments.lecture16.questions.q3_cross_entropy``)"""
 
@@ -95,4 +99,23 @@ QUESTIONS: tuple[Question, ...] = discover()
 BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 NUMPY_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "numpy")
 TORCH_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "torch")
+FURTHER_QUESTIONS = tuple(q for q in QUESTIONS if q.track == "further")
+"""the optional "Going further" part: numpy, extra credit (``going_further_points``)"""
+
+
+def further_points(config=None) -> float:
+    """The extra credit of each "Going further" question: ``going_further_points`` of
+    otter_config.json (the whole part's, default 0) split evenly over the part's questions."""
+    if config is None:
+        from autograder.engine.config import load_config
+
+        config = load_config()
+    return config.going_further_points / max(1, len(FURTHER_QUESTIONS))
+
+
+def points_of(question: Question, config=None) -> float:
+    """What ``question`` is worth where the build writes points (its heading, its public checks,
+    the Classroom workflow): a numpy question's ``POINTS``; a "Going further" question's share
+    of the configured extra credit; 0 for the torch track (feedback only there)."""
+    return further_points(config) if question.track == "further" else question.points
 ALL_FUNCTIONS: tuple[str, ...] = tuple(f for q in QUESTIONS for f in q.functions)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from autograder.engine.results import GradingResult, visible
-from autograder.questions import BY_ID, NUMPY_QUESTIONS
+from autograder.questions import BY_ID, NUMPY_QUESTIONS, QUESTIONS
 
 
 def _graded(test, possible: float) -> bool:
@@ -39,6 +39,11 @@ def batch_summary(records) -> str:
         for q in NUMPY_QUESTIONS:
             mean = sum(r.by_question.get(q.id, 0.0) for r in graded) / n
             lines.append(f"  {q.id:<22} mean {mean:6.2f} / {BY_ID[q.id].points:g}")
+        for q in QUESTIONS:  # the extra credit that was set (Going further, the torch track)
+            possible = max(r.possible.get(q.id, 0.0) for r in graded)
+            if q.track != "numpy" and possible > 0:
+                mean = sum(r.by_question.get(q.id, 0.0) for r in graded) / n
+                lines.append(f"  {q.id:<22} mean {mean:6.2f} / {possible:g} (extra credit)")
     if skipped:
         lines.append("not graded:")
         lines += [f"  {r.submission}: {r.note or 'no results'}" for r in skipped]

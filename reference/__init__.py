@@ -5,12 +5,14 @@ The numpy track is imported here; the optional torch track (``*_torch`` names, i
 """
 from importlib.util import find_spec
 
+from .accumulation import accumulate_gradients
 from .adamw import adamw_step, init_adamw_state
 from .attention import causal_attention, causal_mask
 from .chunking import chunk_tokens, next_token_pairs
 from .clipping import clip_grad_norm, global_grad_norm
 from .finetuning import pad_batch, sft_example
 from .perplexity import corpus_perplexity, perplexity
+from .preferences import dpo_loss, preference_loss
 from .scaling import chinchilla_optimal, fit_power_law, training_flops
 from .schedule import warmup_cosine_lr
 from .xent import cross_entropy, cross_entropy_grad, log_softmax
@@ -23,6 +25,8 @@ _NUMPY_FUNCTIONS = (
     "global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_step", "warmup_cosine_lr",
     "sft_example", "pad_batch",
     "training_flops", "chinchilla_optimal", "fit_power_law",
+    "accumulate_gradients",
+    "preference_loss", "dpo_loss",
 )
 _TORCH_FUNCTIONS = (
     "cross_entropy_torch", "causal_attention_torch",

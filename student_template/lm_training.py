@@ -560,6 +560,125 @@ def fit_power_law(x, y):
 
 
 # ======================================================================
+# q8_accumulation: Gradient accumulation done right (optional: going further)
+# ======================================================================
+def accumulate_gradients(grads, counts):
+    """The gradient of the whole batch's mean loss, from the gradients of its micro-batches.
+
+    A batch too big for the GPU is split into K micro-batches; each one's backward pass gives
+    the gradient of *its own* mean loss over its counted tokens (padding and ``ignore_index``
+    targets are not counted, so micro-batches count different numbers of tokens). The batch's
+    loss is the mean over **every counted token of the whole batch**, so micro-batch k weighs
+    in with its share of the tokens:
+
+        grad = sum_k counts[k] * grads[k] / sum(counts)
+
+    Averaging the micro-batches' gradients (``sum_k grads[k] / K``) gives every micro-batch the
+    same weight: it is right only when every count is the same. A micro-batch with count 0
+    contributes nothing (its mean loss is 0 / 0, so its gradient may hold nan: it is not used).
+
+    Args:
+        grads: a non-empty list of dicts, one per micro-batch, from a parameter's name to the
+            float array of that micro-batch's mean-loss gradient (every dict has the same names
+            and shapes).
+        counts: the number of counted tokens of each micro-batch (non-negative ints, one per
+            dict of ``grads``).
+
+    Returns:
+        A new dict from each name to the new array ``sum_k counts[k] * grads[k][name] /
+        sum(counts)``.
+
+    Raises:
+        ValueError: if ``grads`` and ``counts`` differ in length (or are empty), a count is
+            negative, or no token is counted at all (``sum(counts) == 0``).
+
+    Example: two micro-batches, 3 tokens with gradient 1.0 and 1 token with gradient 5.0:
+    (3 * 1 + 1 * 5) / 4 = 2.0 (the naive average would say 3.0).
+
+        >>> accumulate_gradients([{"w": np.array([1.0])}, {"w": np.array([5.0])}], [3, 1])
+        {'w': array([2.])}
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("accumulate_gradients is not implemented yet: see the notebook section 'Going further 1: Gradient accumulation done right' (q8_accumulation)")
+
+
+# ======================================================================
+# q9_preferences: Learning from preferences (optional: going further)
+# ======================================================================
+def preference_loss(r_chosen, r_rejected):
+    """The Bradley-Terry loss of a reward model on ranked pairs, and its gradients.
+
+    Humans ranked two responses to each prompt; the reward model gave them the rewards
+    ``r_chosen`` (the preferred one) and ``r_rejected``. Bradley-Terry says the chosen response
+    wins with probability ``sigmoid(r_chosen - r_rejected)``; the loss is the mean negative log
+    of that probability over the n pairs (Ouyang et al., 2022):
+
+        margin = r_chosen - r_rejected
+        loss = mean(-log sigmoid(margin)) = mean(log(1 + exp(-margin)))
+
+    ``exp(-margin)`` overflows for a margin below about -710 and ``log(sigmoid(margin))`` is
+    ``log(0)``: compute ``log(1 + exp(-margin))`` as ``np.logaddexp(0, -margin)``, finite for
+    any finite margin. Its gradients, with ``sigmoid(-margin) = 1 / (1 + exp(margin))``:
+
+        d loss / d r_chosen = -sigmoid(-margin) / n
+        d loss / d r_rejected = +sigmoid(-margin) / n
+
+    Args:
+        r_chosen: the rewards of the chosen responses, a 1-D float array of shape (n,).
+        r_rejected: the rewards of the rejected responses, shape (n,).
+
+    Returns:
+        (loss, d_chosen, d_rejected): the mean loss (a float) and two new arrays of shape (n,).
+
+    Raises:
+        ValueError: if the inputs are empty or of different lengths.
+
+    Example: a tie costs log 2 = 0.693; a margin of 2 costs log(1 + e**-2) = 0.127.
+
+        >>> loss, d_c, d_r = preference_loss(np.array([2.0, 0.0]), np.array([0.0, 0.0]))
+        >>> round(loss, 4), d_c.round(4), d_r.round(4)
+        (0.41, array([-0.0596, -0.25  ]), array([0.0596, 0.25  ]))
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("preference_loss is not implemented yet: see the notebook section 'Going further 2: Learning from preferences' (q9_preferences)")
+
+
+def dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp,
+             beta=0.1):
+    """Direct Preference Optimization (Rafailov et al., 2023): Bradley-Terry on log-ratios.
+
+    DPO skips the reward model: the implicit reward of a response is ``beta`` times how much
+    more likely the policy makes it than the frozen reference model (the fine-tuned model it
+    starts from), ``beta * (log pi(y|x) - log pi_ref(y|x))``. The loss is the Bradley-Terry loss
+    on those rewards, averaged over the n pairs:
+
+        z = beta * ((policy_chosen - ref_chosen) - (policy_rejected - ref_rejected))
+        loss = mean(-log sigmoid(z)) = mean(logaddexp(0, -z))
+
+    Args:
+        policy_chosen_logp, policy_rejected_logp: the policy's log-probabilities of the chosen
+            and the rejected responses (each the sum over the response's tokens), shape (n,).
+        ref_chosen_logp, ref_rejected_logp: the reference model's, shape (n,).
+        beta: how far the policy may move from the reference (positive; 0.1 by default).
+
+    Returns:
+        The mean loss, a float.
+
+    Raises:
+        ValueError: if ``beta`` is not positive, or the inputs are empty or of different
+            lengths.
+
+    Example: a policy equal to its reference gives z = 0 and the loss log 2 = 0.693.
+
+        >>> round(dpo_loss(np.array([-5.0]), np.array([-7.0]), np.array([-5.0]),
+        ...                np.array([-7.0])), 4)
+        0.6931
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("dpo_loss is not implemented yet: see the notebook section 'Going further 2: Learning from preferences' (q9_preferences)")
+
+
+# ======================================================================
 # t1_cross_entropy: Cross-entropy in PyTorch (optional torch track)
 # ======================================================================
 def cross_entropy_torch(logits, targets, ignore_index=None):

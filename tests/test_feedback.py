@@ -18,7 +18,7 @@ from autograder.hidden import all_ideas, hidden_tests
 from autograder.hidden.framework import Calls, TestSpec
 from autograder.hidden.ideas import Idea, charged
 from autograder.paths import ROOT
-from autograder.questions import BY_ID, NUMPY_QUESTIONS
+from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify import points
 from autograder.verify.catalog import BUGS
 from autograder.verify.model import _explained_by
@@ -37,7 +37,8 @@ def test_every_catalogued_bug_is_charged_with_its_own_idea_only(catalog):
     _, results = catalog
     ideas = all_ideas(torch_track=False)
     assert len(results) == len(BUGS)
-    labelled = {q.id for q in NUMPY_QUESTIONS if any(i.question == q.id for i in ideas.values())}
+    labelled = {q.id for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS
+                if any(i.question == q.id for i in ideas.values())}
     assert all(b.idea for b in BUGS if b.question in labelled)
     for r in results:
         assert r.lost > 0, r.name  # loses points in its own question
@@ -81,12 +82,13 @@ def test_the_points_table_is_current():
 def test_points_follow_the_ideas_and_add_up_to_the_question():
     tests = hidden_tests(1)
     ideas = all_ideas(torch_track=False)
-    for q in NUMPY_QUESTIONS:
+    for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS:  # the second's points: shares of 1
         mine = [i for i in ideas.values() if i.question == q.id]
         total = sum(i.weight for i in mine)
+        points = 1.0 if q.track == "further" else q.points
         for idea in mine:
             share = sum(t.points for t in tests if t.idea == idea.id)
-            assert share == pytest.approx(q.points * idea.weight / total), idea.id
+            assert share == pytest.approx(points * idea.weight / total), idea.id
 
 
 # ----------------------------------------------------------------------------- hints by kind

@@ -14,7 +14,7 @@ from autograder.cli import main
 from autograder.engine.results import to_gradescope, write_results
 from autograder.assignment import grade
 from autograder.paths import TEMPLATE
-from autograder.questions import NUMPY_QUESTIONS
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 FULL = sum(q.points for q in NUMPY_QUESTIONS)
@@ -43,14 +43,16 @@ def test_the_reference_gets_full_marks_and_valid_results(reference_result):
     assert all(t["status"] == "passed" for t in data["tests"]), [
         (t["name"], t["output"][:300]) for t in data["tests"] if t["status"] != "passed"]
     by_q = reference_result.by_question()
-    assert {q: p for q, (_, p) in by_q.items()} == {q.id: q.points for q in NUMPY_QUESTIONS}
+    assert {q: p for q, (_, p) in by_q.items()} == {  # Going further: 0 points by default
+        **{q.id: q.points for q in NUMPY_QUESTIONS}, **{q.id: 0 for q in FURTHER_QUESTIONS}}
 
 
 def test_visibility_comes_from_the_config(reference_result):
     public = [t for t in reference_result.tests if t.name.endswith(" public checks")]
     summary = [t for t in reference_result.tests if t.name.endswith(" hidden tests in short")]
     hidden = [t for t in reference_result.tests if t.max_score > 0]
-    assert len(public) == len(NUMPY_QUESTIONS) and all(t.max_score == 0 for t in public)
+    assert len(public) == len(NUMPY_QUESTIONS + FURTHER_QUESTIONS)
+    assert all(t.max_score == 0 for t in public)
     assert {t.visibility for t in public} == {"visible"}
     assert {t.visibility for t in hidden} == {"after_due_date"}
     # before the due date: per question, how many hidden tests failed and what they check

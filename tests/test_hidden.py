@@ -21,10 +21,13 @@ from autograder.engine.api import (CallAborted, CallResult, MissingFunction, Stu
 from autograder.hidden import hidden_tests
 from autograder.hidden.framework import PARAMS, show
 from autograder.hidden.inprocess import InProcessStudent
-from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 from autograder.verify.catalog import BUGS as CATALOG_BUGS
+from assignments.lecture16.questions.q8_accumulation.catalog import Q8_RUNNING_SUM
+from assignments.lecture16.questions.q9_preferences.catalog import Q9_PIECEWISE
 
-NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
+GRADED = NUMPY_QUESTIONS + FURTHER_QUESTIONS  # always graded (the second: extra credit)
+NUMPY_FUNCTIONS = [f for q in GRADED for f in q.functions]
 TORCH_FUNCTIONS = [f for q in TORCH_QUESTIONS for f in q.functions]
 REFERENCE = {name: getattr(reference, name) for name in NUMPY_FUNCTIONS}
 CATALOGUE_EXAMPLES = 8  # the bug catalogue runs with a smaller budget, to stay fast
@@ -53,7 +56,7 @@ def test_names_points_and_order():
     tests = hidden_tests(torch_track=True)
     assert [t.name for t in tests] == [t.name for t in hidden_tests(torch_track=True)]
     assert len({t.name for t in tests}) == len(tests)
-    order = [q.id for q in (*NUMPY_QUESTIONS, *TORCH_QUESTIONS)]
+    order = [q.id for q in (*GRADED, *TORCH_QUESTIONS)]
     assert [t.question for t in tests] == sorted((t.question for t in tests), key=order.index)
     for t in tests:
         assert t.name.startswith(t.question + " ")
@@ -63,7 +66,10 @@ def test_names_points_and_order():
         assert math.isclose(sum(t.points for t in tests if t.question == q.id), q.points)
     for q in TORCH_QUESTIONS:
         assert sum(t.points for t in tests if t.question == q.id) == 1.0
-    assert {t.question for t in hidden_tests()} == {q.id for q in NUMPY_QUESTIONS}
+    for q in FURTHER_QUESTIONS:  # weights, scaled by the configured extra credit
+        assert math.isclose(sum(t.points for t in tests if t.question == q.id), 1.0,
+                            rel_tol=1e-6)
+    assert {t.question for t in hidden_tests()} == {q.id for q in GRADED}
 
 
 def test_every_numpy_test_checks_a_declared_idea_and_the_after_relation_is_sound():
@@ -228,9 +234,9 @@ def test_the_catalogue_covers_every_question_and_function():
     assert len(BUGS) >= 15
     questions = {p.values[0].question for p in BUGS}
     functions = {f for p in BUGS for f in bug_functions(p.values[0].name)}
-    assert questions == {q.id for q in NUMPY_QUESTIONS}
+    assert questions == {q.id for q in GRADED}
     assert functions == set(NUMPY_FUNCTIONS)
-    for q in NUMPY_QUESTIONS:  # each folder's catalog holds its own bugs
+    for q in GRADED:  # each folder's catalog holds its own bugs
         assert all(b.question == q.id for b in importlib.import_module(
             f"{q.package}.catalog").BUGS), q.id
 
@@ -475,7 +481,17 @@ def fit_power_law_polyfit(x, y):
     return 10 ** intercept, -slope
 
 
+def _catalog_variant(source: str, name: str):
+    """A function of a correct variant in a question folder's catalog (numpy as np)."""
+    namespace = {"np": np}
+    exec(compile(source, f"<{name}>", "exec"), namespace)  # noqa: S102 (our own catalog)
+    return namespace[name]
+
+
 CORRECT = {
+    "accumulate_gradients": _catalog_variant(Q8_RUNNING_SUM, "accumulate_gradients"),
+    "preference_loss": _catalog_variant(Q9_PIECEWISE, "preference_loss"),
+    "dpo_loss": _catalog_variant(Q9_PIECEWISE, "dpo_loss"),
     "sft_example": sft_example_where, "pad_batch": pad_batch_pad,
     "training_flops": training_flops_int, "chinchilla_optimal": chinchilla_optimal_power,
     "fit_power_law": fit_power_law_polyfit,
@@ -595,7 +611,10 @@ NONSENSE_TESTS = hidden_tests(examples_per_test=1, torch_track=True, shrink=Fals
 SELF_COMPARED = (  # a constant of the right form is finite, shift-invariant, ignores nothing
     "cross_entropy stays finite and unchanged by adding a constant to the logits, even at 1e4",
     "perplexity with ignore_index equals the perplexity of the kept positions alone",
-    "chunk_tokens treats eos_id=0 like any other token id")
+    "chunk_tokens treats eos_id=0 like any other token id",
+    # finiteness alone (the overflow of a sign or value bug is the value tests' business)
+    "preference_loss and its gradients stay finite for margins beyond +-710",
+    "dpo_loss stays finite when beta times the log-ratios passes +-710")
 
 
 @pytest.mark.parametrize("value", NONSENSE, ids=lambda v: type(v).__name__)

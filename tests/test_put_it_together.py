@@ -21,19 +21,21 @@ import pytest
 from matplotlib.colors import to_hex
 
 import reference
-from assignments.lecture16.cells import (PUT_IT_TOGETHER, TORCH_GPT, read_percent_cells,
-                                         section_cells)
+from assignments.lecture16.cells import (GOING_FURTHER, PUT_IT_TOGETHER, TORCH_GPT,
+                                         read_percent_cells, section_cells)
 from autograder.build import leaks
 from autograder.paths import ASSIGNMENT, TEMPLATE
-from autograder.questions import NUMPY_QUESTIONS, TORCH_QUESTIONS
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 from reference import finetuning, scaling
 
 SECTION = ASSIGNMENT / "put_it_together.py"
-FILES = [ASSIGNMENT / name for name in (*PUT_IT_TOGETHER, *TORCH_GPT)]
+FILES = [ASSIGNMENT / name for name in (*PUT_IT_TOGETHER, *GOING_FURTHER, *TORCH_GPT)]
 COURSE_COLORS = ["#00693e", "#267aba", "#ffa00f", "#9d162e", "#8a6996"]
 MARKDOWN_FILES = [ASSIGNMENT / "intro.md", *(q.text_path for q in NUMPY_QUESTIONS),
+                  ASSIGNMENT / "going_further.md", *(q.text_path for q in FURTHER_QUESTIONS),
                   ASSIGNMENT / "torch_track.md"]
-# the numpy track's functions, q6 and q7 included (registered or not: the section uses them)
+# the numpy track's functions, q6 and q7 included (registered or not: the section uses them),
+# and the "Going further" part's
 REFERENCE_FUNCTIONS = {
     **{name: getattr(reference, name) for name in reference._NUMPY_FUNCTIONS},
     "sft_example": finetuning.sft_example, "pad_batch": finetuning.pad_batch,
@@ -78,7 +80,9 @@ def section(tmp_path_factory):
     namespace = {"np": np, **REFERENCE_FUNCTIONS}
     namespace["_work"] = tmp_path_factory.mktemp("notebook")
     start = time.perf_counter()
-    namespace["_printed"] = run_cells(section_cells(), namespace, namespace["_work"])
+    # the optional "Going further" demos too: they use what the section built
+    namespace["_printed"] = run_cells(section_cells(PUT_IT_TOGETHER + GOING_FURTHER), namespace,
+                                      namespace["_work"])
     namespace["_seconds"] = time.perf_counter() - start
     yield namespace
     plt.close("all")
@@ -586,3 +590,50 @@ def test_show_figures_puts_the_numbers_in_the_outputs_metadata(monkeypatch):
     assert metadata == {"put_it_together": {"attention.val_perplexity": 17.25, "n": 3.0}}
     assert all(type(v) is float for v in metadata["put_it_together"].values())  # JSON-ready
     assert "| `attention.val_perplexity` | 17.25 |" in table.data
+
+
+# ----------------------------------------------------------------------- the "Going further" demos
+def test_going_further_accumulation_is_the_batch_and_the_average_drifts(section):
+    figures = section["figures"]
+    assert len(set(section["acc_counts"].tolist())) > 1  # the counts differ: the lesson's case
+    assert figures["accumulate.max_gap_accumulated"] < 1e-12  # floating point
+    assert figures["accumulate.max_gap_averaged"] > 1e-5  # visible drift
+    runs = section["accumulation_runs"]
+    assert len(runs) == 3 and len({len(losses) for losses in runs.values()}) == 1
+    full = runs["batch of 32"]
+    assert full[-1] < full[0]  # it trained
+
+
+def test_going_further_reward_model_beats_guessing_on_held_out_pairs(section):
+    figures = section["figures"]
+    assert figures["reward.pairs"] >= 50
+    assert figures["reward.heldout_accuracy"] >= 0.7
+    losses = section["reward_losses"]
+    assert losses[0] == pytest.approx(np.log(2)) and losses[-1] < 0.5 * np.log(2)
+    assert {"seconds.accumulate", "seconds.reward"} <= set(figures)
+    assert section["fig_reward"].get_axes()[1].get_title() == "What the reward model learned"
+
+
+def test_going_further_demos_use_the_students_functions():
+    cells = section_cells(GOING_FURTHER)
+    assert cells[0][0] == "markdown" and cells[0][1].startswith("### Put it together:")
+    code = "\n".join(source for kind, source in cells if kind == "code")
+    for name in ("accumulate_gradients", "preference_loss", "adamw_step", "cross_entropy_grad",
+                 "sft_example", "pad_batch"):
+        assert re.search(rf"\b{name}\(", code), name
+    text = "\n".join(source for kind, source in cells if kind == "markdown")
+    for citation in ("Ouyang et al., 2022", "Rafailov et al., 2023"):
+        assert citation in text
+    intro = (ASSIGNMENT / "going_further.md").read_text(encoding="utf-8")
+    assert intro.startswith("## Going further") and "minutes" in intro
+    assert "Ouyang et al., 2022" in intro and "Rafailov et al., 2023" in intro
+
+
+def test_untouched_notebook_skips_the_going_further_demos(tmp_path):
+    namespace = template_namespace()
+    cells = section_cells(PUT_IT_TOGETHER + GOING_FURTHER)
+    printed = run_cells(cells, namespace, tmp_path)
+    skipped = [line for line in printed.splitlines() if line.startswith("Skipped:")]
+    assert "Skipped: run Put it together's part 11 first (the fine-tuned model answers here)." \
+        in skipped
+    assert namespace["figures"] == {}

@@ -6,7 +6,7 @@ import importlib.util
 import pytest
 
 NUMPY_MODULES = ["chunking", "attention", "xent", "perplexity", "clipping", "adamw", "schedule",
-                 "finetuning", "scaling"]
+                 "finetuning", "scaling", "accumulation", "preferences"]
 TORCH_MODULES = ["torch_track"]
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
                                  reason="torch is not installed")

@@ -14,14 +14,15 @@ from autograder.engine.config import load_config
 from autograder.engine.results import GradingResult
 from autograder.assignment import current
 from autograder.engine.runner import hidden_tests
-from autograder.questions import NUMPY_QUESTIONS
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify import Entry, judge
+from autograder.verify.run import FURTHER_POINTS
 from autograder.verify.catalog import BUGS, CORRECT
 from autograder.verify.entries import (affected_tests, call_graph, keep_functions,
                                        replace_function, undefined_names)
 
 MIN_BUGS, MIN_PER_QUESTION, MIN_CORRECT = 40, 5, 10
-NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
+NUMPY_FUNCTIONS = [f for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS for f in q.functions]
 
 
 # ----------------------------------------------------------------------------- the whole catalog
@@ -38,13 +39,13 @@ def test_verify_passes_on_the_whole_catalog(capsys):
     full, correct = map(int, re.search(r"correct entries with full marks: (\d+) / (\d+)",
                                        out).groups())
     assert full == correct == len(CORRECT) >= MIN_CORRECT
-    full = f"{sum(q.points for q in NUMPY_QUESTIONS):g}"
+    full = f"{sum(q.points for q in NUMPY_QUESTIONS) + FURTHER_POINTS:g}"  # extra credit too
     assert f"reference {full}/{full}; reference-notebook {full}/{full}; template 0/{full}" in out
     n = len([b for b in BUGS if not b.gap and b.idea])
     assert f"the class report charges exactly the bug's idea: {n} / {n}" in out
     assert f"every failing test's hint is about the bug's idea (or points to the test that " \
            f"is): {n} / {n}" in out
-    for q in NUMPY_QUESTIONS:  # every bug of a question is caught (or a listed gap)
+    for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS:  # every bug caught (or a listed gap)
         mine = [b for b in BUGS if b.question == q.id]
         short = q.id.split("_")[0]
         assert f"{short} {len(mine) - sum(1 for b in mine if b.gap)}/{len(mine)}" in out
@@ -233,17 +234,18 @@ def test_the_catalog_covers_every_question_and_function():
     assert len(BUGS) >= MIN_BUGS and len(CORRECT) >= MIN_CORRECT
     assert len({b.name for b in BUGS}) == len(BUGS)
     assert len({c.name for c in CORRECT}) == len(CORRECT)
-    for q in NUMPY_QUESTIONS:
+    graded = NUMPY_QUESTIONS + FURTHER_QUESTIONS
+    for q in graded:
         assert sum(b.question == q.id for b in BUGS) >= MIN_PER_QUESTION, q.id
     reference = solutions_module()
     touched = set()
     for bug in BUGS:
-        assert bug.question in {q.id for q in NUMPY_QUESTIONS} and bug.description
+        assert bug.question in {q.id for q in graded} and bug.description
         module = replace_function(reference, bug.source)  # parses, names known functions
         assert not undefined_names(module, bug.source), bug.name  # no NameError instead of a bug
         names = {n.name for n in ast.parse(bug.source).body if isinstance(n, ast.FunctionDef)}
         touched |= names
-        question = next(q for q in NUMPY_QUESTIONS if q.id == bug.question)
+        question = next(q for q in graded if q.id == bug.question)
         assert names & set(question.functions), bug.name  # the bug is in its own question
     assert set(NUMPY_FUNCTIONS) <= touched  # every function has a bug
     for correct in CORRECT:

@@ -23,6 +23,9 @@ HERE = Path(__file__).parent
 # The "Put it together" section of the notebook: these files' cells, in this order.
 PUT_IT_TOGETHER = ("put_it_together.py", "attention_model.py", "attention_training.py",
                    "instruct.py", "predict_scaling.py")
+# The optional "Going further" part's demos, after its questions (gradient accumulation, a
+# reward model learned from ranked pairs).
+GOING_FURTHER = ("going_further.py",)
 # The optional torch track's training run, after the torch track's questions.
 TORCH_GPT = ("torch_gpt.py",)
 

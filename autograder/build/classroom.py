@@ -19,7 +19,7 @@ from autograder.build.pins import pinned
 from autograder.paths import ROOT
 from autograder.assignment import NOTEBOOK
 from autograder.assignment import TEMPLATE as TEMPLATE_NAME
-from autograder.questions import ALL_FUNCTIONS, NUMPY_QUESTIONS
+from autograder.questions import ALL_FUNCTIONS, FURTHER_QUESTIONS, NUMPY_QUESTIONS, points_of
 
 FILES = Path(__file__).parent / "files"
 RUNNER = "run_checks.py"
@@ -34,6 +34,12 @@ GITIGNORE = ".ipynb_checkpoints/\n__pycache__/\n.OTTER_LOG\n*_20[0-9][0-9]_*.zip
 
 def step_id(question_id: str) -> str:
     return question_id  # letters, digits and "_": a valid step id and environment name
+
+
+def reported() -> tuple:
+    """The questions the workflow reports: the numpy track's, and the "Going further" part's
+    when otter_config.json gives it extra credit (their public checks then carry points)."""
+    return NUMPY_QUESTIONS + tuple(q for q in FURTHER_QUESTIONS if points_of(q) > 0)
 
 
 def workflow_text() -> str:
@@ -65,7 +71,7 @@ def workflow_text() -> str:
         "      run: python -m pip install --quiet "
         f"{pinned('numpy', 'grader.txt', PYTHON)} {pinned('ipython', 'grader.txt', PYTHON)}",
     ]
-    for q in NUMPY_QUESTIONS:
+    for q in reported():
         lines += [
             f"    - name: {q.id} (public checks, partial credit per check)",
             f"      id: {step_id(q.id)}",
@@ -75,8 +81,8 @@ def workflow_text() -> str:
     lines += ["    - name: Autograding Reporter", f"      uses: {REPORTER}", "      env:"]
     lines += [f'        {step_id(q.id).upper()}_RESULTS: '
               f'"${{{{steps.{step_id(q.id)}.outputs.result}}}}"'
-              for q in NUMPY_QUESTIONS]
-    lines += ["      with:", "        runners: " + ",".join(step_id(q.id) for q in NUMPY_QUESTIONS)]
+              for q in reported()]
+    lines += ["      with:", "        runners: " + ",".join(step_id(q.id) for q in reported())]
     return "\n".join(lines) + "\n"
 
 
@@ -96,8 +102,8 @@ def rule_files() -> dict[str, str]:
 
 def readme_text() -> str:
     rows = ["| Question | You write | Points |", "| --- | --- | --- |"]
-    rows += [f"| `{q.id}`: {q.title} | {', '.join(f'`{f}`' for f in q.functions)} | {q.points:g} |"
-             for q in NUMPY_QUESTIONS]
+    rows += [f"| `{q.id}`: {q.title} | {', '.join(f'`{f}`' for f in q.functions)} | "
+             f"{points_of(q):g} |" for q in reported()]
     return (FILES / "classroom_README.md").read_text(encoding="utf-8").replace(
         "{questions}", "\n".join(rows))
 

@@ -3,8 +3,9 @@
 Layout: intro, the unpack cell (otter, the public checks and the corpus travel inside the
 notebook: see ``bundle.py``), the setup cell, then per question its explanation, one cell per
 function (a stub, or the reference in the solutions) and a locked ``grader.check`` cell; then
-"Put it together" (tagged ``skip-grading``: the autograder does not run it), the optional torch
-track and its small GPT (tagged likewise), and the final ``check_all`` / ``export`` cells.
+"Put it together" (tagged ``skip-grading``: the autograder does not run it), the optional "Going
+further" part (its questions, then its demos, tagged likewise), the optional torch track and its
+small GPT (tagged likewise), and the final ``check_all`` / ``export`` cells.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from autograder.build.template import stub
 from autograder.build.texts import full_heading, intro_text, question_text
 from autograder.paths import ASSIGNMENT
 from autograder.engine.pysource import SKIP_LINE, SKIP_TAG
-from autograder.questions import NUMPY_QUESTIONS, TORCH_QUESTIONS, Question
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS, Question
 
 NOTEBOOK_NAME = "lecture16.ipynb"
 SKIP_GRADING = SKIP_TAG
@@ -93,6 +94,17 @@ def put_it_together_cells(names: tuple[str, ...] | None = None) -> list[Notebook
     return cells
 
 
+def going_further_cells(functions, solutions: bool, defined: set[str]) -> list[NotebookNode]:
+    """The optional "Going further" part: its introduction, its questions (graded as extra
+    credit), then its demos (``GOING_FURTHER``, tagged ``skip-grading``)."""
+    from assignments.lecture16.cells import GOING_FURTHER
+
+    cells = markdown((ASSIGNMENT / "going_further.md").read_text(encoding="utf-8"))
+    for question in FURTHER_QUESTIONS:
+        cells += question_cells(question, functions, solutions, defined)
+    return cells + put_it_together_cells(GOING_FURTHER)
+
+
 def torch_setup_cell(imports: list[str]) -> list[NotebookNode]:
     guarded = "\n".join("    " + line for line in imports)
     return code("try:\n" + guarded + "\nexcept ImportError:\n"
@@ -122,7 +134,8 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
     from autograder.build.public_tests import otter_test_texts
 
     functions = read_functions()
-    numpy_modules = sorted({functions[f].module for q in NUMPY_QUESTIONS for f in q.functions})
+    numpy_modules = sorted({functions[f].module for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS
+                            for f in q.functions})
     torch_modules = sorted({functions[f].module for q in TORCH_QUESTIONS for f in q.functions})
     defined: set[str] = set()
     cells = [*markdown(intro_text()),
@@ -131,6 +144,7 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
     for question in NUMPY_QUESTIONS:
         cells += question_cells(question, functions, solutions, defined)
     cells += put_it_together_cells()
+    cells += going_further_cells(functions, solutions, defined)
     cells += markdown((ASSIGNMENT / "torch_track.md").read_text(encoding="utf-8"))
     torch_imports = [line for line in module_imports(torch_modules)
                      if line not in module_imports(numpy_modules)]

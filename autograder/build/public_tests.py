@@ -20,7 +20,7 @@ import numpy as np
 
 from assignments.lecture16 import public_cases
 from assignments.lecture16.public_cases import EMBEDDED, HINTS, PublicCase
-from autograder.questions import QUESTIONS, Question
+from autograder.questions import QUESTIONS, Question, points_of
 
 WIDTH = 99  # longest line the generated files aim for
 NO_TORCH = "PyTorch is not installed: the optional torch track cannot be checked here"
@@ -129,16 +129,19 @@ def split_points(points: float, n: int) -> list[float]:
     more cases than points, the last cases are worth 0: feedback only)."""
     if n == 0:
         return []
-    if float(points).is_integer():
+    if float(points).is_integer() and (points == 0 or points >= n):
         base, extra = divmod(int(points), n)
         return [base + 1] * extra + [base] * (n - extra)
-    return [points / n] * n
+    return [points / n] * n  # fewer points than cases (a small extra credit): equal shares
 
 
 def _header(question: Question, n_cases: int) -> str:
     torch_note = ("\nThis is the optional torch track: it needs PyTorch, and its checks give "
                   "feedback only\n(0 points here).\n" if question.track == "torch" else "")
-    points = _points_text(question.points)
+    if question.track == "further":
+        torch_note = ("\nThis is the optional \"Going further\" part: extra credit, set by your "
+                      "instructor (0 points\nby default: feedback only).\n")
+    points = _points_text(points_of(question))
     return f'''"""Public checks for {question.id}: {question.title} ({points}).
 
 Run them in the notebook with grader.check("{question.id}"). Each of the {n_cases} checks calls one
@@ -346,7 +349,7 @@ def render_test_file(question: Question, cases: list[PublicCase],
     if not cases:
         raise ValueError(f"expected public cases for {question.id}, got none")
     callees, callee_cases = _callee_tables(cases, cases if every is None else every)
-    shares = split_points(question.points, len(cases))
+    shares = split_points(points_of(question), len(cases))
     functions = list(dict.fromkeys(case.function for case in cases))
     hints = {fn: HINTS[fn] for fn in functions}
     counts: dict[str, int] = {}
@@ -361,7 +364,7 @@ def render_test_file(question: Question, cases: list[PublicCase],
         "import copy\n\nimport numpy as np\nfrom otter.test_files import test_case\n\n",
         "OK_FORMAT = False\n\n",
         f"name = {json.dumps(question.id)}\n",
-        f"points = {_points_text(question.points).split()[0]}\n\n",
+        f"points = {_points_text(points_of(question)).split()[0]}\n\n",
         f"HINTS = {literal(hints, 0, len('HINTS = '))}\n\n",
         "# the functions each function calls (as the solution does), with their questions, and\n"
         "# their own cases: a failure may come from a callee that fails its own checks\n",

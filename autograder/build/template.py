@@ -75,6 +75,8 @@ def render_template() -> str:
         banner = f"# {'=' * 70}\n# {question.id}: {question.title}"
         if question.track == "torch":
             banner += " (optional torch track)"
+        elif question.track == "further":
+            banner += " (optional: going further)"
         parts.append(f"\n\n{banner}\n# {'=' * 70}\n")
         parts.append("\n\n".join(question_stubs(question, functions)))
     return "".join(parts).rstrip() + "\n"

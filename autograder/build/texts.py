@@ -6,7 +6,7 @@ or a changed number of points needs no edit here or in the intro.
 from __future__ import annotations
 
 from autograder.paths import ASSIGNMENT
-from autograder.questions import NUMPY_QUESTIONS, Question
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS, Question, points_of
 
 TABLE_MARKER = "<!-- the table of questions: generated from the question folders -->"
 
@@ -16,14 +16,18 @@ class TextError(ValueError):
 
 
 def number(question: Question) -> int:
-    """The question's number in the notebook (numpy track: 1, 2, ...)."""
-    return [q.id for q in NUMPY_QUESTIONS].index(question.id) + 1
+    """The question's number in the notebook (numpy track: 1, 2, ...; the "Going further"
+    part counts its own: 1, 2)."""
+    group = FURTHER_QUESTIONS if question.track == "further" else NUMPY_QUESTIONS
+    return [q.id for q in group].index(question.id) + 1
 
 
 def heading(question: Question) -> str:
     """The notebook heading of ``question`` without its ``(`id`, N points)``: what a stub names."""
     if question.track == "torch":
         return question.title
+    if question.track == "further":
+        return f"Going further {number(question)}: {question.title}"
     return f"Question {number(question)}: {question.title}"
 
 
@@ -31,6 +35,11 @@ def full_heading(question: Question) -> str:
     """The markdown heading of ``question``'s section, with its id and points."""
     if question.track == "torch":
         return f"### {question.title} (`{question.id}`)"
+    if question.track == "further":
+        points = points_of(question)
+        credit = (f"{points:g} points of extra credit" if points else
+                  "extra credit: feedback only unless your instructor sets points")
+        return f"### {heading(question)} (`{question.id}`, {credit})"
     return f"## {heading(question)} (`{question.id}`, {question.points:g} points)"
 
 

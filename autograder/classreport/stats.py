@@ -207,7 +207,8 @@ def class_stats(records: list[Graded]) -> ClassStats:
                     stats.stopped.append(record.submission)
                 else:
                     stats.wrong.append(record.submission)
-    seen = {t["name"].split(" ", 1)[0] for r in graded for t in r.tests}
+    seen = {t["name"].split(" ", 1)[0] for r in graded for t in r.tests  # extra credit: when set
+            if t["max_score"] > 0}
     questions = [q.id for q in QUESTIONS if q.track == "numpy" or q.id in seen]
     return ClassStats(graded=graded, not_graded=[r for r in records if not r.graded],
                       questions=questions, tests=[t for t in tests.values() if t.taken],

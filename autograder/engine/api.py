@@ -243,7 +243,8 @@ class Question(Protocol):
     points: float
     functions: tuple[str, ...]
     track: str
-    """``numpy`` (graded) or ``torch`` (optional, extra credit)"""
+    """``numpy`` (graded), ``further`` (numpy, extra credit) or ``torch`` (optional, extra
+    credit)"""
 
 
 @dataclass(frozen=True)

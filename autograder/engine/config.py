@@ -27,6 +27,9 @@ class GradingConfig:
     """grade the optional torch track (its worker imports torch)"""
     torch_track_points: float = 0.0
     """extra credit for the whole torch track, split evenly over its questions"""
+    going_further_points: float = 0.0
+    """extra credit for the whole optional "Going further" part (numpy, always graded: at 0 its
+    tests give feedback only), split evenly over its questions"""
     examples_per_test: int = 50
     """hypothesis examples per hidden test"""
     seed: int | None = None

@@ -34,22 +34,29 @@ GRADER_BUG = ("This test could not be run because of a problem in the autograder
 
 
 def graded_questions(config: GradingConfig, assignment: Assignment) -> tuple[Question, ...]:
-    """The numpy track's questions, and the torch track's when it is on."""
-    return assignment.track("numpy") + (assignment.track("torch") if config.torch_track else ())
+    """The numpy track's questions, the "Going further" part's, and the torch track's when it
+    is on."""
+    return (assignment.track("numpy") + assignment.track("further")
+            + (assignment.track("torch") if config.torch_track else ()))
 
 
 def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTest]:
-    """The hidden tests, torch-track points scaled to the configured extra credit."""
+    """The hidden tests, the points of the extra-credit questions (the torch track's, the "Going
+    further" part's: weights adding up to 1 per question) scaled to the configured extra
+    credit."""
     tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
                                     shrink=config.shrink, seed=config.seed)
-    torch_questions = {q.id for q in assignment.track("torch")}
-    torch_tests = [t for t in tests if t.question in torch_questions]
-    if not torch_tests or not any(t.points for t in torch_tests):
-        return tests
-    # each torch question's tests weigh 1 in all: the extra credit split over them exactly
-    points = iter(split_points(config.torch_track_points, [t.points for t in torch_tests]))
-    return [dataclasses.replace(t, points=next(points)) if t.question in torch_questions else t
-            for t in tests]
+    scaled = {t.name: t for t in tests}
+    for track, points in (("torch", config.torch_track_points),
+                          ("further", config.going_further_points)):
+        questions = {q.id for q in assignment.track(track)}
+        mine = [t for t in tests if t.question in questions]
+        if not mine or not any(t.points for t in mine):
+            continue
+        # each question's tests weigh 1 in all: the extra credit split over them exactly
+        for t, share in zip(mine, split_points(points, [t.points for t in mine])):
+            scaled[t.name] = dataclasses.replace(t, points=share)
+    return [scaled[t.name] for t in tests]
 
 
 def _outcome(name: str, question: str, points: float, passed: bool, output: str,

@@ -6,7 +6,8 @@ on. A numpy question's points (its folder's ``question.py``, the one place point
 split over the ideas of its ``IDEAS`` table and then over each idea's tests
 (:mod:`autograder.hidden.ideas`); in a module without that table the points its tests declare
 are weights, scaled to the question's points. A torch question's tests carry relative weights
-that add up to 1.0 (the engine scales them by the configured extra credit).
+that add up to 1.0 (the engine scales them by the configured extra credit); so do a "Going
+further" question's, split over its ideas as a numpy question's points are.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from types import ModuleType
 
 from autograder.engine.api import HiddenTest
 from autograder.engine.results import split_points
-from autograder.questions import BY_ID, NUMPY_QUESTIONS, TORCH_QUESTIONS
+from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
 from .ideas import Idea
 
@@ -57,14 +58,21 @@ def _split(specs: list, weights: list[float]) -> list[float]:
     shares = [0.0] * len(specs)
     for qid in dict.fromkeys(s.question for s in specs):
         mine = [i for i, s in enumerate(specs) if s.question == qid]
-        for i, points in zip(mine, split_points(BY_ID[qid].points, [weights[i] for i in mine])):
+        for i, points in zip(mine, split_points(_base(qid), [weights[i] for i in mine])):
             shares[i] = points
     return shares
 
 
+def _base(question: str) -> float:
+    """The points split over a question's ideas: a numpy question's own; 1 for a "Going further"
+    question (weights: the engine scales them by the configured extra credit)."""
+    return 1.0 if BY_ID[question].track == "further" else BY_ID[question].points
+
+
 def modules(torch_track: bool = False) -> list[ModuleType]:
-    """The hidden-test modules, numpy track first."""
-    return _folder_modules(NUMPY_QUESTIONS + (TORCH_QUESTIONS if torch_track else ()))
+    """The hidden-test modules, numpy track first, then the "Going further" part's."""
+    return _folder_modules(NUMPY_QUESTIONS + FURTHER_QUESTIONS
+                           + (TORCH_QUESTIONS if torch_track else ()))
 
 
 def all_ideas(torch_track: bool = True) -> dict[str, Idea]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from autograder.paths import ROOT
-from autograder.questions import BY_ID, NUMPY_QUESTIONS
+from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS
 
 PATH = ROOT / "docs" / "points.md"
 EXAMPLES = 10
@@ -31,10 +31,13 @@ def render(results, tests, ideas) -> str:
              "(`IDEAS` in each question folder's `question.py`) and the bug catalog "
              "(each folder's `catalog.py`), grading each bug in process at "
              f"{EXAMPLES} examples per test. Do not edit by hand.", "",
+             "The points of a \"Going further\" question (extra credit) are shares of 1: its "
+             "extra credit (`going_further_points` in `otter_config.json`, split evenly over the "
+             "part's questions) times the share.", "",
              "## Ideas", "",
              "| question | idea | points | tests | what the lecture calls it |",
              "| --- | --- | ---: | ---: | --- |"]
-    for q in NUMPY_QUESTIONS:
+    for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS:
         for idea in (i for i in ideas.values() if i.question == q.id):
             mine = [t for t in tests if t.idea == idea.id]
             lines.append(f"| `{q.id}` | `{idea.key}` | {sum(t.points for t in mine):.4g} | "
@@ -48,9 +51,9 @@ def render(results, tests, ideas) -> str:
     for r in results:
         ideas_charged = ", ".join(f"`{i.split(':', 1)[1]}`" if i.startswith(r.question) else
                                   f"`{i}`" for i in charged(r.failed.values(), ideas))
-        lines.append(f"| `{r.name}` | `{r.question}` | {r.lost:.3g} / "
-                     f"{BY_ID[r.question].points:g} | {len(r.direct)}; {len(r.failed)} | "
-                     f"{ideas_charged} |")
+        possible = 1 if BY_ID[r.question].track == "further" else BY_ID[r.question].points
+        lines.append(f"| `{r.name}` | `{r.question}` | {r.lost:.3g} / {possible:g} | "
+                     f"{len(r.direct)}; {len(r.failed)} | {ideas_charged} |")
     return "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from autograder.questions import NUMPY_QUESTIONS
+from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify.model import SweepReport, Verdict, VerifyReport
 
 NAME_WIDTH = 40
@@ -62,7 +62,7 @@ def figures(report: VerifyReport) -> list[str]:
     bugs, correct = report.of_kind("bug"), report.of_kind("correct")
     caught, gaps = report.caught(), report.gaps()
     per_q = []
-    for q in NUMPY_QUESTIONS:
+    for q in NUMPY_QUESTIONS + FURTHER_QUESTIONS:
         mine = [v for v in bugs if v.entry.question == q.id]
         if mine:
             per_q.append(f"{q.id.split('_')[0]} {sum(v in caught for v in mine)}/{len(mine)}")

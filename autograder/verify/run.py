@@ -16,6 +16,11 @@ from autograder.verify.model import Entry, SweepReport, Verdict, VerifyReport, j
 Progress = Callable[[int, int, Verdict], None]
 
 
+FURTHER_POINTS = 10.0
+"""the extra credit verify grades the "Going further" part with when otter_config.json sets none:
+at 0 points a bug there could lose nothing (5 points per question, as an instructor might set)"""
+
+
 class VerifyError(Exception):
     """verify could not run (not: a check failed)."""
 
@@ -60,6 +65,8 @@ def _grade_all(work: list[tuple[Entry, GradingConfig]], jobs: int,
 
 def _config(examples_per_test: int | None) -> GradingConfig:
     config = replace(load_config(), shrink=False)  # same verdicts, no time spent minimizing
+    if config.going_further_points <= 0:
+        config = replace(config, going_further_points=FURTHER_POINTS)
     if examples_per_test is not None:
         config = replace(config, examples_per_test=examples_per_test)
     return config

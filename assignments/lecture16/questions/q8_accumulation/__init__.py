@@ -1,0 +1,1 @@
+"""q8_accumulation: everything specific to this question (see docs/adding-a-question.md)."""
