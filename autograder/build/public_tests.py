@@ -129,7 +129,7 @@ def split_points(points: float, n: int) -> list[float]:
     more cases than points, the last cases are worth 0: feedback only)."""
     if n == 0:
         return []
-    if float(points).is_integer() and (points == 0 or points >= n):
+    if float(points).is_integer():
         base, extra = divmod(int(points), n)
         return [base + 1] * extra + [base] * (n - extra)
     return [points / n] * n  # fewer points than cases (a small extra credit): equal shares
