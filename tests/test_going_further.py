@@ -110,7 +110,9 @@ def test_the_classroom_workflow_reports_the_part_when_it_has_points(monkeypatch)
     steps = re.findall(r"--classroom (\S+)", classroom.workflow_text())
     assert steps == [q.id for q in NUMPY_QUESTIONS] + FURTHER
     assert "| 5 |" in classroom.readme_text()
-    assert split_points(5, 7) == [5 / 7] * 7  # fewer points than checks: equal shares
+    # fewer whole points than checks: whole points first, the last checks feedback only (as q7's)
+    assert split_points(5, 7) == [1, 1, 1, 1, 1, 0, 0]
+    assert split_points(2.5, 2) == [1.25, 1.25]  # points that are not whole: equal shares
 
 
 def test_the_texts_name_the_functions_and_the_rule():
