@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,9 +28,9 @@ from autograder.build.release import solutions_module
 from autograder.cluster.pack import pack, unpack
 from autograder.cluster.version import code_version
 from autograder.engine import choose
-from autograder.paths import ROOT, TEMPLATE
+from autograder.paths import TEMPLATE
 from autograder.questions import ALL_FUNCTIONS
-from test_hostile import LAYOUT_CONFIG, build, draw_cases, hostile_header
+from test_hostile import build, hostile_header, project_tree
 
 DASK = str(Path(sys.executable).parent / "dask")
 RUN_TIMEOUT_S = 900  # a whole batch; it takes a minute or two here
@@ -56,18 +55,7 @@ def reference() -> str:
 @pytest.fixture(scope="module")
 def project():
     """The project's tracked files (not docs or tests) with the hostile suite's short limits."""
-    root = Path(tempfile.mkdtemp(prefix="ag-cluster-project-", dir="/tmp"))
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.split()
-    for name in listed:
-        if name.split("/")[0] not in ("docs", "tests", ".ci") and (ROOT / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / name, root / name)
-    config = json.loads((root / "otter_config.json").read_text())
-    config["autograder"].update(LAYOUT_CONFIG)
-    (root / "otter_config.json").write_text(json.dumps(config))
-    draw_cases(root)
-    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    root = project_tree("ag-cluster-project-")
     yield root
     shutil.rmtree(root, ignore_errors=True)
 

@@ -622,6 +622,25 @@ def draw_cases(source: Path) -> None:
                    capture_output=True, env={**os.environ, "PYTHONPATH": str(source)})
 
 
+def project_tree(prefix: str) -> Path:
+    """A copy of the project's tracked files (not docs or tests) in a folder every user can
+    read, graded with this suite's short limits, its case book drawn (an instructor's checkout
+    keeps the book it drew at its first grading)."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.split()
+    for name in listed:
+        if name.split("/")[0] not in ("docs", "tests", ".ci") and (ROOT / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, root / name)
+    config = json.loads((root / "otter_config.json").read_text())
+    config["autograder"].update(LAYOUT_CONFIG)
+    (root / "otter_config.json").write_text(json.dumps(config))
+    draw_cases(root)
+    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    return root
+
+
 @pytest.fixture
 def layout_factory(reference):
     made = []

@@ -34,7 +34,8 @@ import pytest
 from autograder.engine import isolation, landlock
 from autograder.paths import ROOT
 from test_hostile import (FULL, LAYOUT_CONFIG, Q2, Q4, build, check,  # noqa: F401
-                          draw_cases, hostile_header, layout_factory, protected_layout,
+                          draw_cases, hostile_header, layout_factory, project_tree,
+                          protected_layout,
                           reference, run_entry, run_layout, unprivileged_python)
 
 PROBE = Path(__file__).parent / "isolation" / "probe.py"
@@ -239,18 +240,7 @@ def test_an_integer_too_large_is_the_students_failure(tmp_path, reference):
 def project_copy():
     """The project's tracked files (not docs or tests) in a folder every user can read, graded
     with the hostile suite's short limits."""
-    root = Path(tempfile.mkdtemp(prefix="ag-isolation-project-", dir="/tmp"))
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.split()
-    for name in listed:
-        if name.split("/")[0] not in ("docs", "tests", ".ci") and (ROOT / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / name, root / name)
-    config = json.loads((root / "otter_config.json").read_text())
-    config["autograder"].update(LAYOUT_CONFIG)
-    (root / "otter_config.json").write_text(json.dumps(config))
-    draw_cases(root)  # an instructor's checkout keeps the book it drew at its first grading
-    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    root = project_tree("ag-isolation-project-")
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
