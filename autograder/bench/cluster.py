@@ -4,7 +4,9 @@ processes, and the scheduler's overhead per task (how far more machines would ca
 * Throughput: one folder of submissions (the verify catalog's, spread evenly, as
   :mod:`.batch` picks them) graded with ``python -m autograder grade DIR --csv ... --scheduler
   local:N`` for each N: the command's wall time (the local cluster's start included) and the
-  rate its summary reports (from the first submission sent to the last result).
+  rate its summary reports (from the first submission sent to the last result). The same
+  folder graded by the local batch (``--jobs 2``, no dask) first: the baseline that says what
+  dask costs on one machine, and the CSV every cluster run must reproduce byte for byte.
 * Overhead: ``tasks`` tasks that do nothing, sent at once through a scheduler to one worker
   process (the time per task is what the scheduler and the transport cost each submission), and
   one at a time (a task's round trip).
@@ -79,13 +81,32 @@ def _grade(folder: Path, workers: int, work: Path, root: Path) -> dict:
             "ok": run.returncode == 0 and not unfinished and found is not None}
 
 
+def _grade_here(folder: Path, jobs: int, work: Path, root: Path) -> dict:
+    """The same folder graded by the local batch (``--jobs``, no dask): the baseline."""
+    out = work / f"grades-jobs{jobs}.csv"
+    cmd = [sys.executable, "-m", "autograder", "grade", str(folder), "--csv", str(out),
+           "--jobs", str(jobs), "--results-dir", str(work / f"results-jobs{jobs}")]
+    run = procs.run(cmd, cwd=root, log=work / f"log-jobs{jobs}.txt")
+    rows = out.read_bytes() if out.is_file() else b""
+    return {"jobs": jobs, "wall_s": run.wall_s, "csv": rows,
+            "per_minute_wall": 60 * max(rows.count(b"\n") - 1, 0) / run.wall_s,
+            "ok": run.returncode == 0}
+
+
 def measure(entries: Sequence, work: Path, *, n: int = 24, workers: Sequence[int] = (1, 2, 4),
             tasks: int = 500, root: Path = ROOT) -> dict:
-    """``n`` submissions graded on a local cluster of each number of ``workers``; the
-    scheduler's overhead over ``tasks`` no-op tasks."""
+    """``n`` submissions graded on a local cluster of each number of ``workers``, and by the
+    local batch with ``--jobs 2`` (the baseline, and its CSV is the one every cluster run must
+    write); the scheduler's overhead over ``tasks`` no-op tasks."""
     folder = work / "submissions"
     folder.mkdir(parents=True, exist_ok=True)
     for i, entry in enumerate(pick(entries, n)):
         shutil.copy(entry.path, folder / f"{i:03d}-{entry.path.name}")
+    here = _grade_here(folder, 2, work, root)
     runs = {w: _grade(folder, w, work, root) for w in workers}
-    return {"n": n, "workers": runs, "overhead": overhead(tasks, max(5, tasks // 10))}
+    for w, res in runs.items():
+        res["same_csv"] = (work / f"grades-local{w}.csv").read_bytes() == here["csv"] \
+            if (work / f"grades-local{w}.csv").is_file() else False
+    here.pop("csv")
+    return {"n": n, "workers": runs, "local_batch": here,
+            "overhead": overhead(tasks, max(5, tasks // 10))}

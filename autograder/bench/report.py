@@ -394,9 +394,20 @@ def _cluster(r: dict) -> list[str]:
                      f"{res['per_minute_wall']:.1f}", f"{rate:.1f}" if rate else "-",
                      _mb(res["peak_together_mb"]),
                      f"{res['rows']}/{c['n']}" + ("" if res["ok"] else " (problem)")])
+    here = c.get("local_batch")
+    if here:
+        rows.insert(0, [f"`--jobs {here['jobs']}` (no dask: the baseline)", _s(here["wall_s"]),
+                        f"{here['per_minute_wall']:.1f}", "-", "-",
+                        "-" if here["ok"] else "(problem)"])
     lines += _table(["command", "wall time", "submissions / min (command)",
                      "submissions / min (grading)", "peak memory (together)",
                      "rows in the CSV"], rows)
+    if here:
+        same = [w for w, res in c["workers"].items() if res.get("same_csv")]
+        lines += ["", f"The CSV of every cluster run is byte-identical to `--jobs "
+                      f"{here['jobs']}`'s: " + ("yes." if len(same) == len(c["workers"]) else
+                                                f"**no** (identical: local:{', '.join(same)})."),
+                  ]
     o = c["overhead"]
     per_task_ms, trip_ms = 1000 * o["per_task_s"], 1000 * o["round_trip_s"]
     lines += ["", f"{c['n']} submissions of the verify catalog, graded with `python -m "
