@@ -185,7 +185,8 @@ def _next(setting: RevealSetting, plan: Schedule, history: History) -> str:
         return f"at a submission {hours} after this one or later"
     if history.due is not None and plan.next >= history.due:
         return "none before the due date"
-    return f"at your first submission from {_when(plan.next)} on ({hours} after the last one)"
+    return (f"at your first submission from {_when(plan.next)} on ({hours} after the last "
+            "reveal)")
 
 
 def _top(setting: RevealSetting, plan: Schedule, history: History,
@@ -195,8 +196,9 @@ def _top(setting: RevealSetting, plan: Schedule, history: History,
     rule = f"{per} per question, at most once every {setting.every_hours:g} hours"
     if plan.now and revealed:
         questions = ", ".join(dict.fromkeys(t.question for t in revealed))
+        entries = "the entry" if len(revealed) == 1 else "the entries"
         now = (f"for {questions}, the full feedback (smallest failing input, expected and got, "
-               f"hint) of {per}, in the entries \"... revealed now\" ({rule})")
+               f"hint) of {per}, in {entries} \"... revealed now\" ({rule})")
     elif plan.now:
         now = (f"nothing: no hidden test fails with a wrong answer that can be shown (tests that "
                f"raise or time out are not revealed; {rule})")
