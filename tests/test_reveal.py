@@ -301,3 +301,12 @@ def test_with_the_setting_off_results_json_is_byte_identical(which, small, grade
     data = gradescope(path, "2_same_day.json", tmp_path, monkeypatch)
     data["execution_time"] = json.loads(before)["execution_time"]
     assert json.dumps(data, indent=1, ensure_ascii=False).encode() == before
+
+
+def test_grade_metadata_is_one_submissions_history(small, tmp_path, capsys):
+    assert main(["grade", str(small.parent), "--csv", str(tmp_path / "grades.csv"),
+                 "--metadata", str(METADATA / "1_first.json")]) != 0
+    assert main(["grade", str(small), "--metadata", str(tmp_path / "missing.json")]) != 0
+    err = capsys.readouterr().err
+    assert "--metadata is one submission's history" in err and "found nothing" in err
+    assert not (tmp_path / "grades.csv").exists()

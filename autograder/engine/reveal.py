@@ -40,7 +40,7 @@ from typing import Any
 
 from autograder.engine.api import Status, TestOutcome
 from autograder.engine.config import GradingConfig, RevealSetting
-from autograder.engine.results import GradingResult
+from autograder.engine.results import GradingResult, add_points
 
 MAX_BYTES = 32 * 2 ** 20
 """a submission_metadata.json larger than this is not read (nothing is revealed)"""
@@ -162,7 +162,7 @@ def chosen(outcomes: list[TestOutcome], config: GradingConfig, count: int) -> li
     for question in dict.fromkeys(t.question for t in hidden):
         mine = [t for t in hidden if t.question == question]
         order = list(dict.fromkeys(t.idea for t in mine))
-        points = {idea: sum(t.max_score for t in mine if t.idea == idea) for idea in order}
+        points = {idea: add_points(t.max_score for t in mine if t.idea == idea) for idea in order}
         ideas = sorted(order, key=lambda idea: (-points[idea], order.index(idea)))
         found = [next((t for t in mine if t.idea == idea and t.status == Status.WRONG), None)
                  for idea in ideas]
