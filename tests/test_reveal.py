@@ -206,7 +206,7 @@ def test_a_sequence_of_gradescope_runs_reveals_what_the_setting_allows(small, re
         assert entry["output"].endswith(own["output"])  # the same feedback, nothing more
     assert "`causal_mask(T=1)`" in shown[0]["output"] and "**Hint:**" in shown[0]["output"]
     assert "**Revealed before the due date:** for q2_causal_mask, q7_scaling" in first["output"]
-    assert "**Next reveal:** at your first submission from 2026-12-09 10:00 UTC-0500" in \
+    assert ":** at your first submission from 2026-12-09 10:00 UTC-0500 on" in \
         first["output"]
     assert first["extra_data"]["reveal"]["revealed"] == [
         t["name"].replace(" revealed now:", "", 1) for t in shown]
@@ -260,7 +260,7 @@ def test_grade_file_and_dir_reveal_as_a_first_submission(small, reveal_on, tmp_p
         data = json.loads(out.read_text(encoding="utf-8"))
         names.append([t["name"] for t in revealed(data)])
         if not extra:
-            assert "**Next reveal:** at a submission 24 hours after this one" in data["output"]
+            assert ":** at a submission 24 hours after this one" in data["output"]
     assert names[0] == names[1] and len(names[0]) == 2
     assert names[2] == []
 
@@ -310,3 +310,19 @@ def test_grade_metadata_is_one_submissions_history(small, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--metadata is one submission's history" in err and "found nothing" in err
     assert not (tmp_path / "grades.csv").exists()
+
+
+@pytest.mark.parametrize("name,now,says", [
+    ("5_eve_of_due_date.json", True, "**Next reveal:** none before the due date."),
+    ("6_after_due_date.json", False, "nothing more: this submission came after the due date"),
+    ("3_a_second_early.json", False, "from 2026-12-09 10:00 UTC-0500 on"),
+    ("forged_no_zone.json", False, "could not be read; please tell your instructors"),
+])
+def test_the_top_line_says_what_is_shown_now_and_when_the_next_reveal_comes(graded, name, now,
+                                                                             says):
+    result = copy.deepcopy(graded)
+    apply_reveal(result, ON, history(name))
+    top = result.messages[0]
+    assert top.startswith(graded.messages[0]) and says in top, top
+    assert "**Shown after the due date:**" in top  # what comes after the due date, as before
+    assert result.reveal["now"] is now

@@ -210,8 +210,10 @@ def _top(setting: RevealSetting, plan: Schedule, history: History,
     else:
         now = ("nothing: Gradescope's record of your earlier submissions could not be read; "
                "please tell your instructors")
-    return (f"**Revealed before the due date:** {now}. **Next reveal:** "
-            f"{_next(setting, plan, history)}.")
+    when = _next(setting, plan, history)
+    what = "" if when.startswith(("none", "not")) else (
+        f" ({per} per question that still fails, the same way)")
+    return f"**Revealed before the due date:** {now}. **Next reveal{what}:** {when}."
 
 
 def apply_reveal(result: GradingResult, config: GradingConfig,
