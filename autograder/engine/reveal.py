@@ -71,6 +71,8 @@ def _time(value: Any, what: str) -> datetime:
         raise ValueError(f"{what} is not an ISO 8601 date") from None
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"{what} has no time zone")
+    if not 1970 <= when.year <= 9000:  # windows are added to it
+        raise ValueError(f"{what} is out of range")
     return when
 
 
