@@ -56,6 +56,10 @@ def test_gradescope_metadata_is_read_as_documented():
                            "assignment": {"due_date": "2026-12-14T23:59:00Z",
                                           "late_due_date": "2026-12-16T23:59:00Z"}})
     assert late.due.isoformat() == "2026-12-16T23:59:00+00:00"  # hidden until the late one
+    data = json.loads((METADATA / "4_next_day.json").read_text())
+    for entry in data["previous_submissions"]:  # an entry that names its time as the current
+        entry["created_at"] = entry.pop("submission_time")
+    assert parse_metadata(data) == h
 
 
 def test_one_reveal_per_window_counted_from_the_submission_times():

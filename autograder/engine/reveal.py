@@ -8,7 +8,8 @@ hint) of at most ``tests_per_question`` failing hidden tests per question, as vi
 entries "<question> revealed now: ...".
 
 When a submission reveals comes from the submission times alone (Gradescope's
-``submission_metadata.json``: this one's ``created_at``, the earlier ones' ``submission_time``):
+``submission_metadata.json``: this one's ``created_at``, the earlier ones' ``submission_time``,
+as Gradescope documents it, or their ``created_at`` where that is what an entry holds):
 the first submission reveals, and so does the first submission at least ``every_hours`` after
 the last one that did. Gradescope keeps the ``results`` of the latest earlier submission only,
 so what earlier ones revealed cannot be read back, and a result claiming anything changes
@@ -98,8 +99,8 @@ def parse_metadata(data: Any) -> History:
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise ValueError(f"previous_submissions[{i}] is not an object")
-            when = _time(entry.get("submission_time"),
-                         f"previous_submissions[{i}].submission_time")
+            key = "submission_time" if "submission_time" in entry else "created_at"
+            when = _time(entry.get(key), f"previous_submissions[{i}].{key}")
             if when < created:  # not after this one: a regrade of an old submission
                 previous.append(when)
     except (ValueError, OverflowError) as e:
