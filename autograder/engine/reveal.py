@@ -177,6 +177,12 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
 
 
+def _coming(plan: Schedule, history: History) -> bool:
+    """Another reveal may come before the due date."""
+    return plan.reason not in ("after_due", "history") and not (
+        history.due is not None and plan.next is not None and plan.next >= history.due)
+
+
 def _next(setting: RevealSetting, plan: Schedule, history: History) -> str:
     """When the next reveal comes, in words."""
     hours = f"{setting.every_hours:g} hours"
@@ -213,10 +219,10 @@ def _top(setting: RevealSetting, plan: Schedule, history: History,
     else:
         now = ("nothing: Gradescope's record of your earlier submissions could not be read; "
                "please tell your instructors")
-    when = _next(setting, plan, history)
-    what = "" if when.startswith(("none", "not")) else (
-        f" ({per} per question that still fails, the same way)")
-    return f"**Revealed before the due date:** {now}. **Next reveal{what}:** {when}."
+    what = f" ({per} per question that still fails, the same way)" if _coming(plan, history) \
+        else ""
+    return (f"**Revealed before the due date:** {now}. **Next reveal{what}:** "
+            f"{_next(setting, plan, history)}.")
 
 
 def apply_reveal(result: GradingResult, config: GradingConfig,
