@@ -11,6 +11,7 @@ from pathlib import Path
 from autograder.engine.api import Assignment
 from autograder.engine.config import GradingConfig
 from autograder.engine.results import GradingResult
+from autograder.engine.reveal import History
 
 NOTEBOOK = "lecture16.ipynb"
 """the student notebook's file name (the build writes it)"""
@@ -48,9 +49,11 @@ def current() -> Assignment:
                       public_cases=_public_cases, preferred_files=(NOTEBOOK, TEMPLATE))
 
 
-def grade(path: Path, config: GradingConfig | None = None) -> GradingResult:
+def grade(path: Path, config: GradingConfig | None = None,
+          history: History | None = None) -> GradingResult:
     """Grade the submission at ``path`` against this assignment (never raises; see
-    :func:`autograder.engine.runner.grade`)."""
+    :func:`autograder.engine.runner.grade`); ``history``: Gradescope's record of the earlier
+    submissions (:mod:`autograder.engine.reveal`), None for a first submission."""
     from autograder.engine.runner import grade as engine_grade
 
-    return engine_grade(path, config, assignment=current())
+    return engine_grade(path, config, assignment=current(), history=history)

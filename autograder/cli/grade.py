@@ -28,12 +28,19 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="with --scheduler: keep the results an interrupted run wrote into "
                         "--results-dir and grade only the rest")
+    p.add_argument("--metadata", type=Path,
+                   help="a Gradescope submission_metadata.json to read as Gradescope's run "
+                        "would (the reveal before the due date counts the earlier submissions "
+                        "in it); default: none, a first submission")
     p.add_argument("--quiet", action="store_true", help="print nothing (used by batch grading)")
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.path.exists():
         raise CommandError(f"expected a submission or a folder at {args.path}, found nothing")
+    if args.metadata is not None and args.csv is not None:
+        raise CommandError(f"--metadata is one submission's history; got "
+                           f"metadata={args.metadata} with --csv (a folder of submissions)")
     if args.csv is not None:
         if not args.path.is_dir():
             raise CommandError(f"--csv grades a folder of submissions; {args.path} is a file")
@@ -57,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.results is not None:  # its place, before any student code runs (a full disk later)
         reserve_results(args.results, args.path.name)
-    result = grade(args.path)
+    history = None
+    if args.metadata is not None:
+        from autograder.engine.reveal import read_metadata
+
+        if not args.metadata.is_file():
+            raise CommandError(f"expected a submission_metadata.json at {args.metadata}, "
+                               "found nothing")
+        history = read_metadata(args.metadata)
+    result = grade(args.path, history=history)
     if args.results is not None:
         write_results(result, args.results)
     if not args.quiet:

@@ -15,6 +15,36 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class RevealSetting:
+    """``"reveal_before_due_date"``: before the due date, the full feedback of at most
+    ``tests_per_question`` failing hidden tests per question, at most once every
+    ``every_hours`` hours (counted from Gradescope's submission times; see
+    :mod:`autograder.engine.reveal`)."""
+
+    tests_per_question: int = 1
+    every_hours: float = 24.0
+
+    @classmethod
+    def read(cls, raw: object, path: object) -> "RevealSetting | None":
+        """The setting from its JSON value (None, the default: off)."""
+        if raw is None:
+            return None
+        known = {"tests_per_question", "every_hours"}
+        if not isinstance(raw, dict) or set(raw) - known:
+            raise ConfigError(f"expected reveal_before_due_date to be null or an object with "
+                              f"keys among {sorted(known)} in {path}, got {raw!r}")
+        setting = cls(**raw)
+        count, hours = setting.tests_per_question, setting.every_hours
+        if (isinstance(count, bool) or not isinstance(count, int) or count < 1
+                or isinstance(hours, bool) or not isinstance(hours, (int, float))
+                or not 0 < hours < 1e6):
+            raise ConfigError(f"expected reveal_before_due_date's tests_per_question to be an "
+                              f"integer >= 1 and every_hours a positive number of hours in "
+                              f"{path}, got tests_per_question={count!r}, every_hours={hours!r}")
+        return setting
+
+
+@dataclass(frozen=True)
 class GradingConfig:
     public_visibility: str = "visible"
     """Gradescope visibility of the public checks (0 points, the ones students ran)"""
@@ -49,6 +79,9 @@ class GradingConfig:
     grading_timeout_s: float = 360.0
     """wall-clock limit for grading one submission, loading and restarts included: tests not
     run by then fail with a message (Gradescope stops everything at 10 minutes by default)"""
+    reveal_before_due_date: RevealSetting | None = None
+    """before the due date, reveal the full feedback (smallest failing input, expected and got,
+    hint) of a few failing hidden tests, metered (:class:`RevealSetting`); None: off"""
 
 
 def load_config(path: Path | None = None) -> GradingConfig:
@@ -67,10 +100,16 @@ def load_config(path: Path | None = None) -> GradingConfig:
     if unknown:
         raise ConfigError(f"expected keys among {sorted(known)} under 'autograder' in {path}, "
                           f"got {unknown}; remove or rename them")
-    config = GradingConfig(**raw)
+    config = GradingConfig(**{**raw, "reveal_before_due_date": RevealSetting.read(
+        raw.get("reveal_before_due_date"), path)})
     for name in ("public_visibility", "hidden_visibility"):
         if getattr(config, name) not in VISIBILITIES:
             raise ConfigError(f"expected {name} in {VISIBILITIES}, got {getattr(config, name)!r}")
+    if (config.reveal_before_due_date is not None
+            and config.hidden_visibility != "after_due_date"):
+        raise ConfigError(f"expected hidden_visibility 'after_due_date' with "
+                          f"reveal_before_due_date in {path}, got hidden_visibility="
+                          f"{config.hidden_visibility!r}; set it, or remove the reveal")
     if config.examples_per_test < 1 or min(config.call_timeout_s, config.cell_timeout_s,
                                            config.function_budget_s,
                                            config.grading_timeout_s) <= 0:

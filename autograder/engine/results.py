@@ -63,6 +63,9 @@ class GradingResult:
     """the other candidates, graded too, whose totals did not count"""
     as_template: bool = False
     """no file held work of the student's own: the submission was graded as the template"""
+    reveal: dict | None = None
+    """what the reveal before the due date did (:mod:`autograder.engine.reveal`), for the
+    instructor's ``extra_data``; None when the setting is off"""
 
     @property
     def score(self) -> float:
@@ -198,7 +201,8 @@ def to_gradescope(result: GradingResult) -> dict:
         "extra_data": {"isolation": list(result.isolation), "unreadable": result.unreadable,
                        "unfinished": result.unfinished,
                        **({"graded_file": result.graded_file} if result.graded_file else {}),
-                       "other_files": list(result.other_files), "as_template": result.as_template},
+                       "other_files": list(result.other_files), "as_template": result.as_template,
+                       **({"reveal": result.reveal} if result.reveal is not None else {})},
         "tests": [{
             "name": t.name,
             "score": round(t.score, POINT_DIGITS),

@@ -25,6 +25,7 @@ from autograder.engine.feedback import HiddenRun, summaries, top_line
 from autograder.engine.loader import SubmissionError, Submission, from_statements
 from autograder.engine.public import run_public_checks
 from autograder.engine.results import GradingResult, split_points
+from autograder.engine.reveal import History, apply_reveal
 from autograder.engine.sandbox import Sandbox
 
 OUT_OF_TIME = ("Not run: grading stopped because your submission used up the time that "
@@ -237,9 +238,10 @@ def _submission(found) -> Submission:
 
 
 def grade(path: Path, config: GradingConfig | None = None, *,
-          assignment: Assignment) -> GradingResult:
+          assignment: Assignment, history: History | None = None) -> GradingResult:
     """Grade the submission at ``path`` against ``assignment``. Never raises (but for
-    KeyboardInterrupt)."""
+    KeyboardInterrupt). ``history``: its place among the student's submissions (Gradescope's
+    metadata), for the reveal before the due date; None: a first submission."""
     started = time.monotonic()
     result = GradingResult(submission=Path(path).name)
     try:
@@ -263,4 +265,9 @@ def grade(path: Path, config: GradingConfig | None = None, *,
     result.execution_time = time.monotonic() - started
     result.messages.insert(0, top_line(config if isinstance(config, GradingConfig) else
                                        GradingConfig()))
+    if isinstance(config, GradingConfig) and config.reveal_before_due_date is not None:
+        try:
+            apply_reveal(result, config, history)
+        except Exception:  # a bug there reveals nothing and costs no grade
+            result.reveal = {"now": False, "error": traceback.format_exc()[-2000:]}
     return result
