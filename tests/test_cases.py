@@ -48,7 +48,7 @@ def test_every_hidden_test_with_a_strategy_is_in_the_book():
 
     book = cases.book(EXAMPLES)
     for module in hidden.modules(torch_track=True):
-        for spec in module.TESTS:
+        for spec in hidden.declared(module):
             if spec.given is not None:
                 drawn = book.cases(spec.question, spec.description)
                 assert len(drawn) == EXAMPLES, spec.description

@@ -18,6 +18,7 @@ from autograder.engine.api import HiddenTest
 from autograder.engine.results import split_points
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
+from .framework import declared, hidden_test
 from .ideas import Idea
 
 
@@ -31,7 +32,7 @@ def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
     """(spec, points, qualified idea id) of each test of a question module: the question's
     points split by the tests' weights so that they add up to it exactly (split_points)."""
     table: dict[str, Idea] = getattr(module, "IDEAS", {})
-    specs = list(module.TESTS)
+    specs = declared(module)
     if not table:  # the declared points are weights, scaled to the question's points
         if not specs or BY_ID[specs[0].question].track != "numpy":
             return [(spec, None, "") for spec in specs]
@@ -109,4 +110,4 @@ def _order(spec) -> tuple[int, bool]:
     return level, "either" in spec.check.__code__.co_names
 
 
-__all__ = ["all_ideas", "hidden_tests", "modules"]
+__all__ = ["all_ideas", "declared", "hidden_test", "hidden_tests", "modules"]

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, NoReturn, Sequence
 import numpy as np
 
 from autograder.hidden import callees, cases
+from autograder.questions import PACKAGE
 from autograder.hidden.strategies import nps, st, strategy
 from autograder.engine.api import (BadReturn, CallResult, HiddenTest, Kind, MissingFunction,
                                    Status, Student, StudentError, StudentRaised, TensorValue,
@@ -669,11 +670,54 @@ def hidden_test(*, question: str, description: str, points: float | None = None,
         raise ValueError(f"expected an idea or points for the test {description!r}")
 
     def declare(check: Callable) -> TestSpec:
-        return TestSpec(question, description, points, tuple(functions), hint,
+        spec = TestSpec(question, description, points, tuple(functions), hint,
                         misconception or description, check, given, tuple(cases),
                         tuple(examples), idea, weight, checks, tuple((hints or {}).items()))
+        _register(spec)
+        return spec
 
     return declare
+
+
+_DECLARED: dict[str, dict[str, TestSpec]] = {}
+"""module name -> description -> test, in the order they were declared"""
+
+
+def _where(check: Callable) -> tuple[str, int]:
+    return check.__code__.co_filename, check.__code__.co_firstlineno
+
+
+def _register(spec: TestSpec) -> None:
+    """Record a declared test under its module (a question folder's tests under that folder's
+    id: a test declared in one folder for another question fails here, loudly)."""
+    module = spec.check.__module__
+    folder = module.rpartition(".")[0].rpartition(".")[2]
+    if module.startswith(PACKAGE + ".") and module.endswith(".hidden") and folder != spec.question:
+        raise ValueError(f"expected the tests of {module} to be of question {folder!r} (its "
+                         f"folder), got question={spec.question!r} for {spec.description!r}; "
+                         "write question=Q with `from .question import ID as Q`")
+    tests = _DECLARED.setdefault(module, {})
+    same = tests.get(spec.description)
+    if same is not None and _where(same.check) != _where(spec.check):  # not a re-import
+        raise ValueError(f"expected one hidden test per description in {module}, got two "
+                         f"called {spec.description!r}; give each its own description")
+    tests[spec.description] = spec
+
+
+def declared(module: Any) -> list[TestSpec]:
+    """The tests declared in ``module`` (with :func:`hidden_test`), in the order they were
+    declared, or in the module's own ``TESTS`` order when it gives one (which must then list
+    every test it declares: a declared test always runs)."""
+    tests = list(_DECLARED.get(module.__name__, {}).values())
+    order = getattr(module, "TESTS", None)
+    if order is None:
+        return tests
+    left_out = [t.description for t in tests if t not in order]
+    if left_out:
+        raise ValueError(f"expected {module.__name__}.TESTS to list every test it declares, "
+                         f"got {left_out} left out; add them to TESTS or delete TESTS (the "
+                         "declaration order is the default)")
+    return list(order)
 
 
 def _compose(spec: TestSpec, failure: TestFailure, detail: str | None = None) -> TestFailure:

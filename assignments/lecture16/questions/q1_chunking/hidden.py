@@ -190,7 +190,3 @@ def pairs_shift(s, blocks):
     inputs, targets = reference.next_token_pairs(blocks)
     s.expect_array(got[0], inputs, "inputs")
     s.expect_array(got[1], targets, "targets")
-
-
-TESTS = (chunk_unchanged, chunk_dtype, chunk_arrays, chunk_blocks, chunk_eos, chunk_eos_zero,
-         pairs_unchanged, pairs_shift)

@@ -135,6 +135,3 @@ def corpus_weighted(s, case):
     losses, counts = case
     s.expect_scalar(s("corpus_perplexity", losses, counts),
                     reference.corpus_perplexity(losses, counts), "the corpus perplexity")
-
-
-TESTS = (ppl_unchanged, corpus_unchanged, ppl_random, ppl_uniform, ppl_ignore, corpus_weighted)

@@ -387,7 +387,3 @@ def sft_unchanged(s, case):
 def pad_unchanged(s, case):
     examples, pad_id = case
     s.expect_unchanged(s.ex("pad_batch", examples, pad_id, return_args=True, raised_ok=True))
-
-
-TESTS = (sft_inputs, sft_mask, sft_values, sft_eos_zero, sft_empty, sft_arrays, pad_right,
-         pad_targets, pad_keeps_targets, pad_empty, int64, sft_unchanged, pad_unchanged)

@@ -321,8 +321,3 @@ def fit_domain(s, case):
 def fit_unchanged(s, case):
     x, y = case
     s.expect_unchanged(s.ex("fit_power_law", x, y, return_args=True, raised_ok=True))
-
-
-TESTS = (flops, flops_overflow, chinchilla_budget, chinchilla_ratio, chinchilla_nonpositive,
-         chinchilla_nan, fit_alpha, fit_nearly_equal, fit_a, fit_types, fit_nonpositive,
-         fit_domain, fit_unchanged)

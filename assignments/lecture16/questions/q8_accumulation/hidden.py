@@ -155,7 +155,3 @@ def accumulate_unchanged(s, case):
     grads, counts = case
     s.expect_unchanged(s.ex("accumulate_gradients", grads, counts, return_args=True,
                             raised_ok=True))
-
-
-TESTS = (accumulate_mean, accumulate_counts, accumulate_empty, accumulate_raises,
-         accumulate_unchanged)

@@ -226,8 +226,3 @@ def dpo_raises(s, beta):
 def dpo_unchanged(s, case):
     logps, _ = case
     s.expect_unchanged(s.ex("dpo_loss", *logps, return_args=True, raised_ok=True))
-
-
-TESTS = (preference_value, preference_swap, preference_grads, preference_large,
-         preference_raises, preference_unchanged, dpo_value, dpo_large, dpo_raises,
-         dpo_unchanged)

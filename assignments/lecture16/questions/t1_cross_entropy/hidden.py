@@ -75,6 +75,3 @@ def t1_grad(s, case):
                "connected to `logits` in the autograd graph.")
     expected = reference.cross_entropy_grad(logits, targets, ignore_index=ignore_index)
     s.expect_array(getattr(grad, "array", grad), expected, "logits.grad")
-
-
-TESTS = (t1_value, t1_ignore, t1_grad)

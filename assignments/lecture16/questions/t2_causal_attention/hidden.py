@@ -72,6 +72,3 @@ def t2_stable(s, case):
              given=st.one_of(qkv(batch_dims=(2, 2)), qkv(batch_dims=(0, 2), T=(1, 1))))
 def t2_axes(s, case):
     t2_check(s, case)
-
-
-TESTS = (t2_value, t2_stable, t2_axes)

@@ -134,6 +134,3 @@ def t3_weight_decay(s, case):
     params, weight_decay = case
     grads = {k: np.zeros_like(p) for k, p in params.items()}
     t3_adam_steps(s, params, [grads], {"lr": 0.1, "weight_decay": weight_decay})
-
-
-TESTS = (t3_clip, t3_init, t3_adam, t3_weight_decay)
