@@ -9,7 +9,7 @@ import pytest
 import reference
 from autograder import hidden
 from autograder.engine.api import TestFailure
-from autograder.hidden import framework as declare
+from autograder.hidden import declare
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.questions import BY_ID
 

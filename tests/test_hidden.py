@@ -19,7 +19,7 @@ import reference
 from autograder.engine.api import (CallAborted, CallResult, MissingFunction, StudentRaised,
                                    TestFailure)
 from autograder.hidden import declared as declared_tests, hidden_tests
-from autograder.hidden.framework import PARAMS, show
+from autograder.hidden import PARAMS, show
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 from autograder.verify.catalog import BUGS as CATALOG_BUGS

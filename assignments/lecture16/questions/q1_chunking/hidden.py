@@ -9,11 +9,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import hidden_test, ideas, Kind, nps, show, st
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import hidden_test, show
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 

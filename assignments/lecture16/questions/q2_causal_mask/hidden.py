@@ -9,12 +9,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import (arrays, big_or_small, floats, hidden_test, ideas, Kind, magnitude,
+                               nps, rtol_for, show, st, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import (Worked, arrays, big_or_small, floats, hidden_test,
-                                         magnitude, rtol_for, show)
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 

@@ -11,11 +11,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind, TestFailure
+from autograder.hidden import (arrays, floats, hidden_test, ideas, Kind, magnitude, nps, st,
+                               TestFailure, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import Worked, arrays, floats, hidden_test, magnitude
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 

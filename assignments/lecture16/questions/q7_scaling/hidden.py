@@ -13,12 +13,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind, Status
+from autograder.hidden import expect_raises, hidden_test, ideas, Kind, st, Status, Worked
 
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import Worked, hidden_test
-from autograder.hidden.ideas import ideas
-from autograder.hidden.raises import expect_raises
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 

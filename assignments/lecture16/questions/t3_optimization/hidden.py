@@ -6,10 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from autograder.engine.api import TorchTensor
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import hidden_test, magnitude
-from autograder.hidden.torch_track import device_of, tensor
+from autograder.hidden import device_of, hidden_test, magnitude, st, tensor, TorchTensor
 from assignments.lecture16.questions.q5_optimization.hidden import (HYPER, TINY, arrays_dict,
                                                                     clip_cases, with_grads)
 
