@@ -19,12 +19,12 @@ TEMPLATE = "lm_training.py"
 """the student template's file name"""
 
 
-def _hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *, shrink: bool = True,
-                  seed: int | None = None) -> list:
-    from autograder.hidden import cases, hidden_tests
+def _hidden_tests(config: GradingConfig) -> list:
+    from autograder.hidden import cases, graded
 
-    tests = hidden_tests(examples_per_test, torch_track, shrink=shrink, seed=seed)
-    cases.book(examples_per_test, seed)  # their inputs too: the engine asks while the worker loads
+    tests = graded(config)
+    # their inputs too: the engine asks for the tests while the worker loads
+    cases.book(config.examples_per_test, config.seed)
     return tests
 
 

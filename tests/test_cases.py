@@ -16,7 +16,7 @@ import pytest
 from hypothesis import strategies as st
 
 from autograder.engine.api import Kind, Status, TestFailure
-from autograder.hidden import cases, framework
+from autograder.hidden import cases, hidden_test
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.paths import ROOT
 
@@ -48,7 +48,7 @@ def test_every_hidden_test_with_a_strategy_is_in_the_book():
 
     book = cases.book(EXAMPLES)
     for module in hidden.modules(torch_track=True):
-        for spec in module.TESTS:
+        for spec in hidden.declared(module):
             if spec.given is not None:
                 drawn = book.cases(spec.question, spec.description)
                 assert len(drawn) == EXAMPLES, spec.description
@@ -97,8 +97,8 @@ def test_a_stale_forged_or_linked_book_is_drawn_again(own_folder):
 
 
 def _spec(strategy, check, description="sums a list"):
-    return framework.hidden_test(question="q_test", description=description, points=1.0,
-                                 functions=["f"], hint="the hint", given=strategy)(check)
+    return hidden_test(question="q_test", description=description, points=1.0,
+                       functions=["f"], hint="the hint", given=strategy)(check)
 
 
 def _book_of(spec, strategy, examples=50):

@@ -15,7 +15,8 @@ from autograder.engine.api import HiddenTest, Kind, Status, TestFailure, TestOut
 from autograder.engine.config import GradingConfig
 from autograder.engine.feedback import HiddenRun, summaries, top_line, wrap
 from autograder.hidden import all_ideas, hidden_tests
-from autograder.hidden.framework import Calls, TestSpec
+from autograder.hidden.calls import Calls
+from autograder.hidden.declare import TestSpec
 from autograder.hidden.ideas import Idea, charged
 from autograder.paths import ROOT
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS
@@ -258,18 +259,15 @@ def test_the_public_checks_catch_a_changed_input(name):
 def test_a_question_without_ideas_keeps_its_declared_points():
     """q6/q7 style: tests declared with points (weights, scaled to the question's points) and no
     idea still work, each its own idea."""
-    import types
-
-    from autograder.hidden import _points
-    from autograder.hidden.framework import hidden_test
+    from autograder.engine.config import GradingConfig
+    from autograder.hidden import hidden_test, points
 
     @hidden_test(question="q1_chunking", description="an old-style test", points=2.5,
                  functions=["chunk_tokens"], hint="a hint", misconception="a misconception")
     def old(s):
         pass
 
-    module = types.SimpleNamespace(__name__="old_module", TESTS=(old,))
-    ((spec, points_, idea),) = _points(module)
+    ((spec, points_, idea),) = points([old], GradingConfig())
     test = spec.build(1, points=points_, idea=idea)
     assert test.points == BY_ID["q1_chunking"].points  # the only test: all the points
     assert test.idea == "q1_chunking:an old-style test"

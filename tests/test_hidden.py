@@ -18,8 +18,8 @@ import pytest
 import reference
 from autograder.engine.api import (CallAborted, CallResult, MissingFunction, StudentRaised,
                                    TestFailure)
-from autograder.hidden import hidden_tests
-from autograder.hidden.framework import PARAMS, show
+from autograder.hidden import declared as declared_tests, hidden_tests
+from autograder.hidden import PARAMS, show
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 from autograder.verify.catalog import BUGS as CATALOG_BUGS
@@ -80,7 +80,7 @@ def test_every_numpy_test_checks_a_declared_idea_and_the_after_relation_is_sound
         declared = getattr(module, "IDEAS", {})
         if not declared:  # a question still without ideas: each test is its own idea
             continue
-        tested = {spec.idea for spec in module.TESTS}
+        tested = {spec.idea for spec in declared_tests(module)}
         assert tested == set(declared), module.__name__  # every idea tested, no stray key
     for idea in ideas.values():
         assert set(idea.after) <= set(ideas), idea.id  # points to ideas that exist

@@ -68,7 +68,7 @@ import numpy as np  # noqa: E402
 
 from autograder.hidden import hidden_tests  # noqa: E402
 from autograder.hidden.callees import callees  # noqa: E402
-from autograder.hidden.framework import PARAMS  # noqa: E402
+from autograder.hidden import PARAMS  # noqa: E402
 from autograder.hidden.inprocess import InProcessStudent  # noqa: E402
 from autograder.engine.api import CallAborted, TestFailure  # noqa: E402
 from autograder.verify.catalog import BUGS  # noqa: E402

@@ -52,7 +52,7 @@ FOLDER = {
 
         import reference
 
-        from autograder.hidden.framework import hidden_test
+        from autograder.hidden import hidden_test
         from autograder.hidden.ideas import ideas
 
         from .question import ID as Q

@@ -256,7 +256,7 @@ class Assignment:
     questions: tuple[Question, ...]
     """in order, numpy track first"""
     hidden_tests: Callable[..., list[HiddenTest]] = field(repr=False)
-    """``(examples_per_test, torch_track, *, shrink, seed) -> [HiddenTest]``, in order"""
+    """``config -> [HiddenTest]``, in order, with their finished points (extra credit included)"""
     ideas: Callable[[bool], dict[str, Any]] = field(repr=False)
     """``torch_track -> {idea id: idea}`` (an idea has ``.text`` and ``.after``)"""
     public_cases: Callable[[], list[Any]] = field(repr=False)

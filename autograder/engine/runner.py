@@ -8,7 +8,6 @@ points (:mod:`autograder.assignment`): the engine imports nothing above itself.
 """
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import time
 import traceback
@@ -24,7 +23,7 @@ from autograder.engine.explain import apply_ban, choice_messages, explain_failur
 from autograder.engine.feedback import HiddenRun, summaries, top_line
 from autograder.engine.loader import SubmissionError, Submission, from_statements
 from autograder.engine.public import run_public_checks
-from autograder.engine.results import GradingResult, split_points
+from autograder.engine.results import GradingResult
 from autograder.engine.reveal import History, apply_reveal
 from autograder.engine.sandbox import Sandbox
 
@@ -42,22 +41,9 @@ def graded_questions(config: GradingConfig, assignment: Assignment) -> tuple[Que
 
 
 def hidden_tests(config: GradingConfig, assignment: Assignment) -> list[HiddenTest]:
-    """The hidden tests, the points of the extra-credit questions (the torch track's, the "Going
-    further" part's: weights adding up to 1 per question) scaled to the configured extra
-    credit."""
-    tests = assignment.hidden_tests(config.examples_per_test, config.torch_track,
-                                    shrink=config.shrink, seed=config.seed)
-    scaled = {t.name: t for t in tests}
-    for track, points in (("torch", config.torch_track_points),
-                          ("further", config.going_further_points)):
-        questions = {q.id for q in assignment.track(track)}
-        mine = [t for t in tests if t.question in questions]
-        if not mine or not any(t.points for t in mine):
-            continue
-        # each question's tests weigh 1 in all: the extra credit split over them exactly
-        for t, share in zip(mine, split_points(points, [t.points for t in mine])):
-            scaled[t.name] = dataclasses.replace(t, points=share)
-    return [scaled[t.name] for t in tests]
+    """The hidden tests a grading under ``config`` runs, with their finished points (the
+    assignment computes them, extra credit included)."""
+    return assignment.hidden_tests(config)
 
 
 def _outcome(name: str, question: str, points: float, passed: bool, output: str,

@@ -1,78 +1,48 @@
 """Hidden property-based tests (never shipped to students).
 
-:func:`hidden_tests` lists every graded test in a stable order: each question folder's
-``hidden.py`` in question order (autograder.questions), then the torch track's tests when it is
-on. A numpy question's points (its folder's ``question.py``, the one place points live) are
-split over the ideas of its ``IDEAS`` table and then over each idea's tests
-(:mod:`autograder.hidden.ideas`); in a module without that table the points its tests declare
-are weights, scaled to the question's points. A torch question's tests carry relative weights
-that add up to 1.0 (the engine scales them by the configured extra credit); so do a "Going
-further" question's, split over its ideas as a numpy question's points are.
+A question's ``hidden.py`` imports what it needs in one line::
+
+    from autograder.hidden import Kind, Worked, hidden_test, ideas, nps, st
+
+and declares its tests with :func:`hidden_test` (:mod:`autograder.hidden.declare`): each test
+registers itself, in definition order. :func:`hidden_tests` lists every graded test in a stable
+order: each question folder's tests in question order (autograder.questions), callees' tests
+first within a question, then the torch track's when it is on, with their finished points
+(:func:`points`, the one place points are computed).
+
+Reading order for a test author: ``declare.py`` (a test), ``calls.py`` (what ``s`` checks),
+``ideas.py`` (the points), then ``run.py`` (how a test runs) and ``callees.py``.
 """
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
-from autograder.engine.api import HiddenTest
+from autograder.engine.api import HiddenTest, Kind, Status, TestFailure, TorchTensor
+from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.results import split_points
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
 
-from .ideas import Idea
-
-
-def _folder_modules(questions) -> list[ModuleType]:
-    """The ``hidden`` module of every question folder that has one, in question order."""
-    return [importlib.import_module(f"{q.package}.hidden") for q in questions
-            if (q.folder / "hidden.py").is_file()]
-
-
-def _points(module: ModuleType) -> list[tuple[object, float | None, str]]:
-    """(spec, points, qualified idea id) of each test of a question module: the question's
-    points split by the tests' weights so that they add up to it exactly (split_points)."""
-    table: dict[str, Idea] = getattr(module, "IDEAS", {})
-    specs = list(module.TESTS)
-    if not table:  # the declared points are weights, scaled to the question's points
-        if not specs or BY_ID[specs[0].question].track != "numpy":
-            return [(spec, None, "") for spec in specs]
-        shares = _split(specs, [s.points for s in specs])
-        return [(spec, points, "") for spec, points in zip(specs, shares)]
-    unknown = sorted({s.idea for s in specs} - set(table))
-    if unknown:
-        raise ValueError(f"expected every test's idea in {module.__name__}.IDEAS, got "
-                         f"{unknown}")
-    idle = sorted(set(table) - {s.idea for s in specs})
-    if idle:
-        raise ValueError(f"expected a test for every idea of {module.__name__}.IDEAS; "
-                         f"{idle} have none")
-    weights = []
-    for spec in specs:
-        share = sum(s.weight for s in specs if s.idea == spec.idea)
-        weights.append(table[spec.idea].weight * spec.weight / share)
-    shares = _split(specs, weights)
-    return [(spec, points, table[spec.idea].id) for spec, points in zip(specs, shares)]
-
-
-def _split(specs: list, weights: list[float]) -> list[float]:
-    """Each question's points split over its tests by weight, exactly (split_points)."""
-    shares = [0.0] * len(specs)
-    for qid in dict.fromkeys(s.question for s in specs):
-        mine = [i for i, s in enumerate(specs) if s.question == qid]
-        for i, points in zip(mine, split_points(_base(qid), [weights[i] for i in mine])):
-            shares[i] = points
-    return shares
-
-
-def _base(question: str) -> float:
-    """The points split over a question's ideas: a numpy question's own; 1 for a "Going further"
-    question (weights: the engine scales them by the configured extra credit)."""
-    return 1.0 if BY_ID[question].track == "further" else BY_ID[question].points
+from .callees import depth
+from .calls import Calls
+from .compare import magnitude, rtol_for
+from .declare import TestSpec, Worked, declared, hidden_test
+from .ideas import Idea, ideas
+from .inputs import arrays, big_or_small, floats
+from .params import PARAMS, SPEC_FUNCTIONS
+from .raises import expect_raises
+from .show import describe, show
+from .strategies import nps, st
+from .torch_track import DEVICE_HINT, device_of, dtypes, tensor
 
 
 def modules(torch_track: bool = False) -> list[ModuleType]:
-    """The hidden-test modules, numpy track first, then the "Going further" part's."""
-    return _folder_modules(NUMPY_QUESTIONS + FURTHER_QUESTIONS
-                           + (TORCH_QUESTIONS if torch_track else ()))
+    """The hidden-test modules of the question folders that have one, in question order:
+    numpy track first, then the "Going further" part's, then the torch track's."""
+    questions = NUMPY_QUESTIONS + FURTHER_QUESTIONS + (TORCH_QUESTIONS if torch_track else ())
+    return [importlib.import_module(f"{q.package}.hidden") for q in questions
+            if (q.folder / "hidden.py").is_file()]
 
 
 def all_ideas(torch_track: bool = True) -> dict[str, Idea]:
@@ -80,33 +50,94 @@ def all_ideas(torch_track: bool = True) -> dict[str, Idea]:
     return {i.id: i for m in modules(torch_track) for i in getattr(m, "IDEAS", {}).values()}
 
 
-def hidden_tests(examples_per_test: int = 50, torch_track: bool = False, *,
-                 shrink: bool = True, seed: int | None = None) -> list[HiddenTest]:
+def hidden_tests(examples_per_test: int | None = None, torch_track: bool = False, *,
+                 shrink: bool = True, seed: int | None = None,
+                 config: GradingConfig | None = None) -> list[HiddenTest]:
     """Every graded test, in a stable order, each running ``examples_per_test`` hypothesis
-    examples. The torch-track tests never import torch in this process.
+    examples (by default the configuration's), with its points (:func:`points`; the extra
+    credit as ``config`` gives it).
+    The torch-track tests never import torch in this process.
 
     ``shrink=False`` gives the same verdicts without minimizing failing inputs (faster, for
     bulk checks such as a bug catalogue); ``seed`` replaces the derandomized examples with
     those of this seed (for a flakiness sweep). Grading uses the defaults.
     """
-    # callees' tests before their callers' (the engine starts them on a fresh load): a
-    # function's own verdict, which may excuse its callers, comes from answers given before any
-    # caller was asked in that load
-    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=points, idea=idea)
-            for module in modules(torch_track)
-            for spec, points, idea in sorted(_points(module), key=lambda t: _order(t[0]))]
+    if examples_per_test is None:
+        examples_per_test = (config or load_config()).examples_per_test
+    specs = [spec for module in modules(torch_track) for spec in declared(module)]
+    return [spec.build(examples_per_test, shrink=shrink, seed=seed, points=share, idea=idea)
+            for spec, share, idea in points(specs, config)]
 
 
-def _order(spec) -> tuple[int, bool]:
+def graded(config: GradingConfig) -> list[HiddenTest]:
+    """The hidden tests a grading under ``config`` runs (the engine's
+    ``Assignment.hidden_tests``)."""
+    return hidden_tests(config.examples_per_test, config.torch_track, shrink=config.shrink,
+                        seed=config.seed, config=config)
+
+
+def points(specs: list[TestSpec], config: GradingConfig | None = None
+           ) -> list[tuple[TestSpec, float, str]]:
+    """(test, points, qualified idea id) of each test, in the order they run (:func:`_order`):
+    the one place points are computed.
+
+    A numpy question's points (its folder's ``question.py``) are split over the ideas of its
+    ``IDEAS`` table by weight, then over each idea's tests by their weights (without a table
+    the points its tests declare are the weights). A "Going further" question splits 1 the
+    same way, a torch question's tests declare weights adding up to 1; each of these two tracks
+    is then worth what ``config`` gives it (``going_further_points``, ``torch_track_points``),
+    split over its tests by those weights, exactly (split_points). Without a ``config`` (the
+    points table, the class report) they keep their weights."""
+    questions = list(dict.fromkeys(s.question for s in specs))
+    rows = [row for question in questions
+            for row in _question_points([s for s in specs if s.question == question])]
+    rows.sort(key=lambda row: (questions.index(row[0].question), *_order(row[0])))
+    if config is None:
+        return rows
+    for track, extra in (("torch", config.torch_track_points),
+                         ("further", config.going_further_points)):
+        mine = [i for i, (spec, _, _) in enumerate(rows) if BY_ID[spec.question].track == track]
+        weights = [rows[i][1] for i in mine]
+        if any(weights):  # each question's tests weigh 1 in all: the extra credit split exactly
+            for i, share in zip(mine, split_points(extra, weights)):
+                rows[i] = (rows[i][0], share, rows[i][2])
+    return rows
+
+
+def _order(spec: TestSpec) -> tuple[int, bool]:
     """Within a question, a function's tests run after its callees' (callees first), and a
     test that excuses a failure by the student's own answers (``s.either``) after the plain
     ones: each weighs a failure against what the functions were charged with already
-    (:mod:`autograder.hidden.callees`). Stable: the declared order otherwise."""
-    from .callees import depth
-    from .framework import PARAMS
-
-    level = max((depth(f, tuple(PARAMS)) for f in spec.functions), default=0)
+    (:mod:`autograder.hidden.callees`); the engine starts them on a fresh load, so a function's
+    own verdict comes from answers given before any caller was asked. Stable: the declared
+    order otherwise."""
+    level = max((depth(f, SPEC_FUNCTIONS) for f in spec.functions), default=0)
     return level, "either" in spec.check.__code__.co_names
 
 
-__all__ = ["all_ideas", "hidden_tests", "modules"]
+def _question_points(specs: list[TestSpec]) -> list[tuple[TestSpec, float, str]]:
+    """One question's tests with their share of its points (weights on the extra tracks)."""
+    question = BY_ID[specs[0].question]
+    table: dict[str, Idea] = getattr(sys.modules.get(specs[0].check.__module__), "IDEAS", {})
+    if not table:  # the declared points are weights, scaled to a numpy question's points
+        if question.track != "numpy":
+            return [(spec, spec.points, "") for spec in specs]
+        shares = split_points(question.points, [s.points for s in specs])
+        return [(spec, share, "") for spec, share in zip(specs, shares)]
+    unknown = sorted({s.idea for s in specs} - set(table))
+    idle = sorted(set(table) - {s.idea for s in specs})
+    if unknown or idle:
+        raise ValueError(f"expected one idea of {question.id}'s IDEAS per test and a test per "
+                         f"idea, got tests of unknown ideas {unknown}, ideas without a test "
+                         f"{idle}")
+    weights = [table[spec.idea].weight * spec.weight
+               / sum(s.weight for s in specs if s.idea == spec.idea) for spec in specs]
+    base = 1.0 if question.track == "further" else question.points
+    shares = split_points(base, weights)
+    return [(spec, share, table[spec.idea].id) for spec, share in zip(specs, shares)]
+
+
+__all__ = ["Calls", "DEVICE_HINT", "Kind", "PARAMS", "Status", "TestFailure", "TorchTensor",
+           "Worked", "all_ideas", "arrays", "big_or_small", "declared", "describe", "device_of",
+           "dtypes", "expect_raises", "floats", "graded", "hidden_test", "hidden_tests", "ideas",
+           "magnitude", "modules", "nps", "points", "rtol_for", "show", "st", "tensor"]

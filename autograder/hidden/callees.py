@@ -44,7 +44,7 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind, Status
+from autograder.engine.api import Kind, Status, TestFailure
 
 VALUE = "value"
 """what a charge is for: a wrong value (any kind of wrong answer but a changed input)"""
@@ -252,4 +252,42 @@ def close(got: Any, expected: Any, rtol: float = 1e-6) -> bool:
         scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
         return bool(np.allclose(got, expected, rtol=rtol, atol=rtol * scale, equal_nan=True))
     except (TypeError, ValueError):
+        return False
+
+
+def explains(functions: Sequence[str], s: Any, failure: Any, recheck: Callable[[], Any]) -> bool:
+    """A test of ``functions`` failed (``s``: its :class:`~autograder.hidden.calls.Calls`, with
+    the calls it made); is the failure a charged callee's? ``recheck`` runs the check again."""
+    from .calls import Calls
+    from .compare import rtol_for, same
+    from .params import SPEC_FUNCTIONS
+
+    if failure.status not in (Status.WRONG, Status.RAISED) or s.last is None:
+        return False
+    # blame moves only to a callee already charged, in its own tests, with a mistake of this
+    # kind (a callee that answers its own tests right and lies when asked again explains nothing)
+    what = category(failure.status, failure.kind)
+    names = [g for f in functions for g in callees(f, SPEC_FUNCTIONS)
+             if s.student.has(g) and charged(s.student, g, what)]
+    if not names:
+        return False
+    own = Calls(s.student)
+    try:
+        if what == CHANGED:
+            def own_args(callee: str, args: tuple, kwargs: dict) -> tuple | None:
+                result = own.ex(callee, *args, return_args=True, raised_ok=True, **kwargs)
+                return None if result is None else result.args
+
+            return callee_changes(callee_calls(*s.last, names), own_args, same)
+        if failure.status == Status.RAISED:  # did the student's callee raise first?
+            return any(callee_raises(callee_calls(f, a, k, names), own) for f, a, k in s.history)
+        verdict = explains_value(names, own, recheck)
+        if verdict is not None:
+            return verdict
+        # a check that does not use the reference's callees (a property, a self-comparison):
+        # is the student's function right on every call it made, given the student's own
+        # callees? (and were those callees wrong at all? else the mistake is the function's)
+        return agrees_on_own_callees(s.history, tuple(names), own, rtol_for) and any(
+            callee_wrong(callee_calls(f, a, k, names), own) for f, a, k in s.history)
+    except TestFailure:  # the student's callee could not be asked: the failure stands
         return False

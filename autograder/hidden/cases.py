@@ -201,7 +201,7 @@ def draw_book(examples: int, seed: int | None) -> dict:
 
     tests: dict[str, dict] = {}
     for module in hidden.modules(torch_track=True):
-        for spec in module.TESTS:
+        for spec in hidden.declared(module):
             if spec.given is None:
                 continue
             key = test_key(spec.question, spec.description)

@@ -7,7 +7,8 @@ from typing import Any
 
 from autograder.engine.api import MissingFunction, StudentError, StudentRaised
 
-from .framework import Calls, show
+from .calls import Calls
+from .show import show
 
 
 def expect_raises(s: Calls, error: str, fix: str, function: str, *args: Any, **kwargs: Any

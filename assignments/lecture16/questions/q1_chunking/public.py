@@ -9,6 +9,8 @@ import numpy as np
 
 from assignments.lecture16.public_cases import PublicCase, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "chunk_tokens": (
@@ -45,7 +47,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q1_chunking"
+    q = ID
     return [
         PublicCase(q, "chunk_tokens", ([[5, 6, 7], [8, 9]], 3), {"eos_id": 0},
                    "two documents with eos_id=0 (0 is a valid id): the stream is 5 6 7 0 8 9 0, "

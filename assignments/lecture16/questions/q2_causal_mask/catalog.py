@@ -1,7 +1,7 @@
 """q2_causal_mask: which positions the mask allows; how it and the scaling enter the softmax."""
 from autograder.verify.catalog.kinds import Bug, labelled
 
-Q = "q2_causal_mask"
+from .question import ID as Q
 
 
 def _attention(scores: str, softmax: str = "weights = _masked_softmax(scores, causal_mask(T))",

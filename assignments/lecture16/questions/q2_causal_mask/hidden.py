@@ -9,12 +9,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import (arrays, big_or_small, floats, hidden_test, ideas, Kind, magnitude,
+                               nps, rtol_for, show, st, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import (Worked, arrays, big_or_small, floats, hidden_test,
-                                         magnitude, rtol_for, show)
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -76,6 +73,15 @@ def mask_values(s, T):
              cases=(1, 4))
 def mask_dtype(s, T):
     s.expect_dtype(s("causal_mask", T), "b", "the mask")
+
+
+@hidden_test(question=Q, idea="contract", description="causal_attention leaves q, k and v "
+             "unchanged", functions=["causal_attention"], checks=Kind.CHANGED_INPUT,
+             hint="Compute new arrays (`scores = q @ ... / np.sqrt(d)`) instead of updating the "
+                  "inputs in place (`q /= np.sqrt(d)`).",
+             given=qkv(batch_dims=(0, 0)))
+def attention_unchanged(s, case):
+    s.expect_unchanged(s.ex("causal_attention", *case, return_args=True, raised_ok=True))
 
 
 @hidden_test(question=Q, idea="masking", description="causal_attention gives the future weight "
@@ -152,15 +158,6 @@ def attention_axes(s, case):
     s.either(judge, relative)
 
 
-@hidden_test(question=Q, idea="contract", description="causal_attention leaves q, k and v "
-             "unchanged", functions=["causal_attention"], checks=Kind.CHANGED_INPUT,
-             hint="Compute new arrays (`scores = q @ ... / np.sqrt(d)`) instead of updating the "
-                  "inputs in place (`q /= np.sqrt(d)`).",
-             given=qkv(batch_dims=(0, 0)))
-def attention_unchanged(s, case):
-    s.expect_unchanged(s.ex("causal_attention", *case, return_args=True, raised_ok=True))
-
-
 @hidden_test(question=Q, idea="scaling", description="causal_attention matches the reference on "
              "random q, k, v (float64 and float32)", functions=["causal_attention"],
              hint=ATTENTION_HINT,
@@ -172,7 +169,3 @@ def attention_random(s, case):
     rtol = rtol_for(q, k, v)
     s.expect_array(weights, expected_w, "weights", rtol=rtol)
     s.expect_array(output, expected_out, "output", rtol=rtol, scale=max(1.0, magnitude(v)))
-
-
-TESTS = (mask_values, mask_dtype, attention_unchanged, attention_weights, attention_stable,
-         attention_axes, attention_random)

@@ -9,6 +9,8 @@ import numpy as np
 
 from assignments.lecture16.public_cases import PublicCase, rng_array, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "causal_mask": (
@@ -35,7 +37,7 @@ UNCHANGED: dict[str, tuple[str, str]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q2_causal_mask"
+    q = ID
     big = np.array([[[100.0], [-100.0], [100.0]]])  # (1, T=3, d=1): scores of +-1e4
     return [
         PublicCase(q, "causal_mask", (3,), {},

@@ -2,7 +2,7 @@
 ignore_index drops; the gradient's sign and scaling."""
 from autograder.verify.catalog.kinds import Bug, labelled
 
-Q = "q3_cross_entropy"
+from .question import ID as Q
 
 
 def _loss(per_position: str, reduce: str = "", *, flatten: str = "") -> str:

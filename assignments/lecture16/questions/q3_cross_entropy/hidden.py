@@ -10,12 +10,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import (arrays, big_or_small, floats, hidden_test, ideas, Kind, magnitude,
+                               nps, rtol_for, show, st, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import (Worked, arrays, big_or_small, floats, hidden_test,
-                                         magnitude, rtol_for, show)
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -157,32 +154,16 @@ def log_softmax_stable(s, case):
     s.either(judge, relative)
 
 
-@hidden_test(question=Q, idea="stable", description="cross_entropy stays finite and unchanged by "
-             "adding a constant to the logits, even at 1e4", functions=["cross_entropy"],
-             hint=STABLE_HINT, checks=Kind.NAN,
-             given=st.tuples(logits_and_targets(elements=big_or_small(1e4)),
-                             st.sampled_from([3.5, 1e4, -1e4])))
-def ce_shift(s, case):
-    (logits, targets, _), c = case
-    got = s("cross_entropy", logits, targets)
-    s.expect_finite(got, "the mean loss")
-    value = s.scalar(got, "the mean loss")
-    scale = magnitude(logits) + abs(c)
-
-    def judge():
-        s.expect_scalar(value, reference.cross_entropy(logits, targets), "the mean loss",
-                        scale=scale)
-        shifted = s("cross_entropy", logits + c, targets)
-        s.expect_finite(shifted, "the mean loss of `logits + c`")
-        s.expect_scalar(shifted, reference.cross_entropy(logits + c, targets),
-                        "the loss of `logits + c`", scale=scale)
-
-    def relative():  # wrong otherwise: is the loss at least unchanged by the shift?
-        s.context = f"Adding {c!r} to every logit must not change the loss:"
-        s.expect_scalar(s("cross_entropy", logits + c, targets), value, "the loss of `logits "
-                        "+ c` (your own loss of `logits`)", scale=scale)
-
-    s.either(judge, relative)
+@hidden_test(question=Q, idea="log-softmax", description="log_softmax matches the reference on "
+             "random logits (float64 and float32)", functions=["log_softmax"],
+             hint="`log_softmax(x) = x - log(sum(exp(x)))`, the sum over the last axis (the V "
+                  "classes: `axis=-1, keepdims=True`), whatever the leading axes.",
+             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
+             examples=[lecture((LECTURE_BATCH, np.array([2, 2]), None))])
+def log_softmax_random(s, case):
+    logits = case[0]
+    expected = reference.log_softmax(logits.astype(np.float64))
+    s.expect_array(s("log_softmax", logits), expected, "the log-probs", rtol=rtol_for(logits))
 
 
 @st.composite
@@ -204,6 +185,22 @@ def confidently_wrong(draw):
 CAPS = {f"-log({eps:g})": -np.log(eps) for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-14, 1e-15, 1e-16)}
 
 
+@hidden_test(question=Q, idea="pick", description="cross_entropy's per-position losses "
+             "(reduction='none') match the reference on random logits (float64 and float32)",
+             functions=["cross_entropy"],
+             hint="Per position, `loss = -log_softmax(logits)[..., target]` (natural log): pick "
+                  "the true token's entry along the last axis (e.g. `np.take_along_axis`), not "
+                  "an average over the V entries.",
+             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
+             examples=[lecture((LECTURE, SAT, None), two=False),
+                       lecture((LECTURE_BATCH, np.array([2, 2]), None))])
+def ce_random(s, case):
+    logits, targets, _ = case
+    got = reshaped(s("cross_entropy", logits, targets, reduction="none"), targets.shape)
+    expect_loss(s, got, logits, targets, None, "none", rtol=rtol_for(logits))
+
+
+# ---- the formulas
 @hidden_test(question=Q, idea="stable", description="cross_entropy does not cap the loss: a "
              "confidently wrong prediction costs at least its logit gap (gaps of 40 to 1000)",
              functions=["cross_entropy"],
@@ -231,19 +228,6 @@ def ce_uncapped(s, case):
     s.fail(f"The true token's logit is {gap:g} below the largest logit at every position, so "
            f"each loss is at least {gap:g}; got {value!r} at index {list(where)} in "
            f"`{show(got)}`.{fix}")
-
-
-# ---- the formulas
-@hidden_test(question=Q, idea="log-softmax", description="log_softmax matches the reference on "
-             "random logits (float64 and float32)", functions=["log_softmax"],
-             hint="`log_softmax(x) = x - log(sum(exp(x)))`, the sum over the last axis (the V "
-                  "classes: `axis=-1, keepdims=True`), whatever the leading axes.",
-             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
-             examples=[lecture((LECTURE_BATCH, np.array([2, 2]), None))])
-def log_softmax_random(s, case):
-    logits = case[0]
-    expected = reference.log_softmax(logits.astype(np.float64))
-    s.expect_array(s("log_softmax", logits), expected, "the log-probs", rtol=rtol_for(logits))
 
 
 @hidden_test(question=Q, idea="reductions", description="cross_entropy's reductions agree: "
@@ -281,19 +265,32 @@ def ce_reductions(s, case):
     s.either(judge, relative)
 
 
-@hidden_test(question=Q, idea="pick", description="cross_entropy's per-position losses "
-             "(reduction='none') match the reference on random logits (float64 and float32)",
-             functions=["cross_entropy"],
-             hint="Per position, `loss = -log_softmax(logits)[..., target]` (natural log): pick "
-                  "the true token's entry along the last axis (e.g. `np.take_along_axis`), not "
-                  "an average over the V entries.",
-             given=logits_and_targets(dtype=st.sampled_from([np.float64, np.float32])),
-             examples=[lecture((LECTURE, SAT, None), two=False),
-                       lecture((LECTURE_BATCH, np.array([2, 2]), None))])
-def ce_random(s, case):
-    logits, targets, _ = case
-    got = reshaped(s("cross_entropy", logits, targets, reduction="none"), targets.shape)
-    expect_loss(s, got, logits, targets, None, "none", rtol=rtol_for(logits))
+@hidden_test(question=Q, idea="stable", description="cross_entropy stays finite and unchanged by "
+             "adding a constant to the logits, even at 1e4", functions=["cross_entropy"],
+             hint=STABLE_HINT, checks=Kind.NAN,
+             given=st.tuples(logits_and_targets(elements=big_or_small(1e4)),
+                             st.sampled_from([3.5, 1e4, -1e4])))
+def ce_shift(s, case):
+    (logits, targets, _), c = case
+    got = s("cross_entropy", logits, targets)
+    s.expect_finite(got, "the mean loss")
+    value = s.scalar(got, "the mean loss")
+    scale = magnitude(logits) + abs(c)
+
+    def judge():
+        s.expect_scalar(value, reference.cross_entropy(logits, targets), "the mean loss",
+                        scale=scale)
+        shifted = s("cross_entropy", logits + c, targets)
+        s.expect_finite(shifted, "the mean loss of `logits + c`")
+        s.expect_scalar(shifted, reference.cross_entropy(logits + c, targets),
+                        "the loss of `logits + c`", scale=scale)
+
+    def relative():  # wrong otherwise: is the loss at least unchanged by the shift?
+        s.context = f"Adding {c!r} to every logit must not change the loss:"
+        s.expect_scalar(s("cross_entropy", logits + c, targets), value, "the loss of `logits "
+                        "+ c` (your own loss of `logits`)", scale=scale)
+
+    s.either(judge, relative)
 
 
 # ---- ignore_index: the student's result against their own on the kept positions alone
@@ -387,5 +384,3 @@ def grad_ignore(s, case):
 
 # the order they run in: a function's tests after its callees', and those that excuse a failure
 # by the student's own answers (s.either) after the others, in this order (see hidden/__init__)
-TESTS = (lsm_unchanged, ce_unchanged, grad_unchanged, log_softmax_stable, log_softmax_random,
-         ce_random, ce_uncapped, ce_reductions, ce_shift, ce_ignore, grad_random, grad_ignore)

@@ -1,7 +1,7 @@
 """q4_perplexity: the base and the averaging of perplexity, per batch and over a corpus."""
 from autograder.verify.catalog.kinds import Bug, labelled
 
-Q = "q4_perplexity"
+from .question import ID as Q
 
 BUGS = [
     Bug("ppl-base-2", Q, "2 ** (mean loss): the loss is in nats, so the base must be e", '''

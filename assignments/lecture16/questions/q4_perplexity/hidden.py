@@ -11,11 +11,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import arrays, floats, hidden_test, ideas, Kind, nps, st, Worked
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import Worked, arrays, floats, hidden_test
-from autograder.hidden.ideas import ideas
 from ..q3_cross_entropy.hidden import LEAD_SHAPES, LECTURE, SAT, kept, lecture, logits_and_targets
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -135,6 +132,3 @@ def corpus_weighted(s, case):
     losses, counts = case
     s.expect_scalar(s("corpus_perplexity", losses, counts),
                     reference.corpus_perplexity(losses, counts), "the corpus perplexity")
-
-
-TESTS = (ppl_unchanged, corpus_unchanged, ppl_random, ppl_uniform, ppl_ignore, corpus_weighted)

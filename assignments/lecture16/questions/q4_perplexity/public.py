@@ -10,6 +10,8 @@ import numpy as np
 from assignments.lecture16.public_cases import (PublicCase, rng_array, lecture_logits,
                                                 LECTURE_PROBS, unchanged)
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "perplexity": (
@@ -36,7 +38,7 @@ UNCHANGED: dict[str, tuple[str, str]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q4_perplexity"
+    q = ID
     return [
         PublicCase(q, "perplexity", (np.zeros((2, 3, 50)), np.array([[1, 2, 3], [4, 5, 6]])),
                    {}, "a uniform model over V=50 tokens has perplexity 50", lecture=50.0),

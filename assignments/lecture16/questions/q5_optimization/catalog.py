@@ -2,7 +2,7 @@
 update and its state, and each piece of the warmup + cosine schedule."""
 from autograder.verify.catalog.kinds import Bug, labelled
 
-Q = "q5_optimization"
+from .question import ID as Q
 
 ADAMW = {  # the reference adamw_step, one named step per entry (the loop body from "g" on)
     "clip": "if max_grad_norm is not None:\n    grads, _ = clip_grad_norm(grads, max_grad_norm)",

@@ -11,11 +11,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind, TestFailure
+from autograder.hidden import (arrays, floats, hidden_test, ideas, Kind, magnitude, nps, st,
+                               TestFailure, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import Worked, arrays, floats, hidden_test, magnitude
-from autograder.hidden.ideas import ideas
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -133,20 +131,22 @@ def norm_unchanged(s, grads):
     s.expect_unchanged(s.ex("global_grad_norm", grads, return_args=True, raised_ok=True))
 
 
-@hidden_test(question=Q, idea="contract", description="init_adamw_state leaves the parameters "
-             "unchanged", functions=["init_adamw_state"], checks=Kind.CHANGED_INPUT,
-             hint=INIT_UNCHANGED_HINT, hints={Kind.SHARES_MEMORY: INIT_UNCHANGED_HINT},
-             given=arrays_dict())
-def init_unchanged(s, params):
-    s.expect_unchanged(s.ex("init_adamw_state", params, return_args=True, raised_ok=True))
-
-
 @st.composite
 def clip_cases(draw, ratios=(0.01, 0.5, 2.0, 100.0)):
     grads = draw(arrays_dict(scale=draw(st.sampled_from([1.0, 10.0]))))
     norm = reference.global_grad_norm(grads)
     ratio = draw(st.sampled_from(ratios))
     return grads, ratio * norm if norm > 0 else ratio
+
+
+@hidden_test(question=Q, idea="contract", description="clip_grad_norm leaves the gradients "
+             "unchanged", functions=["clip_grad_norm"], checks=Kind.CHANGED_INPUT,
+             hint="Build a new dict of new arrays (`{k: g * coef for k, g in grads.items()}`) "
+                  "instead of scaling in place (`g *= coef`, also on a `grads.copy()`: its "
+                  "arrays are the caller's).",
+             given=clip_cases(ratios=(0.01, 0.5)))
+def clip_unchanged(s, case):
+    s.expect_unchanged(s.ex("clip_grad_norm", *case, return_args=True, raised_ok=True))
 
 
 def _no_eps(grads, max_norm):
@@ -221,14 +221,14 @@ def clip_eps(s, case):
     expect_clipped(s, s("clip_grad_norm", grads, max_norm), grads, max_norm)
 
 
-@hidden_test(question=Q, idea="contract", description="clip_grad_norm leaves the gradients "
-             "unchanged", functions=["clip_grad_norm"], checks=Kind.CHANGED_INPUT,
-             hint="Build a new dict of new arrays (`{k: g * coef for k, g in grads.items()}`) "
-                  "instead of scaling in place (`g *= coef`, also on a `grads.copy()`: its "
-                  "arrays are the caller's).",
-             given=clip_cases(ratios=(0.01, 0.5)))
-def clip_unchanged(s, case):
-    s.expect_unchanged(s.ex("clip_grad_norm", *case, return_args=True, raised_ok=True))
+@st.composite
+def mixed_precision_params(draw):
+    """A dict of parameters with at least one float32 array (by construction) among float64
+    ones: mixed-precision training keeps some weights in float32."""
+    params = draw(arrays_dict())
+    names = list(params)
+    single = draw(st.sets(st.sampled_from(names), min_size=1))
+    return {k: p.astype(np.float32) if k in single else p for k, p in params.items()}
 
 
 @hidden_test(question=Q, idea="init", description="init_adamw_state starts at step 0 with zero "
@@ -245,16 +245,6 @@ def init_state(s, params):
         for name, p in params.items():
             s.expect_array(state[moment][name], np.zeros_like(p), f"state[{moment!r}][{name!r}]",
                            exact=True)
-
-
-@st.composite
-def mixed_precision_params(draw):
-    """A dict of parameters with at least one float32 array (by construction) among float64
-    ones: mixed-precision training keeps some weights in float32."""
-    params = draw(arrays_dict())
-    names = list(params)
-    single = draw(st.sets(st.sampled_from(names), min_size=1))
-    return {k: p.astype(np.float32) if k in single else p for k, p in params.items()}
 
 
 @hidden_test(question=Q, idea="init", description="init_adamw_state's moments have each "
@@ -275,6 +265,14 @@ def init_dtype(s, params):
             if got.dtype != p.dtype:
                 s.fail(f"Expected state[{moment!r}][{name!r}] to have the dtype of params"
                        f"[{name!r}], {p.dtype}; got {got.dtype}.", kind=Kind.DTYPE)
+
+
+@hidden_test(question=Q, idea="contract", description="init_adamw_state leaves the parameters "
+             "unchanged", functions=["init_adamw_state"], checks=Kind.CHANGED_INPUT,
+             hint=INIT_UNCHANGED_HINT, hints={Kind.SHARES_MEMORY: INIT_UNCHANGED_HINT},
+             given=arrays_dict())
+def init_unchanged(s, params):
+    s.expect_unchanged(s.ex("init_adamw_state", params, return_args=True, raised_ok=True))
 
 
 @hidden_test(question=Q, idea="contract", description="adamw_step leaves params, grads and state "
@@ -470,8 +468,3 @@ def lr_warmup(s, case):
                        (12, 1.0, 10, 10, 0.1)])
 def lr_decay(s, case):
     expect_lr(s, case)
-
-
-TESTS = (grad_norm, norm_unchanged, clip_unchanged, clip_random, clip_never_up, clip_eps,
-         init_state, init_dtype, init_unchanged, adam_unchanged, adam_first_step,
-         adam_several_steps, adam_weight_decay, adam_clips, lr_warmup, lr_decay)

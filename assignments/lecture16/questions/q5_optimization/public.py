@@ -11,6 +11,8 @@ import reference
 
 from assignments.lecture16.public_cases import PublicCase, rng_array, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "global_grad_norm": (
@@ -69,7 +71,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q5_optimization"
+    q = ID
     params = {"W": rng_array(rng, (2, 3)), "b": rng_array(rng, (3,))}
     grads = {"W": rng_array(rng, (2, 3)), "b": rng_array(rng, (3,))}
     _, after_one = reference.adamw_step(params, grads, reference.init_adamw_state(params))

@@ -2,7 +2,7 @@
 side and the fill of the padding in pad_batch."""
 from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
-Q = "q6_finetuning"
+from .question import ID as Q
 
 BUGS = [
     Bug("q6-mask-whole-prompt", Q, "ignores len(prompt) targets, one too many: the first "

@@ -12,12 +12,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import expect_raises, hidden_test, ideas, Kind, show, st, Worked
 
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import Worked, hidden_test, show
-from autograder.hidden.ideas import ideas
-from autograder.hidden.raises import expect_raises
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -387,7 +383,3 @@ def sft_unchanged(s, case):
 def pad_unchanged(s, case):
     examples, pad_id = case
     s.expect_unchanged(s.ex("pad_batch", examples, pad_id, return_args=True, raised_ok=True))
-
-
-TESTS = (sft_inputs, sft_mask, sft_values, sft_eos_zero, sft_empty, sft_arrays, pad_right,
-         pad_targets, pad_keeps_targets, pad_empty, int64, sft_unchanged, pad_unchanged)

@@ -11,6 +11,8 @@ import reference
 
 from assignments.lecture16.public_cases import PublicCase, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "sft_example": (
@@ -48,7 +50,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q6_finetuning"
+    q = ID
     two = [reference.sft_example([4, 5, 6], [7, 8], eos_id=0),
            reference.sft_example([9], [3, 2, 1], eos_id=0)]
     return [

@@ -2,7 +2,7 @@
 the log base and the least squares of fit_power_law."""
 from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
-Q = "q7_scaling"
+from .question import ID as Q
 
 BUGS = [
     Bug("q7-flops-forward-only", Q, "2 N D: the forward pass only", '''

@@ -13,12 +13,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind, Status
+from autograder.hidden import expect_raises, hidden_test, ideas, Kind, st, Status, Worked
 
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import Worked, hidden_test
-from autograder.hidden.ideas import ideas
-from autograder.hidden.raises import expect_raises
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -321,8 +317,3 @@ def fit_domain(s, case):
 def fit_unchanged(s, case):
     x, y = case
     s.expect_unchanged(s.ex("fit_power_law", x, y, return_args=True, raised_ok=True))
-
-
-TESTS = (flops, flops_overflow, chinchilla_budget, chinchilla_ratio, chinchilla_nonpositive,
-         chinchilla_nan, fit_alpha, fit_nearly_equal, fit_a, fit_types, fit_nonpositive,
-         fit_domain, fit_unchanged)

@@ -3,7 +3,7 @@ gradients, as popular training libraries did until 2024), sums and double divisi
 an all-ignored micro-batch, in-place accumulation, missing checks."""
 from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
-Q = "q8_accumulation"
+from .question import ID as Q
 
 BUGS = [
     Bug("q8-naive-average", Q, "averages the micro-batches' mean-loss gradients (loss / "

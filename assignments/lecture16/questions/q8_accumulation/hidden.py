@@ -12,12 +12,9 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import (arrays, expect_raises, floats, hidden_test, ideas, Kind, magnitude,
+                               nps, st, Worked)
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import Worked, arrays, floats, hidden_test, magnitude
-from autograder.hidden.ideas import ideas
-from autograder.hidden.raises import expect_raises
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -155,7 +152,3 @@ def accumulate_unchanged(s, case):
     grads, counts = case
     s.expect_unchanged(s.ex("accumulate_gradients", grads, counts, return_args=True,
                             raised_ok=True))
-
-
-TESTS = (accumulate_mean, accumulate_counts, accumulate_empty, accumulate_raises,
-         accumulate_unchanged)

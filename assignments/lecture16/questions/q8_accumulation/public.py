@@ -9,6 +9,8 @@ import numpy as np
 
 from assignments.lecture16.public_cases import PublicCase, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "accumulate_gradients": (
@@ -37,7 +39,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q8_accumulation"
+    q = ID
     one = {"w": np.array([[0.5, -1.0], [2.0, 0.25]]), "b": np.array([0.1, -0.3])}
     four = [{"w": rng.normal(size=(2, 3)), "b": rng.normal(size=3)} for _ in range(4)]
     nan = {"w": np.full(1, np.nan)}

@@ -3,7 +3,7 @@ instead of means, the gradients' sign, sigmoid and 1/n, DPO's log-ratios and bet
 checks, in-place updates."""
 from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
-Q = "q9_preferences"
+from .question import ID as Q
 
 PREF = '''
 def preference_loss(r_chosen, r_rejected):

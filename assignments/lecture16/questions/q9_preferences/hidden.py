@@ -12,12 +12,8 @@ import numpy as np
 
 import reference
 
-from autograder.engine.api import Kind
+from autograder.hidden import expect_raises, floats, hidden_test, ideas, Kind, nps, st, Worked
 
-from autograder.hidden.strategies import nps, st
-from autograder.hidden.framework import Worked, floats, hidden_test
-from autograder.hidden.ideas import ideas
-from autograder.hidden.raises import expect_raises
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
 
@@ -226,8 +222,3 @@ def dpo_raises(s, beta):
 def dpo_unchanged(s, case):
     logps, _ = case
     s.expect_unchanged(s.ex("dpo_loss", *logps, return_args=True, raised_ok=True))
-
-
-TESTS = (preference_value, preference_swap, preference_grads, preference_large,
-         preference_raises, preference_unchanged, dpo_value, dpo_large, dpo_raises,
-         dpo_unchanged)

@@ -9,6 +9,8 @@ import numpy as np
 
 from assignments.lecture16.public_cases import PublicCase, unchanged
 
+from .question import ID
+
 # hints, in the lecture's terms (a case's hint unless it gives its own)
 HINTS: dict[str, str] = {
     "preference_loss": (
@@ -42,7 +44,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def cases(rng) -> list[PublicCase]:
     """The public cases, in order; ``rng`` is shared by all questions (in question order)."""
-    q = "q9_preferences"
+    q = ID
     chosen, rejected = rng.normal(size=5), rng.normal(size=5)
     logps = [-np.abs(rng.normal(10.0, 3.0, size=4)) for _ in range(4)]
     return [

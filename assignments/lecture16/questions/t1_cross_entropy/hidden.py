@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from autograder.engine.api import TorchTensor
-from autograder.hidden.framework import hidden_test, rtol_for
-from autograder.hidden.torch_track import DEVICE_HINT, device_of, tensor, dtypes
+from autograder.hidden import (DEVICE_HINT, device_of, dtypes, hidden_test, rtol_for, tensor,
+                               TorchTensor)
 from assignments.lecture16.questions.q3_cross_entropy.hidden import (GRAD_HINT, IGNORE_HINT,
                                                                      logits_and_targets)
 
@@ -75,6 +74,3 @@ def t1_grad(s, case):
                "connected to `logits` in the autograd graph.")
     expected = reference.cross_entropy_grad(logits, targets, ignore_index=ignore_index)
     s.expect_array(getattr(grad, "array", grad), expected, "logits.grad")
-
-
-TESTS = (t1_value, t1_ignore, t1_grad)

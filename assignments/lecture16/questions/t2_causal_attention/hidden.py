@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from autograder.engine.api import TorchTensor
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import big_or_small, hidden_test, magnitude, rtol_for
-from autograder.hidden.torch_track import DEVICE_HINT, device_of, tensor, dtypes
+from autograder.hidden import (big_or_small, DEVICE_HINT, device_of, dtypes, hidden_test,
+                               magnitude, rtol_for, st, tensor, TorchTensor)
 from assignments.lecture16.questions.q2_causal_mask.hidden import qkv
 
 T2 = "t2_causal_attention"
@@ -72,6 +70,3 @@ def t2_stable(s, case):
              given=st.one_of(qkv(batch_dims=(2, 2)), qkv(batch_dims=(0, 2), T=(1, 1))))
 def t2_axes(s, case):
     t2_check(s, case)
-
-
-TESTS = (t2_value, t2_stable, t2_axes)

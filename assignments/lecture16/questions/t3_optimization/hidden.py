@@ -6,10 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import reference
-from autograder.engine.api import TorchTensor
-from autograder.hidden.strategies import st
-from autograder.hidden.framework import hidden_test, magnitude
-from autograder.hidden.torch_track import device_of, tensor
+from autograder.hidden import device_of, hidden_test, magnitude, st, tensor, TorchTensor
 from assignments.lecture16.questions.q5_optimization.hidden import (HYPER, TINY, arrays_dict,
                                                                     clip_cases, with_grads)
 
@@ -134,6 +131,3 @@ def t3_weight_decay(s, case):
     params, weight_decay = case
     grads = {k: np.zeros_like(p) for k, p in params.items()}
     t3_adam_steps(s, params, [grads], {"lr": 0.1, "weight_decay": weight_decay})
-
-
-TESTS = (t3_clip, t3_init, t3_adam, t3_weight_decay)
