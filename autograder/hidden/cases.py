@@ -45,6 +45,7 @@ from autograder.engine.api import TorchTensor
 from autograder.hidden import keys
 
 FORMAT = 2
+"""the book's format; also how tests are drawn (:func:`draw_test`): a change there bumps it"""
 DIR_ENV = "AUTOGRADER_CASES"
 """a folder for the books, instead of the default ones"""
 SHIPPED = Path(__file__).resolve().parent / "_cases"

@@ -16,7 +16,7 @@ The code is read, never imported or run. A name bound at a module's top level by
 an assignment, a ``for`` or an import is followed (``module.name`` too, for a module of ours);
 a test made inside a top-level function (``make(...).<locals>.check``) hashes that function
 (the test's name tells its calls apart), any other test that is not a top-level definition
-its whole module.
+its whole module. Data files a strategy might read do not count: a strategy is code.
 """
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def _bound(stmt: ast.stmt) -> list[str]:
     if isinstance(stmt, ast.Import):
         return [a.asname or a.name.split(".")[0] for a in stmt.names]
     if isinstance(stmt, ast.ImportFrom):
-        return [a.asname or a.name for a in stmt.names if a.name != "*"]
+        return [a.asname or a.name for a in stmt.names]  # "*": a star import
     return []
 
 
@@ -167,6 +167,9 @@ class Reader:
         mod = self.module(module)
         if mod is None:
             return
+        if name not in mod.bindings:  # perhaps from a star import
+            for star in mod.bindings.get("*", []):
+                self._name(self._absolute(mod, star.module, star.level), name, found, seen)
         for stmt in mod.bindings.get(name, []):
             if (module, id(stmt)) in found and not isinstance(stmt, ast.ImportFrom):
                 continue
@@ -191,9 +194,10 @@ class Reader:
     def _uses(self, mod: _Module, stmt: ast.stmt):
         """(module, name) of each name the statement uses: its own module's names, and
         ``m.name`` for a module ``m`` of ours. A decorator call's callee is not followed."""
-        skipped = {id(d.func) for d in getattr(stmt, "decorator_list", [])
+        nodes = list(ast.walk(stmt))
+        skipped = {id(d.func) for node in nodes for d in getattr(node, "decorator_list", [])
                    if isinstance(d, ast.Call)}
-        for node in ast.walk(stmt):
+        for node in nodes:
             if id(node) in skipped:
                 continue
             if isinstance(node, ast.Name):
