@@ -14,7 +14,7 @@ from hypothesis import strategies as hst
 from hypothesis.extra import numpy as hnps
 
 from autograder.build.release import solutions_module
-from autograder.hidden import cases, strategies
+from autograder.hidden import cases, keys, strategies
 from autograder.hidden.strategies import Deferred, st, strategy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,4 +98,4 @@ def test_a_grading_that_passes_never_imports_hypothesis_one_that_fails_shrinks(t
 
 
 def test_the_book_reads_hypothesis_version_without_importing_it():
-    assert cases._hypothesis_version() == hypothesis.__version__
+    assert keys.hypothesis_version() == hypothesis.__version__

@@ -4,19 +4,22 @@ Drawing inputs is most of what a grading used to cost (hypothesis generating and
 examples), and it is the same work for every submission: the inputs of a derandomized profile
 do not depend on the code under test until a test fails. So hypothesis draws each test's
 ``examples_per_test`` inputs once, here, and a *case book* keeps them with the choice sequence
-that produced each. A grading replays the book (no hypothesis), and only when a case fails does
+that produced each. A grading replays the book (no drawing), and only when a case fails does
 hypothesis run: it starts from that case's choices (its example database) and shrinks it to the
 smallest failing input, as it always did.
 
-A book is drawn in a fresh process (``python -m autograder.hidden.draw``) that imports the same
-modules every time and takes hypothesis's pool of "local constants" from the grader's own
-packages only (``autograder``, ``reference``), wherever they are installed: the inputs are the
-same on every machine and path (a checkout, an installed package, Gradescope), whatever else the
-grading process has loaded. A book records the hash of every module that shaped it and the
-versions of Python, numpy and hypothesis; a stale book is drawn again. The build ships the
-default book inside the Gradescope zip.
+A book holds one entry per test, under the test's key (:mod:`autograder.hidden.keys`): the hash
+of what shapes its inputs (its own code and the strategies, helpers and reference functions it
+uses, the seed, the versions of Python, numpy and hypothesis). Hypothesis's pool of "local
+constants" (numbers it reads from the modules loaded) is off while drawing, so nothing else
+shapes them. When a key changes, that test alone is drawn again; every other test's inputs stay
+byte for byte what they were. A book also records the hash of each module its keys read: while
+they are unchanged, a grading checks no key. Drawing runs in a fresh process
+(``python -m autograder.hidden.draw``, which brings the book up to date: the command to run
+after editing a hidden test, then commit ``_cases/``); the build ships the book.
 
-Books are JSON in the wire format (:mod:`autograder.engine.wire`): nothing is unpickled.
+Books are JSON in the wire format (:mod:`autograder.engine.wire`), one line per test: nothing is
+unpickled.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import base64
 import copy
 import functools
 import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
@@ -39,15 +42,18 @@ import numpy as np
 
 from autograder.engine import wire
 from autograder.engine.api import TorchTensor
+from autograder.hidden import keys
 
-FORMAT = 1
-PACKAGES = ("autograder", "reference", "assignments")
-"""the packages whose modules' constants hypothesis may mix into the draws (the question folders'
-hidden tests are under ``assignments``)"""
+FORMAT = 2
+"""the book's format; also how tests are drawn (:func:`draw_test`): a change there bumps it"""
 DIR_ENV = "AUTOGRADER_CASES"
 """a folder for the books, instead of the default ones"""
 SHIPPED = Path(__file__).resolve().parent / "_cases"
 """where the build puts the books it ships (and a checkout keeps the ones it drew)"""
+HOOKS = ("hypothesis.internal.conjecture.providers:is_local_module_file",
+         "hypothesis.control:current_build_context", "hypothesis.database:choices_to_bytes")
+"""hypothesis's private names the drawing uses (``current_build_context().data.choices`` too):
+turning off the pool of local constants, reading a case's choices, storing them"""
 
 
 class CaseBookError(Exception):
@@ -61,6 +67,15 @@ def test_key(question: str, description: str) -> str:
 
 def file_name(examples: int, seed: int | None) -> str:
     return f"cases-{examples}-{'derandomized' if seed is None else f'seed{seed}'}.json"
+
+
+def declared() -> list:
+    """Every declared hidden test that draws its inputs (``given``), of every track: the one
+    place that knows where the tests are declared."""
+    from autograder import hidden
+
+    return [spec for module in hidden.modules(torch_track=True) for spec in hidden.declared(module)
+            if spec.given is not None]
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -98,70 +113,53 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-# ----------------------------------------------------------------------------- fingerprint
-def _module_hash(name: str) -> str | None:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
-        return None
-    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()
-
-
-def _hypothesis_version() -> str:
-    """hypothesis's version, read from its installed metadata's folder name (importing
-    hypothesis takes 0.2 s, and a grading that passes never needs it), else from hypothesis."""
-    spec = importlib.util.find_spec("hypothesis")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            found = list(Path(location).parent.glob("hypothesis-*.dist-info"))
-            if len(found) == 1:
-                return found[0].name[len("hypothesis-"):-len(".dist-info")]
-    import hypothesis
-
-    return hypothesis.__version__
-
-
+# ----------------------------------------------------------------------------- keys
 def _versions() -> dict[str, str]:
-    return {"python": "%d.%d" % sys.version_info[:2], "numpy": np.__version__,
-            "hypothesis": _hypothesis_version(), "format": str(FORMAT)}
+    return {**keys.versions(), "format": str(FORMAT)}
 
 
-def _ours(name: str) -> bool:
-    return name.split(".")[0] in PACKAGES
+def current_keys(specs: list, examples: int, seed: int | None) -> tuple[dict, dict]:
+    """({test name: key}, {module: hash of its file}) for ``specs``, read from the source."""
+    reader, versions, found = keys.Reader(), _versions(), {}
+    for spec in specs:
+        name = test_key(spec.question, spec.description)
+        if name in found:
+            raise CaseBookError(f"expected one hidden test per name, got two called {name!r}; "
+                                "give one of them another description")
+        found[name] = keys.key_of(reader, test=name, module=spec.check.__module__,
+                                  qualname=spec.check.__qualname__, examples=examples,
+                                  seed=seed, versions=versions)
+    return found, reader.sources()
 
 
-def fingerprint_now() -> dict:
-    """The versions and the hash of each of our modules loaded in this process."""
-    modules = {name: _module_hash(name) for name in sorted(sys.modules) if _ours(name)
-               and getattr(sys.modules[name], "__file__", None)}
-    return {"versions": _versions(), "modules": modules}
-
-
-def is_current(fingerprint: dict) -> bool:
-    """The modules and versions that shaped a book are still those of this installation."""
-    if not isinstance(fingerprint, dict) or fingerprint.get("versions") != _versions():
-        return False
-    modules = fingerprint.get("modules")
-    return isinstance(modules, dict) and bool(modules) and all(
-        _module_hash(name) == digest for name, digest in modules.items())
+def is_current(data: dict, names: set[str]) -> bool:
+    """The book holds the tests ``names`` and the modules its keys read are unchanged (so is
+    every key)."""
+    sources = data.get("sources")
+    return data.get("versions") == _versions() and set(data.get("tests", ())) == names and \
+        isinstance(sources, dict) and bool(sources) and \
+        all(keys.file_hash(module) == digest for module, digest in sources.items())
 
 
 # ----------------------------------------------------------------------------- drawing
-def _pin_constant_pool() -> None:
-    """Let hypothesis take its "local constants" from our packages only (it otherwise reads
-    every module it deems local, which depends on where things are installed and on what the
-    process imported)."""
-    from hypothesis.internal.conjecture import providers
+def _hook(path: str) -> Any:
+    """One of :data:`HOOKS`, or an error that names it."""
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise CaseBookError(
+            f"expected hypothesis {keys.hypothesis_version()} to have {module}.{name} (the case "
+            "book relies on it), got none; install the version pinned in "
+            "requirements/grader.txt, or adapt autograder/hidden/cases.py to this one") from None
 
-    roots = []
-    for package in PACKAGES:
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.submodule_search_locations:
-            roots += [os.path.join(os.path.realpath(p), "") for p in
-                      spec.submodule_search_locations]
-    providers.is_local_module_file = lambda path: os.path.realpath(path).startswith(tuple(roots))
+
+def _no_local_constants() -> None:
+    """Turn off hypothesis's pool of "local constants": it mixes into the draws the numbers of
+    every module it deems local, so an edit anywhere would change every test's inputs. No
+    setting does it: no module file is local."""
+    _hook(HOOKS[0])
+    importlib.import_module(HOOKS[0].partition(":")[0]).is_local_module_file = lambda path: False
 
 
 def _seed_of(key: str, seed: int | None) -> int:
@@ -174,14 +172,19 @@ def draw_test(strategy: Any, examples: int, seed: int) -> list[tuple[Any, tuple]
     hypothesis's generate phase under ``seed``."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as seed_
-    from hypothesis.control import current_build_context
 
     from autograder.hidden.strategies import strategy as built
 
+    context = _hook(HOOKS[1])
     found = []
 
     def record(case):
-        found.append((copy.deepcopy(case), tuple(current_build_context().data.choices)))
+        data = getattr(context(), "data", None)
+        if not hasattr(data, "choices"):
+            raise CaseBookError("expected hypothesis's current_build_context().data.choices "
+                                f"(the case book relies on it), got none in hypothesis "
+                                f"{keys.hypothesis_version()}")
+        found.append((copy.deepcopy(case), tuple(data.choices)))
 
     test = settings(parent=settings.get_profile("default"), database=None, deadline=None,
                     derandomize=False, max_examples=examples, phases=(Phase.generate,),
@@ -191,33 +194,49 @@ def draw_test(strategy: Any, examples: int, seed: int) -> list[tuple[Any, tuple]
     return found
 
 
-def draw_book(examples: int, seed: int | None) -> dict:
-    """Draw every hidden test's inputs (numpy and torch tracks). Run in a fresh process (see
-    :func:`main`) so that the draws do not depend on what else was imported."""
-    from hypothesis.database import choices_to_bytes
+def _draw_entry(spec: Any, name: str, examples: int, seed: int | None) -> dict:
+    to_bytes = _hook(HOOKS[2])
+    cases, choices = [], []
+    for case, made_of in draw_test(spec.given, examples, _seed_of(name, seed)):
+        encoded = _encode(case)
+        if not _same(_decode(json.loads(json.dumps(encoded))), case):
+            raise CaseBookError(f"{name}: expected inputs the wire format keeps (arrays, "
+                                f"numbers, lists, tuples, dicts), got {case!r}; change the "
+                                "test's strategy")
+        cases.append(encoded)
+        choices.append(base64.b64encode(to_bytes(made_of)).decode("ascii"))
+    return {"cases": cases, "choices": choices}
 
-    _pin_constant_pool()
-    from autograder import hidden
 
+def draw_book(examples: int, seed: int | None, reuse: dict | None = None) -> dict:
+    """Every hidden test's inputs (every track): a test whose key is the same in ``reuse`` (an
+    older book) keeps its entry, the others are drawn. Run in a fresh process (see
+    :func:`main`), where no draw came before: the pool of local constants is off for all."""
+    _no_local_constants()
+    specs = declared()
+    found, sources = current_keys(specs, examples, seed)
+    old = (reuse or {}).get("tests", {}) if (reuse or {}).get("format") == FORMAT else {}
     tests: dict[str, dict] = {}
-    for module in hidden.modules(torch_track=True):
-        for spec in hidden.declared(module):
-            if spec.given is None:
-                continue
-            key = test_key(spec.question, spec.description)
-            if key in tests:
-                raise CaseBookError(f"two hidden tests are called {key!r}")
-            cases, choices = [], []
-            for case, made_of in draw_test(spec.given, examples, _seed_of(key, seed)):
-                encoded = _encode(case)
-                if not _same(_decode(json.loads(json.dumps(encoded))), case):
-                    raise CaseBookError(f"{key}: the input {case!r} does not survive the wire "
-                                        "format (use arrays, numbers, lists, tuples, dicts)")
-                cases.append(encoded)
-                choices.append(base64.b64encode(choices_to_bytes(made_of)).decode("ascii"))
-            tests[key] = {"cases": cases, "choices": choices}
-    return {"format": FORMAT, "examples": examples, "seed": seed,
-            "fingerprint": fingerprint_now(), "tests": tests}
+    for spec in specs:
+        name = test_key(spec.question, spec.description)
+        entry = old.get(name)
+        if not isinstance(entry, dict) or entry.get("key") != found[name] or \
+                len(entry.get("cases", ())) != len(entry.get("choices", [None])):
+            entry = {"key": found[name], **_draw_entry(spec, name, examples, seed)}
+        tests[name] = entry
+    return {"format": FORMAT, "examples": examples, "seed": seed, "versions": _versions(),
+            "sources": sources, "tests": tests}
+
+
+def dumps(data: dict) -> str:
+    """A book as JSON, one line per module and per test (a redrawn test is one changed line)."""
+    def block(items: dict) -> str:
+        return "{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}"
+                                   for k, v in items.items()) + "}"
+
+    head = {k: v for k, v in data.items() if k not in ("sources", "tests")}
+    return (json.dumps(head)[:-1] + ',\n"sources": ' + block(data["sources"]) +
+            ',\n"tests": ' + block(data["tests"]) + "}\n")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -253,7 +272,8 @@ def _folders() -> list[Path]:
     return folders + _SCRATCH
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path, examples: int, seed: int | None) -> dict | None:
+    """A book of this format and budget (current or not), else None; a link is not followed."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as f:
@@ -261,7 +281,8 @@ def _read(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or \
-            not is_current(data.get("fingerprint")):
+            data.get("examples") != examples or data.get("seed") != seed or \
+            not isinstance(data.get("tests"), dict):
         return None
     return data
 
@@ -275,14 +296,16 @@ def _book(data: dict) -> Book:
     return Book(data["examples"], data["seed"], tests)
 
 
-def _draw_in_fresh_process(examples: int, seed: int | None, out: Path) -> None:
+def _draw_in_fresh_process(examples: int, seed: int | None, out: Path,
+                           reuse: Path | None) -> None:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in
                                                        env.get("PYTHONPATH", "").split(os.pathsep)
                                                        if p])
     command = [sys.executable, "-m", "autograder.hidden.draw", "--examples", str(examples),
-               "--out", str(out)] + ([] if seed is None else ["--seed", str(seed)])
+               "--out", str(out)] + ([] if seed is None else ["--seed", str(seed)]) + \
+        ([] if reuse is None else ["--reuse", str(reuse)])
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
                           timeout=900)
     if done.returncode != 0:
@@ -290,18 +313,23 @@ def _draw_in_fresh_process(examples: int, seed: int | None, out: Path) -> None:
 
 
 def ensure(examples: int, seed: int | None = None) -> Path:
-    """The path of a current book for (examples, seed), drawing it (in a fresh process) into
-    the first writable folder when there is none."""
+    """The path of a current book for (examples, seed). When there is none, the first book
+    found is brought up to date (its tests whose key changed drawn again, in a fresh process)
+    into the first writable folder."""
     return _ensure(examples, seed)[0]
 
 
 def _ensure(examples: int, seed: int | None) -> tuple[Path, dict]:
     """(path, contents) of a current book, read once."""
-    name = file_name(examples, seed)
+    name, names, older = file_name(examples, seed), None, None
     for folder in _folders():
-        data = _read(folder / name)
-        if data is not None:
+        data = _read(folder / name, examples, seed)
+        if data is None:
+            continue
+        names = names or {test_key(s.question, s.description) for s in declared()}
+        if is_current(data, names):
             return folder / name, data
+        older = older or folder / name
     for folder in _folders():
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -310,20 +338,23 @@ def _ensure(examples: int, seed: int | None) -> tuple[Path, dict]:
         except OSError:
             continue
         try:
-            _draw_in_fresh_process(examples, seed, Path(tmp))
+            _draw_in_fresh_process(examples, seed, Path(tmp), older)
             os.replace(tmp, folder / name)  # atomic: a parallel drawing writes the same book
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        data = _read(folder / name)
-        if data is None:
-            raise CaseBookError(f"{folder / name} is not a current book of drawn inputs")
+        data = _read(folder / name, examples, seed)
+        names = names or {test_key(s.question, s.description) for s in declared()}
+        if data is None or not is_current(data, names):
+            raise CaseBookError(f"expected a current book of drawn inputs at {folder / name}, "
+                                "got a stale one (did a hidden test change while drawing?); "
+                                "run `python -m autograder.hidden.draw` again")
         return folder / name, data
     if not _SCRATCH:  # a read-only installation and no home: draw for this process only
         _SCRATCH.append(Path(tempfile.mkdtemp(prefix="ag-cases-")))
         return _ensure(examples, seed)
-    raise CaseBookError("no folder to keep the hidden tests' inputs in (set "
-                        f"{DIR_ENV} to a writable folder)")
+    raise CaseBookError("expected a writable folder to keep the hidden tests' inputs in, got "
+                        f"none; set {DIR_ENV} to one")
 
 
 _LOCK = threading.Lock()  # batch grading runs gradings in threads: one drawing at a time
@@ -344,12 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m autograder.hidden.draw",
-                                     description="Draw every hidden test's inputs once.")
+                                     description="Bring the book of the hidden tests' inputs up "
+                                     "to date (draw the tests whose key changed).")
     parser.add_argument("--examples", type=int, help="examples per test (default: the "
                         "grading settings')")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--out", type=Path, help="write the book here (default: keep it where "
-                        "grading looks, drawing it only when there is no current one)")
+                        "grading looks, drawing only when it is not current)")
+    parser.add_argument("--reuse", type=Path, help="with --out: keep the entries of this book "
+                        "whose key is unchanged (default: draw every test)")
     args = parser.parse_args(argv)
     if args.examples is None:
         from autograder.engine.config import load_config
@@ -358,6 +392,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None:
         print(ensure(args.examples, args.seed))
         return 0
-    data = draw_book(args.examples, args.seed)
-    args.out.write_text(json.dumps(data, separators=(",", ":"), allow_nan=True))
+    reuse = None if args.reuse is None else _read(args.reuse, args.examples, args.seed)
+    args.out.write_text(dumps(draw_book(args.examples, args.seed, reuse)))
     return 0

@@ -1,8 +1,10 @@
-"""``python -m autograder.hidden.draw``: draw the hidden tests' inputs (see
-:mod:`autograder.hidden.cases`).
+"""``python -m autograder.hidden.draw``: bring the book of the hidden tests' inputs up to date
+(see :mod:`autograder.hidden.cases`).
 
 Without ``--out``, makes sure a current book exists for the grading settings' budget (drawing
-it only when there is none) and prints its path; with ``--out FILE``, draws a book into FILE.
+again only the tests whose key changed) and prints its path: run it after editing a hidden
+test, and commit ``autograder/hidden/_cases/``. With ``--out FILE``, draws a whole book into
+FILE (``--reuse OLD``: keeping OLD's entries whose key is unchanged).
 """
 import sys
 
