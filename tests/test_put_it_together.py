@@ -181,6 +181,31 @@ def test_question_text_has_its_heading_and_names_its_functions(number, question)
     assert 25 <= len(text.splitlines()) <= 60
 
 
+def test_the_notebook_says_how_long_each_question_and_the_whole_take():
+    """Each question's time under its heading, the table's, and a total in the intro that the
+    questions' times (plus Put it together's half hour) fall within."""
+    import re
+
+    from autograder.build.texts import intro_text, question_text
+
+    for question in NUMPY_QUESTIONS + FURTHER_QUESTIONS:
+        assert 5 <= question.minutes <= 90, question.id
+        assert question_text(question).splitlines()[2] == (
+            f"*Time: about {question.minutes} minutes.*")
+    low, high = map(int, re.search(r"about (\d+) to (\d+) hours in all", intro_text()).groups())
+    assert low * 60 <= sum(q.minutes for q in NUMPY_QUESTIONS) + 30 <= high * 60
+    section = (ASSIGNMENT / "put_it_together.py").read_text(encoding="utf-8")
+    assert "about a minute" not in section and "it/s" in section
+    code = "\n".join((ASSIGNMENT / name).read_text(encoding="utf-8") for name in PUT_IT_TOGETHER)
+    ns = {"np": np}
+    for line in ("steps, B", "attention_steps, attention_lr", "finetune_steps =",
+                 "finetune_lrs =", "scaling_widths, target_width", "scaling_steps, scaling_batch"):
+        exec(next(x for x in code.splitlines() if x.startswith(line)), ns)  # noqa: S102
+    bars = (ns["steps"] + 2 * ns["attention_steps"] + len(ns["finetune_lrs"]) * ns["finetune_steps"]
+            + (len(ns["scaling_widths"]) + 1) * ns["scaling_steps"])
+    assert f"count {bars:,} training steps in all" in " ".join(section.replace("#", "").split())
+
+
 def test_intro_and_torch_track_texts():
     from autograder.build.texts import intro_text
 

@@ -31,7 +31,15 @@
 # `fit_power_law`.
 #
 # Nothing in this section is graded. A part runs once the functions it needs work; until then
-# it says which question to finish first. All of it takes about a minute.
+# it says which question to finish first.
+#
+# **How long it runs.** The progress bars count 2,150 training steps in all: 400 for the
+# bigram model, 400 for the attention model and 400 for its twin without the mask, 2 x 100 for
+# instruction tuning and 5 x 150 for the scaling runs. On a free CPU core expect the bars to
+# show about 40 to 70 it/s (steps per second) with correct, vectorized functions: about 2
+# minutes for the whole section, evaluations and plots included. On a busy or shared machine
+# (a free Colab, a laptop running other things) they may show 10 to 20 it/s: 5 to 7 minutes.
+# A bar at a few it/s or slower points at a function that loops over tokens in Python.
 
 # %%
 import re
