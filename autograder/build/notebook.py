@@ -115,10 +115,11 @@ def torch_setup_cell(imports: list[str]) -> list[NotebookNode]:
 
 def final_cells() -> list[NotebookNode]:
     return [
-        *markdown("## Submit\n\nRun every public check once more, then export your notebook. "
-                  "Upload the `.zip` that `grader.export` writes (or the `.ipynb` itself) to "
-                  "Gradescope. Save the notebook first (File > Save): the export takes the "
-                  "notebook as it is on disk.\n\n"
+        *markdown("## Submit\n\nRun every public check once more, then export your notebook: "
+                  "the last cell (collapsed) writes a `.zip` of the notebook you are running "
+                  "(it calls `export_notebook.py`, which came with this notebook). Upload that "
+                  "`.zip` (or the `.ipynb` itself) to Gradescope. Save the notebook first "
+                  "(File > Save): the export takes the notebook as it is on disk.\n\n"
                   "On Colab, `grader.export` does not work: download the notebook instead "
                   "(File > Download > Download .ipynb) and upload that file. With GitHub "
                   "Classroom, commit and push the notebook to your assignment repository (from "
