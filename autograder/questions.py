@@ -44,6 +44,8 @@ class Question:
     ``torch`` (optional, extra credit)"""
     package: str = ""
     """the question folder's package (``assignments.lecture16.questions.q3_cross_entropy``)"""
+    minutes: int = 0
+    """about how long a student needs for it (``MINUTES``; 0: not said): the notebook states it"""
 
     @property
     def folder(self) -> Path:
@@ -85,7 +87,7 @@ def load(name: str, package: str = PACKAGE) -> Question:
                             f"one function, got folder={name}, ID={module.ID!r}, "
                             f"TRACK={track!r}, FUNCTIONS={module.FUNCTIONS!r}")
     return Question(module.ID, module.TITLE, module.POINTS, tuple(module.FUNCTIONS), track,
-                    f"{package}.{name}")
+                    f"{package}.{name}", getattr(module, "MINUTES", 0))
 
 
 def discover(package: str = PACKAGE) -> tuple[Question, ...]:

@@ -30,6 +30,7 @@ def test_student_release_has_what_students_need(dist):
     student = dist / "student"
     assert (student / "lecture16.ipynb").is_file()
     assert (student / "lm_training.py").is_file()
+    assert (student / "export_notebook.py").is_file()  # the export cell's helper
     assert (student / "corpus.txt").stat().st_size > 10_000
     assert (student / "instructions.txt").stat().st_size > 10_000
     public = sorted(p.stem for p in (student / "tests").glob("*.py"))
@@ -102,7 +103,7 @@ def test_untouched_student_notebook_runs_to_the_end_with_every_check_failing(dis
     section = "\n".join(_outputs_text(c) for c in nb.cells
                          if "skip-grading" in c.metadata.get("tags", []))
     assert "Skipped: finish question 1 first (chunk_tokens is not implemented yet)." in section
-    assert "grader.export(_running_notebook()" in nb.cells[-1].source
+    assert "export(grader)" in nb.cells[-1].source
 
 
 def test_autograder_zip_has_gradescope_layout_and_no_build_code(dist):
@@ -167,7 +168,7 @@ def test_untouched_notebook_alone_fails_every_check_and_reaches_the_end(dist, tm
         assert expected in text and "failed" in text.lower(), (qid, text)
     for i, _ in errors(work / "lecture16.ipynb"):
         assert "skip-grading" in nb.cells[i].metadata.get("tags", []), nb.cells[i].source[:200]
-    assert "grader.export(_running_notebook()" in nb.cells[-1].source
+    assert "export(grader)" in nb.cells[-1].source
     assert nb.cells[-1].get("execution_count") is not None  # it ran: the end was reached
 
 
@@ -184,6 +185,7 @@ def test_first_cell_installs_otter_if_missing_and_carries_the_checks(dist):
     compile(TransformerManager().transform_cell(first.source), "cell", "exec")  # valid IPython
     (bundle,) = find_bundles(first.source)
     shipped = {f"tests/{p.name}": p.read_text() for p in (dist / "student" / "tests").glob("*.py")}
+    shipped["export_notebook.py"] = (dist / "student" / "export_notebook.py").read_text()
     assert bundle["files"] == shipped
     # the bundle (the check files: about 120 KB, with the callees' cases each carries) plus the
     # questions, "Put it together" and "Going further" (about 150 KB): 283 KB on 2026-12-07

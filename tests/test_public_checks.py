@@ -167,6 +167,32 @@ def test_without_torch_the_torch_track_is_one_passing_line_that_says_so(tests_di
     assert "color" not in grader.check("t1_cross_entropy", global_env=stub_env())._repr_html_()
 
 
+def test_check_all_without_torch_shows_the_torch_track_in_one_line(tests_dir, monkeypatch,
+                                                                   tmp_path):
+    """The notebook's last check, ``grader.check_all()``, right before submitting: a line per
+    numpy question and one line for the whole optional track, whatever its number of files."""
+    import otter
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    monkeypatch.chdir(tmp_path)  # otter writes its log next to the notebook
+    env = {name: getattr(reference, name) for q in QUESTIONS if q.track != "torch"
+           for name in q.functions}
+    env["grader"] = otter.Notebook(tests_dir=str(tests_dir))
+    exec("shown = repr(grader.check_all())", env)  # noqa: S102 (check_all reads its caller's globals)
+    lines = env["shown"].splitlines()
+    assert lines == [f"{q.id}: all {n} checks passed" for q, n in _case_counts()] + [SKIPPED]
+    stub = stub_env()
+    stub["grader"] = env["grader"]
+    exec("shown = repr(grader.check_all())", stub)  # noqa: S102
+    assert stub["shown"].count("torch") == 1 and stub["shown"].endswith("\n" + SKIPPED)
+    assert "Error at line" not in stub["shown"] and "Test case failed" not in stub["shown"]
+
+
+def _case_counts() -> list:
+    cases = cases_with_expected()
+    return [(q, sum(c.question == q.id for c in cases)) for q in QUESTIONS if q.track != "torch"]
+
+
 def test_with_torch_the_torch_track_runs_its_checks(tests_dir):
     pytest.importorskip("torch")
     test_file = run_check(tests_dir, "t1_cross_entropy", stub_env())
@@ -581,15 +607,16 @@ def test_correct_code_shows_no_runtime_warning(tests_dir):
 
 
 def test_a_single_mistake_shows_under_40_lines_in_its_check(tests_dir, tmp_path, monkeypatch):
-    """Every catalogued numpy bug, in a copy of the solution (its callers call it, as a
-    student's do): what grader.check of its question prints is under 40 lines."""
+    """Every catalogued numpy bug (the Going further part's too), in a copy of the solution (its
+    callers call it, as a student's do): what grader.check of its question prints is under 40
+    lines, without otter's framing."""
     import otter
 
     monkeypatch.chdir(tmp_path)
     grader = otter.Notebook(tests_dir=str(tests_dir))
     longest = []
     for bug in CATALOG_BUGS:
-        if bug.question not in NUMPY_IDS:
+        if bug.question in TORCH_IDS:
             continue
         try:
             env = _namespace_env(bug.name)
@@ -598,5 +625,40 @@ def test_a_single_mistake_shows_under_40_lines_in_its_check(tests_dir, tmp_path,
         with np.errstate(all="ignore"):
             shown = repr(grader.check(bug.question, global_env=env))
         longest.append((len(shown.splitlines()), bug.name))
-    assert len(longest) > 100
+        assert not any(frame in shown for frame in ("Error at line", "Test case failed",
+                                                    "_check(")), (bug.name, shown)
+    assert len(longest) > 150
     assert max(longest)[0] < 40, sorted(longest)[-3:]
+
+
+def test_a_single_mistake_shows_under_40_lines_in_run_checks(tests_dir, tmp_path):
+    """The same bugs through run_checks.py's verbose report of their question (its own
+    loading, checking and report, in one process without otter)."""
+    files = Path(__file__).resolve().parents[1] / "autograder" / "build" / "files"
+    (tmp_path / "run_checks.py").write_text((files / "run_checks.py").read_text())
+    code = f"""
+import sys
+sys.path[:0] = [{str(Path(__file__).resolve().parents[1])!r}, {str(Path(__file__).parent)!r}]
+import numpy as np
+import run_checks as r
+from test_public_checks import CATALOG_BUGS, TORCH_IDS, _namespace_env
+r._install_otter_stand_in()  # after otter's own import by the test module: the checks use this
+checks = r.load_checks({str(tests_dir)!r})
+for bug in CATALOG_BUGS:
+    if bug.question in TORCH_IDS:
+        continue
+    try:
+        env = _namespace_env(bug.name)
+    except Exception:
+        continue
+    with np.errstate(all="ignore"):
+        text = r.report(r.run_checks([c for c in checks if c["name"] == bug.question], env), True)
+    print(len(text.splitlines()), bug.name)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert "Traceback" not in done.stderr, done.stderr
+    longest = sorted((int(n), name) for n, name in (line.split() for line in
+                                                     done.stdout.splitlines()))
+    assert len(longest) > 150
+    assert longest[-1][0] < 40, longest[-3:]

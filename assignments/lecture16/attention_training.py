@@ -35,7 +35,8 @@ if ready(*ATTENTION):
 # %%
 if ready(*ATTENTION):
     fig_attention, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(11, 4))
-    bigram_green, attention_blue, optimum_orange = COURSE_COLORS[:3]
+    bigram_green, attention_blue, optimum_orange = (COLORS["bigram"], COLORS["attention"],
+                                                    COLORS["computed"])
     ax_train.plot(np.exp(history["train_loss"]), color=bigram_green, label="bigram model")
     ax_train.plot(np.exp(attention_history["train_loss"]), color=attention_blue,
                   label="attention model")
@@ -94,7 +95,7 @@ if ready(*ATTENTION):
 # %%
 if ready(*ATTENTION):
     fig_mask, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(11, 4))
-    masked_blue, no_mask_red = COURSE_COLORS[1], COURSE_COLORS[3]
+    masked_blue, no_mask_red = COLORS["attention"], COLORS["no_mask"]
     ax_train.plot(np.exp(attention_history["train_loss"]), color=masked_blue,
                   label="with the causal mask")
     ax_train.plot(np.exp(no_mask_history["train_loss"]), color=no_mask_red,

@@ -85,7 +85,7 @@ if ready(*INSTRUCT):
 # %%
 if ready(*INSTRUCT):
     fig_finetune, (ax_resp, ax_forget) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = {"pretrain_lr": COURSE_COLORS[3], "small_lr": COURSE_COLORS[0]}
+    colors = {"pretrain_lr": COLORS["finetuned"], "small_lr": COLORS["finetuned_small_lr"]}
     for name, lr in finetune_lrs.items():
         steps_seen = finetune_histories[name]["val_step"]
         losses = np.log(finetune_histories[name]["val_ppl"])  # perplexity back to the loss
@@ -97,12 +97,16 @@ if ready(*INSTRUCT):
     labels = ["before\nfine-tuning", *(f"after, lr {lr:g}" for lr in finetune_lrs.values())]
     values = [pretrain_ppl_before, *(figures[f"finetune.{name}.pretrain_val_perplexity_after"]
                                      for name in finetune_lrs)]
-    bars = ax_forget.bar(labels, values,
-                         color=[COURSE_COLORS[1], *(colors[name] for name in finetune_lrs)])
-    ax_forget.bar_label(bars, fmt="%.1f")
+    models = range(len(values))  # one point per model: a bar's length means nothing on a log axis
+    for x, value, color in zip(models, values,
+                               [COLORS["attention"], *(colors[name] for name in finetune_lrs)]):
+        ax_forget.plot([x], [value], "o", markersize=11, color=color)
+        ax_forget.annotate(f"{value:,.1f}", (x, value), textcoords="offset points",
+                           xytext=(0, 10), ha="center")
+    ax_forget.set_xticks(list(models), labels=labels)
     ax_forget.set(xlabel="model", ylabel="validation perplexity (log scale)", yscale="log",
-                  title="Pre-training corpus: what it forgot")
-    ax_forget.set_ylim(top=max(values) * 2)  # room for the labels above the bars
+                  xlim=(-0.5, len(values) - 0.5), title="Pre-training corpus: what it forgot")
+    ax_forget.set_ylim(min(values) / 1.5, max(values) * 2)  # room for the labels above
     low, high = ax_forget.get_ylim()
     ticks = [t for t in (3, 10, 30, 100, 300, 1000, 3000, 10000, 30000) if low <= t <= high]
     ax_forget.set_yticks(ticks, labels=[f"{t:,}" for t in ticks])

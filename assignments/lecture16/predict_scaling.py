@@ -62,19 +62,24 @@ if ready(*SCALING):
 
     fig_scaling, ax = plt.subplots(figsize=(6.5, 4.5))
     line_sizes = np.geomspace(min(scaling_sizes) / 1.3, target_size * 1.3, 50)
-    ax.plot(line_sizes, scaling_a * line_sizes ** (-scaling_alpha), color=COURSE_COLORS[1],
+    # trained attention models in blue, what the fit computed in orange (as in every figure)
+    ax.plot(line_sizes, scaling_a * line_sizes ** (-scaling_alpha), color=COLORS["computed"],
             label=f"fitted power law: {scaling_a:.2f} N^(-{scaling_alpha:.3f})")
-    ax.plot(scaling_sizes, scaling_losses, "o", color=COURSE_COLORS[0],
+    ax.plot(scaling_sizes, scaling_losses, "o", color=COLORS["attention"],
             label=f"small runs (d = {', '.join(map(str, scaling_widths))}): fitted")
-    ax.plot([target_size], [predicted_loss], "*", markersize=14, color=COURSE_COLORS[2],
+    ax.plot([target_size], [predicted_loss], "*", markersize=14, color=COLORS["computed"],
             label=f"predicted before training (d = {target_width})")
-    ax.plot([measured_size], [measured_loss], "D", color=COURSE_COLORS[3],
+    ax.plot([measured_size], [measured_loss], "D", markerfacecolor="none", markersize=10,
+            markeredgewidth=2, color=COLORS["attention"],
             label=f"measured after training (d = {target_width})")
     ax.set(xscale="log", yscale="log", xlabel="parameters N (log scale)",
            ylabel="validation loss, nats (log scale)",
            title=f"Same budget per run: {tokens_per_run:,} training tokens")
     loss_ticks = np.unique(np.round(np.geomspace(*ax.get_ylim(), 6), 1))
     ax.set_yticks(loss_ticks, labels=[f"{t:.1f}" for t in loss_ticks])
+    # the sizes span less than a decade: a log axis would label one power of ten only
+    size_ticks = np.unique([float(f"{t:.1g}") for t in np.geomspace(*ax.get_xlim(), 6)])
+    ax.set_xticks(size_ticks, labels=[f"{t:,.0f}" for t in size_ticks])
     ax.minorticks_off()
     ax.legend()
     fig_scaling.tight_layout()

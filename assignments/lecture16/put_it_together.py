@@ -31,7 +31,15 @@
 # `fit_power_law`.
 #
 # Nothing in this section is graded. A part runs once the functions it needs work; until then
-# it says which question to finish first. All of it takes about a minute.
+# it says which question to finish first.
+#
+# **How long it runs.** The progress bars count 2,150 training steps in all: 400 for the
+# bigram model, 400 for the attention model and 400 for its twin without the mask, 2 x 100 for
+# instruction tuning and 5 x 150 for the scaling runs. On a free CPU core expect the bars to
+# show about 40 to 70 it/s (steps per second) with correct, vectorized functions: about 2
+# minutes for the whole section, evaluations and plots included. On a busy or shared machine
+# (a free Colab, a laptop running other things) they may show 10 to 20 it/s: 5 to 7 minutes.
+# A bar at a few it/s or slower points at a function that loops over tokens in Python.
 
 # %%
 import re
@@ -46,8 +54,18 @@ except ImportError:
     def tqdm(iterable, **kwargs):  # no progress bar: just the loop
         return iterable
 
-# the course colours, used in this order in the plots
-COURSE_COLORS = ["#00693e", "#267aba", "#ffa00f", "#9d162e", "#8a6996"]
+# the course colours
+COURSE_COLORS = ["#00693e", "#267aba", "#ffa00f", "#9d162e", "#8a6996", "#643c20"]
+# One colour per model, the same in every figure of this section (a line's style tells a
+# training curve from a validation curve)
+COLORS = {
+    "bigram": COURSE_COLORS[0],  # green: the bigram model
+    "attention": COURSE_COLORS[1],  # blue: the attention model, trained with the causal mask
+    "computed": COURSE_COLORS[2],  # orange: computed, not trained (counting optimum, a fit)
+    "no_mask": COURSE_COLORS[3],  # red: the attention model trained without the mask
+    "finetuned": COURSE_COLORS[4],  # purple: fine-tuned at the pre-training learning rate
+    "finetuned_small_lr": COURSE_COLORS[5],  # brown: fine-tuned at a tenth of it
+}
 
 # For each question, a tiny call of every function this section uses: a finished function
 # runs it, an unfinished one raises NotImplementedError.
@@ -319,15 +337,19 @@ if ready(*BIGRAM):
 # %%
 if ready(*BIGRAM):
     fig, (ax_loss, ax_ppl) = plt.subplots(1, 2, figsize=(11, 4))
-    train_green, val_blue, optimum_orange = COURSE_COLORS[:3]
-    ax_loss.plot(history["train_loss"], color=train_green, label="training batch")
-    ax_loss.plot(history["val_step"], history["val_loss"], color=val_blue, label="validation")
-    ax_loss.axhline(np.log(counting_ppl), color=optimum_orange, linestyle="--",
+    bigram, computed = COLORS["bigram"], COLORS["computed"]  # training: thin, pale
+    ax_loss.plot(history["train_loss"], color=bigram, alpha=0.4, linewidth=1,
+                 label="training batch")
+    ax_loss.plot(history["val_step"], history["val_loss"], color=bigram, linewidth=2.5,
+                 label="validation")
+    ax_loss.axhline(np.log(counting_ppl), color=computed, linestyle="--",
                     label="counting optimum")
     ax_loss.set(xlabel="step", ylabel="cross-entropy loss (nats)", title="Loss")
-    ax_ppl.plot(np.exp(history["train_loss"]), color=train_green, label="training batch")
-    ax_ppl.plot(history["val_step"], history["val_ppl"], color=val_blue, label="validation")
-    ax_ppl.axhline(counting_ppl, color=optimum_orange, linestyle="--", label="counting optimum")
+    ax_ppl.plot(np.exp(history["train_loss"]), color=bigram, alpha=0.4, linewidth=1,
+                label="training batch")
+    ax_ppl.plot(history["val_step"], history["val_ppl"], color=bigram, linewidth=2.5,
+                label="validation")
+    ax_ppl.axhline(counting_ppl, color=computed, linestyle="--", label="counting optimum")
     ax_ppl.set(xlabel="step", ylabel="perplexity", title="Perplexity (log scale)", yscale="log")
     ax_ppl.set_yticks([20, 30, 50, 100, 200], labels=["20", "30", "50", "100", "200"])
     ax_ppl.minorticks_off()

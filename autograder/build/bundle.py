@@ -22,6 +22,7 @@ import re
 import textwrap
 import zlib
 
+from autograder.build.export_cell import HELPER_NAME, helper_text
 from autograder.build.pins import pinned
 from autograder.paths import ASSIGNMENT
 
@@ -35,7 +36,9 @@ _BUNDLE_RE = re.compile(r'_unpack\("""(?P<data>[A-Za-z0-9+/=\s]+)"""\)')
 def encode(tests: dict[str, str]) -> str:
     """The bundle of ``tests`` (``{"q1_chunking.py": text}``) and the corpus generator."""
     corpus = CORPUS.read_bytes()
-    data = {"files": {f"tests/{name}": text for name, text in sorted(tests.items())},
+    files = {f"tests/{name}": text for name, text in sorted(tests.items())}
+    files[HELPER_NAME] = helper_text()  # the export cell's helper, next to the notebook
+    data = {"files": files,
             "corpus_generator": GENERATOR.read_text(encoding="utf-8"),
             "corpus_sha256": hashlib.sha256(corpus).hexdigest(),
             "instructions_sha256": hashlib.sha256(INSTRUCTIONS.read_bytes()).hexdigest()}
@@ -56,14 +59,15 @@ def find_bundles(source: str) -> list[dict]:
 
 UNPACK = '''
 def _unpack(bundle):
-    """Write tests/ (the public checks), corpus.txt and instructions.txt next to this notebook,
-    where missing."""
+    """Write tests/ (the public checks), export_notebook.py (the export), corpus.txt and
+    instructions.txt next to this notebook, where missing."""
     import base64, hashlib, json, os, zlib
 
     data = json.loads(zlib.decompress(base64.b64decode("".join(bundle.split()))))
     for path, text in data["files"].items():
         if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.dirname(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w", encoding="utf-8", newline="\\n") as f:
                 f.write(text)
     generator = {"__name__": "corpus_generator", "__file__": "generate.py"}

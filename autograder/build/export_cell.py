@@ -1,62 +1,25 @@
-"""The notebook's export cell: it exports the notebook the student is running, whatever its name
-(``Copy of lecture16.ipynb``, ``lecture16 (1).ipynb``), never another notebook beside it.
+"""The notebook's export cell: one line that calls the shipped helper, ``export_notebook.py``
+(``autograder/build/files/``), which exports the notebook the student is running, whatever its
+name (``Copy of lecture16.ipynb``, ``lecture16 (1).ipynb``), never another notebook beside it.
 
-Where the running notebook is found, in order: VS Code's ``__vsc_ipynb_file__``; the path Jupyter
-Server gives the kernel (``__session__`` / ``JPY_SESSION_NAME``, JupyterLab and Notebook 7); the
-running Jupyter servers' sessions, matched by this kernel's id (older servers); the only notebook
-in the folder. When none of these tells, the cell stops with a message saying what to rename.
-On Colab (no notebook file on disk) it says to download the notebook instead.
+The helper travels as the checks' files do: in the student release next to the notebook, and in
+the notebook's bundle (the first cell writes it where it is missing), so the notebook also works
+as the only file. The cell is tagged ``skip-grading`` (the grader has no helper to import) and
+collapsed: the student sees no machinery.
 """
 from __future__ import annotations
 
-HELPER = '''
-def _running_notebook():
-    """The path of the notebook this kernel runs; stops with what to do when it cannot tell."""
-    import glob, json, os, re, sys, urllib.request
+from pathlib import Path
 
-    def usable(path):
-        if path and not os.path.isfile(path) and os.path.isfile(os.path.basename(path)):
-            path = os.path.basename(path)  # a path relative to the server's root folder
-        if not (path and path.endswith(".ipynb") and os.path.isfile(path)):
-            return None
-        relative = os.path.relpath(path)
-        return relative if not relative.startswith("..") else path
+HELPER_NAME = "export_notebook.py"
+HELPER_PATH = Path(__file__).parent / "files" / HELPER_NAME
 
-    ns = globals()
-    found = usable(ns.get("__vsc_ipynb_file__")) or usable(ns.get("__session__")) \\
-        or usable(os.environ.get("JPY_SESSION_NAME"))
-    if not found:
-        try:  # ask the running Jupyter servers which notebook holds this kernel
-            import ipykernel
-            from jupyter_server import serverapp
-            kernel = re.search(r"kernel-(.+)[.]json", ipykernel.get_connection_file()).group(1)
-            for server in serverapp.list_running_servers():
-                url = f"{server['url']}api/sessions?token={server.get('token', '')}"
-                for session in json.load(urllib.request.urlopen(url, timeout=3)):
-                    if session["kernel"]["id"] == kernel:
-                        found = found or usable(os.path.join(server["root_dir"], session["path"]))
-        except Exception:
-            pass
-    if not found and "google.colab" in sys.modules:
-        raise RuntimeError("On Colab, download this notebook (File > Download > Download .ipynb) "
-                           "and upload that file to Gradescope.")
-    here = sorted(glob.glob("*.ipynb"))
-    if not found and len(here) == 1:
-        found = here[0]
-    if not found:
-        raise RuntimeError(
-            "Could not tell which notebook you are running, and this folder holds "
-            f"{len(here)} notebooks ({', '.join(here)}). Rename the one you worked in to "
-            "lecture16.ipynb (move the others away), open it, and run this cell again; or "
-            "download it (File > Download) and upload the .ipynb to Gradescope.")
-    return found
-'''.strip("\n")
+
+def helper_text() -> str:
+    """The helper's source, as it ships next to the notebook."""
+    return HELPER_PATH.read_text(encoding="utf-8")
 
 
 def export_cell_source() -> str:
-    return "\n".join([
-        "# Exports the notebook you are running (whatever its name) into a .zip to upload.",
-        "# Save the notebook first (File > Save): the export takes it as it is on disk.",
-        HELPER, "", "",
-        'grader.export(_running_notebook(), pdf=False)',
-    ])
+    """The export cell's one line (the build adds the skip-grading line above it)."""
+    return "from export_notebook import export; export(grader)  # a .zip to upload to Gradescope"

@@ -115,17 +115,25 @@ def torch_setup_cell(imports: list[str]) -> list[NotebookNode]:
 
 def final_cells() -> list[NotebookNode]:
     return [
-        *markdown("## Submit\n\nRun every public check once more, then export your notebook. "
-                  "Upload the `.zip` that `grader.export` writes (or the `.ipynb` itself) to "
-                  "Gradescope. Save the notebook first (File > Save): the export takes the "
-                  "notebook as it is on disk.\n\n"
+        *markdown("## Submit\n\nRun every public check once more, then export your notebook: "
+                  "the last cell (collapsed) writes a `.zip` of the notebook you are running "
+                  "(it calls `export_notebook.py`, which came with this notebook). Upload that "
+                  "`.zip` (or the `.ipynb` itself) to Gradescope. Save the notebook first "
+                  "(File > Save): the export takes the notebook as it is on disk.\n\n"
                   "On Colab, `grader.export` does not work: download the notebook instead "
                   "(File > Download > Download .ipynb) and upload that file. With GitHub "
                   "Classroom, commit and push the notebook to your assignment repository (from "
                   "Colab: File > Save a copy in GitHub)."),
         *code("grader.check_all()", locked=True),
-        *code(export_cell_source(), locked=True),
+        *export_cell(),
     ]
+
+
+def export_cell() -> list[NotebookNode]:
+    """One line into the shipped helper (``export_cell.py``), collapsed and not graded."""
+    cell = code(export_cell_source(), tags=(SKIP_GRADING,), locked=True)[0]
+    cell.metadata["jupyter"] = {"source_hidden": True}  # collapsed in JupyterLab
+    return [cell]
 
 
 def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None) -> NotebookNode:
@@ -159,10 +167,20 @@ def build_notebook(solutions: bool = False, tests: dict[str, str] | None = None)
     for i, cell in enumerate(cells):  # stable ids: the same sources build the same notebook
         cell.id = f"cell-{i:03d}"
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.update(kernel_metadata())
     return nb
+
+
+def kernel_metadata() -> dict:
+    """``kernelspec`` and ``language_info`` as JupyterLab writes them when the kernel starts
+    (ipykernel's default spec and its ``language_info``): a notebook that holds them already is
+    not marked modified on open (JupyterLab sets each, and marks the notebook dirty, only when
+    it differs). ``version`` is the build's Python (a kernel on another version changes it)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                           "language": "python"},
+            "language_info": dict(IPythonKernel.language_info)}
 
 
 def write_notebook(nb: NotebookNode, path) -> None:

@@ -271,6 +271,7 @@ def _plain_display():
     question in one line. otter 7 has no setting for either, so the two methods that write them
     are replaced when a check file loads (in this Python process only; nothing else changes)."""
     try:
+        from otter.test_files import GradingResults
         from otter.test_files.abstract_test import TestFile
         from otter.test_files.exception_test import ExceptionTestFile
     except ImportError:  # run_checks.py's stand-in for otter: it prints its own report
@@ -288,9 +289,34 @@ def _plain_display():
         color = "" if self.passed_all else " style='color: #b00'"
         return "<pre" + color + ">" + escape.escape(_summary_text(self)) + "</pre>"
 
+    def summary_all(self, public_only=False):
+        """check_all(): a line per question, one line for a skipped optional track, and a
+        blank line around a failing question's messages."""
+        if self._catastrophic_error:
+            return str(self._catastrophic_error)
+        blocks, skipped = [], False
+        for test_file in self.results.values():
+            notes = {r.test_case.success_message for r in test_file.test_case_results}
+            if test_file.passed_all and notes == {SKIPPED_TRACK}:
+                skipped = True
+            else:
+                blocks.append(_summary_text(test_file))
+        if skipped:  # the optional track in one line, whatever its number of questions
+            blocks.append(SKIPPED_TRACK)
+        text, previous = "", ""
+        for block in blocks:
+            if text:
+                text += "\\n\\n" if "\\n" in block or "\\n" in previous else "\\n"
+            text, previous = text + block, block
+        return text
+
     ExceptionTestFile._generate_error_message = message
     TestFile.summary = summary
     TestFile._repr_html_ = html
+    GradingResults.summary = summary_all
+
+
+SKIPPED_TRACK = "{SKIPPED}"
 
 
 _plain_display()
@@ -376,7 +402,7 @@ def render_test_file(question: Question, cases: list[PublicCase],
         "\n\n# " + "=" * 76 + " how they compare\n",
         "# (the same helpers in every check file; you do not need to read them)\n",
         CHECK,
-        DISPLAY,
+        DISPLAY.replace("{SKIPPED}", SKIPPED),
         IMPORT_TORCH if question.track == "torch" else "",
         "\n\n" + helpers + "\n",
     ]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograder.build import leaks
 from autograder.build.classroom import write_classroom
+from autograder.build.export_cell import HELPER_NAME, HELPER_PATH
 from autograder.build.figures import FIGURES_NAME, write_figures
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
@@ -71,6 +72,7 @@ def _release_dir(out: Path, name: str, report: BuildReport, notebook, py_text: s
     report.add(folder / "lm_training.py").write_text(py_text, encoding="utf-8")
     write_otter_tests(folder / "tests")
     report.files += sorted((folder / "tests").glob("*.py"))
+    report.add(Path(shutil.copy(HELPER_PATH, folder / HELPER_NAME)))  # the export cell's
     report.add(Path(shutil.copy(CORPUS, folder / "corpus.txt")))
     report.add(Path(shutil.copy(INSTRUCTIONS, folder / "instructions.txt")))
     return folder

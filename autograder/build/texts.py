@@ -1,7 +1,7 @@
 """The notebook's texts that follow from the question table: each question's heading (its number,
-title, id and points) and the intro's table of questions. A question folder's ``text.md`` starts
-below its heading; ``intro.md`` holds :data:`TABLE_MARKER` where the table goes. So a new question
-or a changed number of points needs no edit here or in the intro.
+title, id and points) and time, and the intro's table of questions. A question folder's
+``text.md`` starts below its heading; ``intro.md`` holds :data:`TABLE_MARKER` where the table
+goes. So a new question or a changed number of points needs no edit here or in the intro.
 """
 from __future__ import annotations
 
@@ -50,15 +50,21 @@ def question_text(question: Question) -> str:
         raise TextError(f"expected {question.id}/text.md to start below its heading (the build "
                         f"writes it from question.py), got {body.splitlines()[0]!r}; delete "
                         f"that line")
-    return f"{full_heading(question)}\n\n{body}\n"
+    time = f"*Time: about {question.minutes} minutes.*\n\n" if question.minutes else ""
+    return f"{full_heading(question)}\n\n{time}{body}\n"
 
 
 def question_table() -> str:
-    """The intro's markdown table: number and title, the functions, the points."""
-    rows = ["| Question | You write | Points |", "| --- | --- | --- |"]
+    """The intro's markdown table: number and title, the functions, the points, the time."""
+    rows = ["| Question | You write | Points | Time |", "| --- | --- | --- | --- |"]
     rows += [f"| {number(q)}. {q.title} | {', '.join(f'`{f}`' for f in q.functions)} | "
-             f"{q.points:g} |" for q in NUMPY_QUESTIONS]
+             f"{q.points:g} | {minutes(q.minutes)} |" for q in NUMPY_QUESTIONS]
     return "\n".join(rows)
+
+
+def minutes(n: int) -> str:
+    """``n`` minutes as the intro's table says it (``about 25 min``; "" when not said)."""
+    return f"about {n} min" if n else ""
 
 
 def intro_text() -> str:

@@ -10,6 +10,8 @@ POINTS = 15
 FUNCTIONS = ("causal_mask", "causal_attention")
 """the functions a student writes, in the order they are taught"""
 TRACK = "numpy"
+MINUTES = 35
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])

@@ -10,6 +10,8 @@ POINTS = 20
 FUNCTIONS = ("log_softmax", "cross_entropy", "cross_entropy_grad")
 """the functions a student writes, in the order they are taught"""
 TRACK = "numpy"
+MINUTES = 50
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])

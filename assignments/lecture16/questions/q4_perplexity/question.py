@@ -10,6 +10,8 @@ POINTS = 10
 FUNCTIONS = ("perplexity", "corpus_perplexity")
 """the functions a student writes, in the order they are taught"""
 TRACK = "numpy"
+MINUTES = 20
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 XENT = tuple(f"q3_cross_entropy:{k}" for k in ("stable", "log-softmax", "reductions", "pick"))
 IDEAS = {

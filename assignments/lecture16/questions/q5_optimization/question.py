@@ -11,6 +11,8 @@ FUNCTIONS = ("global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_st
              "warmup_cosine_lr")
 """the functions a student writes, in the order they are taught"""
 TRACK = "numpy"
+MINUTES = 60
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])

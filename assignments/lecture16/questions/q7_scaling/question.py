@@ -10,6 +10,8 @@ POINTS = 5
 FUNCTIONS = ("training_flops", "chinchilla_optimal", "fit_power_law")
 """the functions a student writes, in the order they are taught"""
 TRACK = "numpy"
+MINUTES = 30
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])

@@ -11,6 +11,8 @@ POINTS = 0
 FUNCTIONS = ("accumulate_gradients",)
 """the functions a student writes, in the order they are taught"""
 TRACK = "further"
+MINUTES = 10
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {  # the weights add up to 8: shares of any whole number of points stay short decimals
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])

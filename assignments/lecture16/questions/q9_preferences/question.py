@@ -11,6 +11,8 @@ POINTS = 0
 FUNCTIONS = ("preference_loss", "dpo_loss")
 """the functions a student writes, in the order they are taught"""
 TRACK = "further"
+MINUTES = 15
+"""about how long a student needs (reading, writing, checking): the notebook says it"""
 
 IDEAS = {
     # key: (weight, the idea in the lecture's words[, ideas whose failure explains this one's])
