@@ -59,7 +59,7 @@ def dist(tmp_path_factory):
 SLOW_FILES = {"test_paths.py": 180, "test_hostile.py": 120, "test_isolation.py": 80,
               "test_verify.py": 70, "test_build.py": 60, "test_packaging.py": 55,
               "test_bench.py": 50, "test_put_it_together.py": 40, "test_classroom.py": 35,
-              "test_grading.py": 30, "test_new_question.py": 25, "test_feedback.py": 15,
+              "test_grading.py": 30, "test_new_question.py": 100, "test_feedback.py": 15,
               "test_cluster.py": 200, "test_integrity.py": 110, "test_term.py": 75,
               "test_student_text.py": 60, "test_malformed_inputs.py": 50,
               "test_public_checks.py": 45}

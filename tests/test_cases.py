@@ -43,6 +43,7 @@ def test_fresh_processes_draw_the_same_book_byte_for_byte(tmp_path):
     assert cases.is_current(book["fingerprint"])
 
 
+@pytest.mark.assignment
 def test_every_hidden_test_with_a_strategy_is_in_the_book():
     from autograder import hidden
 

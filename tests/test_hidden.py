@@ -52,6 +52,7 @@ def failures(results) -> dict:
 
 
 # ----------------------------------------------------------------------------- the contract
+@pytest.mark.assignment
 def test_names_points_and_order():
     tests = hidden_tests(torch_track=True)
     assert [t.name for t in tests] == [t.name for t in hidden_tests(torch_track=True)]
@@ -72,6 +73,7 @@ def test_names_points_and_order():
     assert {t.question for t in hidden_tests()} == {q.id for q in GRADED}
 
 
+@pytest.mark.assignment
 def test_every_numpy_test_checks_a_declared_idea_and_the_after_relation_is_sound():
     from autograder.hidden import all_ideas, modules
 
@@ -115,6 +117,7 @@ def test_the_grader_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(ROOT))
 
 
+@pytest.mark.assignment
 def test_the_reference_passes_everything_with_the_default_budget():
     start = time.perf_counter()
     assert failures(run_all(hidden_tests(), REFERENCE)) == {}
@@ -128,6 +131,7 @@ def test_the_reference_passes_the_torch_track():
     assert failures(run_all(torch_tests, namespace)) == {}
 
 
+@pytest.mark.assignment
 def test_a_stub_fails_every_test_naming_the_function():
     def stub(name):
         def raises(*args, **kwargs):
@@ -505,9 +509,11 @@ CORRECT = {
 }
 
 
+@pytest.mark.assignment
 def test_correct_but_different_solutions_pass_everything():
-    assert set(CORRECT) == set(NUMPY_FUNCTIONS)
-    assert failures(run_all(hidden_tests(), CORRECT)) == {}  # the grading budget
+    # the functions written differently here (a question added since: its reference's)
+    assert set(CORRECT) <= set(NUMPY_FUNCTIONS), set(CORRECT) - set(NUMPY_FUNCTIONS)
+    assert failures(run_all(hidden_tests(), {**REFERENCE, **CORRECT})) == {}  # grading budget
 
 
 # ----------------------------------------------------------------------------- torch-track bugs
@@ -619,6 +625,7 @@ SELF_COMPARED = (  # a constant of the right form is finite, shift-invariant, ig
 
 @pytest.mark.parametrize("value", NONSENSE, ids=lambda v: type(v).__name__)
 
+@pytest.mark.assignment
 def test_nonsense_returns_fail_cleanly_never_crash_the_grader(value):
     def returns_it(*args, **kwargs):
         return value

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-NUMPY_POINTS = 100
+from checkout import numpy_total
+
+NUMPY_POINTS = numpy_total()
 
 
 def _unpack_gradescope(dist: Path, root: Path, submission: Path) -> dict:
@@ -120,7 +122,7 @@ def test_the_installed_wheel_grades_from_any_folder_and_refuses_to_build(tmp_pat
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((elsewhere / "results.json").read_text())
     assert results["score"] == pytest.approx(NUMPY_POINTS), done.stdout
-    assert "100 / 100" in done.stdout
+    assert f"{NUMPY_POINTS:g} / {NUMPY_POINTS:g}" in done.stdout, done.stdout
     # 4) what needs a checkout says so instead of building from an installed package
     for command in ("build", "verify"):
         done = subprocess.run([str(python), "-m", "autograder", command], cwd=elsewhere, env=env,
@@ -144,12 +146,15 @@ def test_grading_settings_come_from_the_current_folder_then_the_checkout_then_de
     assert paths.otter_config() is None and load_config() == GradingConfig()
 
 
-def test_the_defaults_grade_as_the_checkouts_settings_do():
-    """An installed grader run where there is no otter_config.json uses the defaults."""
+def test_the_checkouts_settings_are_read_whole_and_the_rest_are_defaults():
+    """Each setting of the checkout's otter_config.json is the one graded with (whatever its
+    value: an instructor changes them there), the others are ``GradingConfig``'s defaults (also
+    what an installed grader run where there is no otter_config.json uses)."""
     from autograder.engine.config import GradingConfig, load_config
     from autograder.paths import OTTER_CONFIG
 
-    assert load_config(OTTER_CONFIG) == GradingConfig()
+    written = json.loads(OTTER_CONFIG.read_text(encoding="utf-8"))["autograder"]
+    assert load_config(OTTER_CONFIG) == GradingConfig(**written), written
 
 
 def test_a_checkout_is_recognised_and_an_installed_layout_is_refused(tmp_path, monkeypatch):
