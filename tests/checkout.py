@@ -11,7 +11,7 @@ from autograder.paths import ROOT
 from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 
 
-def run(args: list[str], *, tail: int = 3000, **kwargs) -> subprocess.CompletedProcess:
+def run_checked(args: list[str], *, tail: int = 3000, **kwargs) -> subprocess.CompletedProcess:
     """``subprocess.run(args, **kwargs)`` that fails with the command, its exit status and the
     tails of its output (a bare ``CalledProcessError`` shows none of them)."""
     kwargs.setdefault("capture_output", True)
@@ -34,7 +34,7 @@ def _text(data) -> str:
 def checkout_files(skip: tuple[str, ...] = ()) -> list[str]:
     """The checkout's files as git sees them: tracked, and new ones that are not ignored (a new
     reference module an instructor has not staged yet), without the top folders in ``skip``."""
-    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+    listed = run_checked(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
                  cwd=ROOT).stdout.split("\0")
     return [rel for rel in dict.fromkeys(filter(None, listed))
             if rel.split("/")[0] not in (".venv", *skip) and (ROOT / rel).is_file()]

@@ -52,6 +52,19 @@ def dist(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def graded_catalog(request, tmp_path_factory):
+    """The catalog's bugs graded in process (tests/catalog_results.py), once per run: kept in
+    pytest's cache folder while the sources stay the same (in the run's temporary folder with
+    ``-p no:cacheprovider``)."""
+    from catalog_results import graded_catalog as grade
+
+    cache = getattr(request.config, "cache", None)
+    folder = (cache.mkdir("catalog") if cache is not None
+              else tmp_path_factory.getbasetemp().parent / "catalog")
+    return grade(Path(folder))
+
+
 # The slowest files first (seconds on 2 idle cores, measured with --durations): pytest-xdist
 # hands whole files to its workers in this order (``--dist loadfile --no-loadscope-reorder`` in
 # pyproject.toml), so that no long file starts last while the other worker idles. A wrong or

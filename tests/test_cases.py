@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from checkout import run_checked
 from hypothesis import strategies as st
 
 from autograder.engine.api import Kind, Status, TestFailure
@@ -25,9 +26,8 @@ EXAMPLES = 3  # a small book: drawing it takes a second or two
 
 def _draw(out: Path, cwd: Path, extra_env: dict | None = None) -> bytes:
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
-    subprocess.run([sys.executable, "-m", "autograder.hidden.draw", "--examples",
-                    str(EXAMPLES), "--out", str(out)], cwd=cwd, env=env, check=True,
-                   capture_output=True)
+    run_checked([sys.executable, "-m", "autograder.hidden.draw", "--examples",
+                 str(EXAMPLES), "--out", str(out)], cwd=cwd, env=env)
     return out.read_bytes()
 
 

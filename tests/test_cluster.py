@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from checkout import full_score
+from checkout import run_checked, full_score
 
 from autograder.batchgrade import entries
 from autograder.build.release import solutions_module
@@ -76,7 +76,7 @@ def klass(reference, tmp_path_factory):
             build(path, reference, hostile_header(tmp), after=payloads)
     shutil.copy(TEMPLATE, folder / "untouched.py")
     (folder / "damaged.ipynb").write_text("{oops")
-    subprocess.run(["chmod", "-R", "a+rX", str(tmp)], check=True)
+    run_checked(["chmod", "-R", "a+rX", str(tmp)])
     return folder
 
 

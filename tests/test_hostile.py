@@ -55,7 +55,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from checkout import copy_checkout, full_score, owner, reaching, run
+from checkout import copy_checkout, full_score, owner, reaching, run_checked
 
 import autograder.engine.runner as runner
 from autograder.assignment import current
@@ -576,12 +576,10 @@ def unprivileged_python():
     home = Path(tempfile.mkdtemp(prefix="ag-hostile-python-", dir="/tmp"))
     home.chmod(0o755)
     try:
-        subprocess.run([system, "-m", "venv", "--without-pip", str(home / "venv")], check=True,
-                       capture_output=True, timeout=120)
+        run_checked([system, "-m", "venv", "--without-pip", str(home / "venv")], timeout=120)
         python = home / "venv" / "bin" / "python"
-        purelib = subprocess.run([str(python), "-c", "import sysconfig; "
-                                  "print(sysconfig.get_paths()['purelib'])"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        purelib = run_checked([str(python), "-c", "import sysconfig; "
+                               "print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
         (Path(purelib) / "project.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         probe = subprocess.run([str(python), "-I", "-c", "import numpy, hypothesis"], cwd="/",
                                capture_output=True, timeout=120, preexec_fn=_as_nobody)
@@ -624,7 +622,7 @@ class Layout:
 
 def draw_cases(source: Path) -> None:
     """The hidden tests' inputs for ``source``'s budget, drawn as setup.sh draws them."""
-    run([sys.executable, "-m", "autograder.hidden.draw"], cwd=source,
+    run_checked([sys.executable, "-m", "autograder.hidden.draw"], cwd=source,
         env={**os.environ, "PYTHONPATH": str(source)})
 
 
@@ -640,7 +638,7 @@ def project_tree(prefix: str) -> Path:
         config["autograder"].update(LAYOUT_CONFIG)
         (root / "otter_config.json").write_text(json.dumps(config))
         draw_cases(root)
-        run(["chmod", "-R", "a+rX", str(root)])
+        run_checked(["chmod", "-R", "a+rX", str(root)])
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
@@ -665,14 +663,13 @@ def layout_factory(reference):
         draw_cases(root / "source")  # as setup.sh does, for this budget
         for name in ("setup.sh", "run_autograder"):
             (root / "source" / name).chmod(0o755)
-        subprocess.run(["chmod", "-R", "go-rwx", str(root / "source")], check=True)  # setup.sh
+        run_checked(["chmod", "-R", "go-rwx", str(root / "source")])  # as setup.sh does
         (root / "results").mkdir(mode=0o700)
         (root / "submission").mkdir(mode=0o755)
         (root / "tmp").mkdir(mode=0o755)
         if mode == "plain":  # an instructor's own checkout, graded as that (non-root) user
             nobody = pwd.getpwnam("nobody")
-            subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root)],
-                           check=True)
+            run_checked(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root)])
         return Layout(root, python, use_landlock, mode)
 
     yield make
@@ -777,9 +774,8 @@ def test_layout_grader_files_cannot_be_changed(protected_layout, reference, tmp_
                source / "otter_config.json", source / "run_autograder",
                protected_layout.root / "results" / "results.json"]
     if protected_layout.python != sys.executable:  # a temporary venv: safe to aim at
-        purelib = subprocess.run([protected_layout.python, "-c", "import sysconfig; "
-                                  "print(sysconfig.get_paths()['purelib'])"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
+        purelib = run_checked([protected_layout.python, "-c", "import sysconfig; "
+                               "print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
         targets.append(Path(purelib) / "sitecustomize.py")
     data, _ = run_layout(protected_layout, reference, tmp_path, after=("overwrite_grader_files",),
                          grader_files=[str(t) for t in targets])

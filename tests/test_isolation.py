@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from checkout import full_score
+from checkout import run_checked, full_score
 
 from autograder.engine import isolation, landlock
 from autograder.paths import ROOT
@@ -195,7 +195,7 @@ def deep_folder():
     fail on a deep tree left by a failing test); removed with ``rm -rf`` at the end."""
     folder = Path(tempfile.mkdtemp(prefix="ag-deep-"))
     yield folder
-    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    run_checked(["rm", "-rf", str(folder)])
 
 
 def test_remove_tree_has_no_depth_limit(deep_folder):
@@ -305,7 +305,7 @@ def test_layout_metadata_is_unreadable_and_modes_are_reasserted(protected_layout
     metadata.write_text(json.dumps({"previous_submissions": [{"results": {"tests": [
         {"output": "HIDDEN-FEEDBACK-OF-LAST-TIME"}]}}]}))
     metadata.chmod(0o644)
-    subprocess.run(["chmod", "-R", "a+rwX", str(protected_layout.source)], check=True)
+    run_checked(["chmod", "-R", "a+rwX", str(protected_layout.source)])
     (root / "results").chmod(0o777)
     data, _ = run_layout(protected_layout, reference, tmp_path, before=("read_metadata",),
                          metadata=str(metadata))

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checkout import copy_checkout, run
+from checkout import copy_checkout, run_checked
 
 from autograder.questions import NUMPY_QUESTIONS, QUESTIONS
 
@@ -252,7 +252,7 @@ def test_an_instructor_adds_a_question_and_changes_points(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tree), "AUTOGRADER_CASES": str(tree / "cases")}
 
     def autograder(*args: str, timeout: int = 300):
-        return run([sys.executable, "-m", "autograder", *args], cwd=tree, env=env,
+        return run_checked([sys.executable, "-m", "autograder", *args], cwd=tree, env=env,
                    timeout=timeout)
 
     # 1. the build takes it in: its section, its stub, its public checks, the new points
@@ -270,7 +270,7 @@ def test_an_instructor_adds_a_question_and_changes_points(tmp_path):
     # this test's folder); after the build, which also rewrites the committed student template
     marked = sorted(str(p.relative_to(tree)) for p in (tree / "tests").glob("test_*.py")
                     if "@pytest.mark.assignment" in p.read_text(encoding="utf-8"))
-    run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "assignment", "-p",
+    run_checked([sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "assignment", "-p",
          "no:cacheprovider", f"--basetemp={tmp_path / 'pytest'}", *marked], cwd=tree, env=env,
         timeout=900)
 

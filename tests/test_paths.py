@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from checkout import run_checked
+
 from autograder.batchgrade import grade_entries
 from autograder.build.gradescope import write_autograder_zip
 from autograder.build.release import solutions_module
@@ -281,8 +283,7 @@ def gradescope(tmp_path_factory):
     for name in ("setup.sh", "run_autograder"):
         (root / "source" / name).chmod(0o755)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True,
-                   capture_output=True, timeout=600)
+    run_checked(["bash", str(root / "source" / "setup.sh")], env=env, timeout=600)
 
     def run(write) -> dict:
         submission = root / "submission"
