@@ -623,7 +623,7 @@ class Layout:
 def draw_cases(source: Path) -> None:
     """The hidden tests' inputs for ``source``'s budget, drawn as setup.sh draws them."""
     run_checked([sys.executable, "-m", "autograder.hidden.draw"], cwd=source,
-        env={**os.environ, "PYTHONPATH": str(source)})
+                env={**os.environ, "PYTHONPATH": str(source)})
 
 
 def project_tree(prefix: str) -> Path:

@@ -39,7 +39,7 @@ FOLDER = {
             "mix": (2, "the target keeps 1 - smoothing for the true token and spreads smoothing "
                        "evenly over all V tokens"),
             "stable": (1, "finite for logits of magnitude up to 1e4: log-softmax, never the log "
-                          "of a softmax"),
+                          "of a softmax", ("mix",)),
         }}
         ''',
     "text.md": '''
@@ -162,6 +162,34 @@ FOLDER = {
             true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
             return float(np.mean(-(1 - smoothing) * true - smoothing * logp.mean(axis=-1)))
         """, idea="stable"),
+            Bug("smoothing-over-the-others", Q, "spreads smoothing over the V - 1 wrong tokens "
+                "only (another convention; PyTorch's includes the true token)", """
+        def label_smoothing_loss(logits, targets, smoothing=0.1):
+            logits = np.asarray(logits, dtype=np.float64)
+            v = logits.shape[-1]
+            shifted = logits - logits.max(axis=-1, keepdims=True)
+            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
+            others = (logp.sum(axis=-1) - true) / (v - 1)
+            return float(np.mean(-(1 - smoothing) * true - smoothing * others))
+        """, idea="mix"),
+            Bug("smoothing-weights-swapped", Q, "smoothing on the true token, 1 - smoothing "
+                "spread", """
+        def label_smoothing_loss(logits, targets, smoothing=0.1):
+            logits = np.asarray(logits, dtype=np.float64)
+            shifted = logits - logits.max(axis=-1, keepdims=True)
+            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
+            return float(np.mean(-smoothing * true - (1 - smoothing) * logp.mean(axis=-1)))
+        """, idea="mix"),
+            Bug("smoothing-sum-over-positions", Q, "the sum over positions, not the mean", """
+        def label_smoothing_loss(logits, targets, smoothing=0.1):
+            logits = np.asarray(logits, dtype=np.float64)
+            shifted = logits - logits.max(axis=-1, keepdims=True)
+            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
+            return float(np.sum(-(1 - smoothing) * true - smoothing * logp.mean(axis=-1)))
+        """, idea="mix"),
         ]
         CORRECT = [Correct("smoothing-as-distribution", "the smoothed target as a distribution",
                            """
