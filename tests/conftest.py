@@ -52,6 +52,19 @@ def dist(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def graded_catalog(request, tmp_path_factory):
+    """The catalog's bugs graded in process (tests/catalog_results.py), once per run: kept in
+    pytest's cache folder while the sources stay the same (in the run's temporary folder with
+    ``-p no:cacheprovider``)."""
+    from catalog_results import graded_catalog as grade
+
+    cache = getattr(request.config, "cache", None)
+    folder = (cache.mkdir("catalog") if cache is not None
+              else tmp_path_factory.getbasetemp().parent / "catalog")
+    return grade(Path(folder))
+
+
 # The slowest files first (seconds on 2 idle cores, measured with --durations): pytest-xdist
 # hands whole files to its workers in this order (``--dist loadfile --no-loadscope-reorder`` in
 # pyproject.toml), so that no long file starts last while the other worker idles. A wrong or
@@ -59,7 +72,7 @@ def dist(tmp_path_factory):
 SLOW_FILES = {"test_paths.py": 180, "test_hostile.py": 120, "test_isolation.py": 80,
               "test_verify.py": 70, "test_build.py": 60, "test_packaging.py": 55,
               "test_bench.py": 50, "test_put_it_together.py": 40, "test_classroom.py": 35,
-              "test_grading.py": 30, "test_new_question.py": 25, "test_feedback.py": 15,
+              "test_grading.py": 30, "test_new_question.py": 100, "test_feedback.py": 15,
               "test_cluster.py": 200, "test_integrity.py": 110, "test_term.py": 75,
               "test_student_text.py": 60, "test_malformed_inputs.py": 50,
               "test_public_checks.py": 45}

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from checkout import run_checked
 from hypothesis import strategies as st
 
 from autograder.engine.api import Kind, Status, TestFailure
@@ -35,8 +37,8 @@ def _python(args: list[str], cwd: Path, env: dict) -> str:
 
 def _draw(out: Path, cwd: Path, extra_env: dict | None = None) -> bytes:
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
-    _python(["-m", "autograder.hidden.draw", "--examples", str(EXAMPLES), "--out", str(out)],
-            cwd, env)
+    run_checked([sys.executable, "-m", "autograder.hidden.draw", "--examples",
+                 str(EXAMPLES), "--out", str(out)], cwd=cwd, env=env)
     return out.read_bytes()
 
 
@@ -53,6 +55,7 @@ def test_fresh_processes_draw_the_same_book_byte_for_byte(tmp_path):
     assert cases.is_current(book, names)
 
 
+@pytest.mark.assignment
 def test_every_hidden_test_with_a_strategy_is_in_the_book():
     book = cases.book(EXAMPLES)
     for spec in cases.declared():

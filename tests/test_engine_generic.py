@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 from pathlib import Path
 
+from checkout import run_checked
 from autograder.paths import ROOT
 
 ENGINE = ROOT / "autograder" / "engine"
@@ -56,4 +56,4 @@ def test_importing_the_engine_loads_no_assignment():
             "loaded = [m for m in sys.modules if m.startswith(('assignments', 'reference', "
             "'autograder.hidden', 'autograder.questions'))]; "
             "assert not loaded, loaded")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    run_checked([sys.executable, "-c", code], cwd=ROOT)

@@ -2,8 +2,7 @@
 follow ideas, hints chosen from what went wrong, a stub said once, a summary before the due date,
 the class report one row per idea. The catalog runs in process here (fast); ``verify`` runs the
 same checks through the engine."""
-import subprocess
-import sys
+import difflib
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,6 @@ from autograder.hidden import all_ideas, hidden_tests
 from autograder.hidden.calls import Calls
 from autograder.hidden.declare import TestSpec
 from autograder.hidden.ideas import Idea, charged
-from autograder.paths import ROOT
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify import points
 from autograder.verify.catalog import BUGS
@@ -26,12 +24,10 @@ from autograder.verify.model import _explained_by
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    """Every catalogued bug graded in process at the points table's budget."""
-    from autograder.verify.inprocess import run_catalog
-
-    tests = hidden_tests(points.EXAMPLES, shrink=False)
-    return tests, run_catalog(tests)
+def catalog(graded_catalog):
+    """Every catalogued bug graded in process at the points table's budget (once per run:
+    conftest's ``graded_catalog``)."""
+    return hidden_tests(points.EXAMPLES, shrink=False), graded_catalog
 
 
 def test_every_catalogued_bug_is_charged_with_its_own_idea_only(catalog):
@@ -70,14 +66,16 @@ def test_the_feedback_speaks_of_the_mistake_the_failing_input_shows(catalog):
             r.name, words, [m[:300] for m in own])
 
 
-def test_the_points_table_is_current():
-    # in a fresh process, as the command runs: hypothesis draws some constants from the modules
-    # a process has loaded, so the table is the command's, not this test session's
-    done = subprocess.run([sys.executable, "-m", "autograder.verify.points", "--check"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, (
-        "docs/points.md is out of date: run python -m autograder.verify.points\n"
-        + done.stdout[-2000:] + done.stderr[-2000:])
+def test_the_points_table_is_current(catalog):
+    # the results were graded in a fresh process, as the command runs (hypothesis draws some
+    # constants from the modules a process has loaded): the table is the command's
+    tests, results = catalog
+    text = points.render(results, tests, all_ideas(torch_track=False))
+    current = points.PATH.read_text(encoding="utf-8")
+    diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
+                                        "docs/points.md", "computed", n=0))
+    assert text == current, ("docs/points.md is out of date: run python -m "
+                             f"autograder.verify.points\n{diff[:3000]}")
 
 
 def test_points_follow_the_ideas_and_add_up_to_the_question():

@@ -55,6 +55,8 @@ import jsonschema
 import numpy as np
 import pytest
 
+from checkout import copy_checkout, full_score, owner, reaching, run_checked
+
 import autograder.engine.runner as runner
 from autograder.assignment import current
 from autograder.build.gradescope import write_autograder_zip
@@ -79,7 +81,9 @@ CONFIG = GradingConfig(examples_per_test=5, call_timeout_s=1.0, cell_timeout_s=1
 BOUND_S = CONFIG.grading_timeout_s + 15  # no grading in this suite may take longer
 FULL = {q.id: float(q.points) for q in NUMPY_QUESTIONS}
 FUNCTIONS = [f for q in NUMPY_QUESTIONS for f in q.functions]
-Q1, Q2, Q3, Q4, Q5 = (q.id for q in NUMPY_QUESTIONS[:5])  # q6, q7: untouched by payloads
+# the questions the payloads aim at, named by the function each payload replaces
+Q1, Q2, Q3, Q4, Q5 = map(owner, ("chunk_tokens", "causal_mask", "log_softmax", "perplexity",
+                                 "adamw_step"))
 
 
 # ----------------------------------------------------------------------------- building
@@ -304,8 +308,10 @@ RESOURCE_ENTRIES = {  # payload: (placed before the solution?, questions touched
     "sleep_days": (False, {Q2}, CALL_LIMIT),
     "ignore_signals_in_function": (False, {Q2}, CALL_LIMIT),
     "exit_in_function": (False, {Q3}, "stopped the process that runs your code"),
-    "memory_hog": (False, {Q3, Q4}, "log_softmax"),
-    "huge_return": (False, {Q3, Q4}, "an earlier call of cross_entropy_grad"),  # crash or slow
+    # the questions whose functions call the replaced ones may lose points too (fair: the spec)
+    "memory_hog": (False, reaching("log_softmax"), "log_softmax"),
+    "huge_return": (False, reaching("cross_entropy_grad", "log_softmax"),  # crash or slow
+                    "an earlier call of cross_entropy_grad"),
     "memory_at_import": (True, set(), "MemoryError"),
     "exit_at_import": (True, set(), "SystemExit"),
     "loop_at_import": (True, set(), f"timeout ({CELL_LIMIT})"),
@@ -570,12 +576,10 @@ def unprivileged_python():
     home = Path(tempfile.mkdtemp(prefix="ag-hostile-python-", dir="/tmp"))
     home.chmod(0o755)
     try:
-        subprocess.run([system, "-m", "venv", "--without-pip", str(home / "venv")], check=True,
-                       capture_output=True, timeout=120)
+        run_checked([system, "-m", "venv", "--without-pip", str(home / "venv")], timeout=120)
         python = home / "venv" / "bin" / "python"
-        purelib = subprocess.run([str(python), "-c", "import sysconfig; "
-                                  "print(sysconfig.get_paths()['purelib'])"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        purelib = run_checked([str(python), "-c", "import sysconfig; "
+                               "print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
         (Path(purelib) / "project.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         probe = subprocess.run([str(python), "-I", "-c", "import numpy, hypothesis"], cwd="/",
                                capture_output=True, timeout=120, preexec_fn=_as_nobody)
@@ -618,26 +622,26 @@ class Layout:
 
 def draw_cases(source: Path) -> None:
     """The hidden tests' inputs for ``source``'s budget, drawn as setup.sh draws them."""
-    subprocess.run([sys.executable, "-m", "autograder.hidden.draw"], cwd=source, check=True,
-                   capture_output=True, env={**os.environ, "PYTHONPATH": str(source)})
+    run_checked([sys.executable, "-m", "autograder.hidden.draw"], cwd=source,
+                env={**os.environ, "PYTHONPATH": str(source)})
 
 
 def project_tree(prefix: str) -> Path:
-    """A copy of the project's tracked files (not docs or tests) in a folder every user can
-    read, graded with this suite's short limits, its case book drawn (an instructor's checkout
-    keeps the book it drew at its first grading)."""
+    """A copy of the project's files as git sees them (tracked, and new ones not ignored; not
+    docs or tests) in a folder every user can read, graded with this suite's short limits, its
+    case book drawn (an instructor's checkout keeps the book it drew at its first grading).
+    Removed again when any step fails (the caller removes it after use)."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.split()
-    for name in listed:
-        if name.split("/")[0] not in ("docs", "tests", ".ci") and (ROOT / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / name, root / name)
-    config = json.loads((root / "otter_config.json").read_text())
-    config["autograder"].update(LAYOUT_CONFIG)
-    (root / "otter_config.json").write_text(json.dumps(config))
-    draw_cases(root)
-    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    try:
+        copy_checkout(root, skip=("docs", "tests", ".ci"))
+        config = json.loads((root / "otter_config.json").read_text())
+        config["autograder"].update(LAYOUT_CONFIG)
+        (root / "otter_config.json").write_text(json.dumps(config))
+        draw_cases(root)
+        run_checked(["chmod", "-R", "a+rX", str(root)])
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     return root
 
 
@@ -659,14 +663,13 @@ def layout_factory(reference):
         draw_cases(root / "source")  # as setup.sh does, for this budget
         for name in ("setup.sh", "run_autograder"):
             (root / "source" / name).chmod(0o755)
-        subprocess.run(["chmod", "-R", "go-rwx", str(root / "source")], check=True)  # setup.sh
+        run_checked(["chmod", "-R", "go-rwx", str(root / "source")])  # as setup.sh does
         (root / "results").mkdir(mode=0o700)
         (root / "submission").mkdir(mode=0o755)
         (root / "tmp").mkdir(mode=0o755)
         if mode == "plain":  # an instructor's own checkout, graded as that (non-root) user
             nobody = pwd.getpwnam("nobody")
-            subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root)],
-                           check=True)
+            run_checked(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root)])
         return Layout(root, python, use_landlock, mode)
 
     yield make
@@ -749,7 +752,8 @@ def _whoami_holds(data: dict, layout) -> None:
 def test_layout_forged_results_never_replace_the_graders(protected_layout, reference, tmp_path):
     data, _ = run_layout(protected_layout, reference, tmp_path, after=("forge_results",))
     _whoami_holds(data, protected_layout)
-    assert _scores(data) == pytest.approx(FULL) and data["score"] == pytest.approx(100)
+    assert _scores(data) == pytest.approx(FULL), _scores(data)
+    assert data["score"] == pytest.approx(full_score()), data["score"]
 
 
 # Landlock alone (the grader's own user) is checked for these by the tests above, graded here.
@@ -770,9 +774,8 @@ def test_layout_grader_files_cannot_be_changed(protected_layout, reference, tmp_
                source / "otter_config.json", source / "run_autograder",
                protected_layout.root / "results" / "results.json"]
     if protected_layout.python != sys.executable:  # a temporary venv: safe to aim at
-        purelib = subprocess.run([protected_layout.python, "-c", "import sysconfig; "
-                                  "print(sysconfig.get_paths()['purelib'])"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
+        purelib = run_checked([protected_layout.python, "-c", "import sysconfig; "
+                               "print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
         targets.append(Path(purelib) / "sitecustomize.py")
     data, _ = run_layout(protected_layout, reference, tmp_path, after=("overwrite_grader_files",),
                          grader_files=[str(t) for t in targets])

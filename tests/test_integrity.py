@@ -6,15 +6,31 @@ scratch folder in every mode.
 """
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 
 import pytest
+
+from checkout import full_score
 
 from autograder.engine.sandbox import Sandbox
 from test_hostile import (layout_factory, reference, run_entry, run_layout,  # noqa: F401
                           unprivileged_python, visible_text)
 
 LEAK = "RECORDED-INPUTS"
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers_in_tmp():
+    """leak_after_restart counts its loads in /tmp as well (``ag-asked-<token>*``), which a
+    grading without a mount namespace (Gradescope's mode) lets it write: remove what this
+    module's tests made, so that runs leave /tmp as they found it."""
+    before = set(glob.glob("/tmp/ag-asked-*"))
+    yield
+    for path in set(glob.glob("/tmp/ag-asked-*")) - before:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 def _crashed(data: dict) -> bool:
@@ -441,4 +457,4 @@ def test_a_slow_grader_while_the_worker_loads_costs_nothing(tmp_path, reference,
     hostile = hostile_header(tmp_path)
     path = build(tmp_path / "sub" / "lm_training.py", reference, hostile)
     graded = grade_here(path, hostile, config)
-    assert graded.result.score == pytest.approx(100), graded.data["output"][:2000]
+    assert graded.result.score == pytest.approx(full_score()), graded.data["output"][:2000]

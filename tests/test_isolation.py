@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from checkout import run_checked, full_score
+
 from autograder.engine import isolation, landlock
 from autograder.paths import ROOT
 from test_hostile import (FULL, LAYOUT_CONFIG, Q2, Q4, build, check,  # noqa: F401
@@ -193,7 +195,7 @@ def deep_folder():
     fail on a deep tree left by a failing test); removed with ``rm -rf`` at the end."""
     folder = Path(tempfile.mkdtemp(prefix="ag-deep-"))
     yield folder
-    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    run_checked(["rm", "-rf", str(folder)])
 
 
 def test_remove_tree_has_no_depth_limit(deep_folder):
@@ -287,7 +289,7 @@ def test_parallel_grading_keeps_every_correct_submission_whole(mode, request, pr
     rows = _batch(project_copy, python, reference, tmp_path, BATCH, env, preexec)
     for name in BATCH:
         if name.endswith("correct"):
-            assert float(rows[name]["total"]) == pytest.approx(100.0), (name, rows[name])
+            assert float(rows[name]["total"]) == pytest.approx(full_score()), (name, rows[name])
     assert float(rows["b-hangs"][Q2]) < FULL[Q2]
     assert float(rows["f-kills-everyone"][Q2]) < FULL[Q2]
 
@@ -303,7 +305,7 @@ def test_layout_metadata_is_unreadable_and_modes_are_reasserted(protected_layout
     metadata.write_text(json.dumps({"previous_submissions": [{"results": {"tests": [
         {"output": "HIDDEN-FEEDBACK-OF-LAST-TIME"}]}}]}))
     metadata.chmod(0o644)
-    subprocess.run(["chmod", "-R", "a+rwX", str(protected_layout.source)], check=True)
+    run_checked(["chmod", "-R", "a+rwX", str(protected_layout.source)])
     (root / "results").chmod(0o777)
     data, _ = run_layout(protected_layout, reference, tmp_path, before=("read_metadata",),
                          metadata=str(metadata))
@@ -314,7 +316,7 @@ def test_layout_metadata_is_unreadable_and_modes_are_reasserted(protected_layout
     loose = [p for p in [protected_layout.source, *protected_layout.source.rglob("*")]
              if p.stat().st_mode & 0o077]
     assert not loose, loose[:5]
-    assert data["score"] == pytest.approx(100)
+    assert data["score"] == pytest.approx(full_score()), data["score"]
 
 
 # ============================================================================= 6: results.json

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-NUMPY_POINTS = 100
+from checkout import run_checked, numpy_total
+
+NUMPY_POINTS = numpy_total()
 
 
 def _unpack_gradescope(dist: Path, root: Path, submission: Path) -> dict:
@@ -29,8 +31,7 @@ def _unpack_gradescope(dist: Path, root: Path, submission: Path) -> dict:
 def _run_gradescope(dist: Path, tmp_path: Path, submission: Path) -> dict:
     root = tmp_path / "autograder"
     env = _unpack_gradescope(dist, root, submission)
-    subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True,
-                   capture_output=True, timeout=600)
+    run_checked(["bash", str(root / "source" / "setup.sh")], env=env, timeout=600)
     done = subprocess.run([str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -55,8 +56,8 @@ def _otter_run(dist: Path, tmp_path: Path, submission: Path) -> dict:
     otter = Path(sys.executable).with_name("otter")
     out = tmp_path / "otter-out"
     out.mkdir()
-    subprocess.run([str(otter), "run", "-a", str(dist / "otter-autograder.zip"), "-o", str(out),
-                    "--no-logo", str(submission)], check=True, capture_output=True, timeout=600)
+    run_checked([str(otter), "run", "-a", str(dist / "otter-autograder.zip"), "-o", str(out),
+                 "--no-logo", str(submission)], timeout=600)
     return json.loads((out / "results.json").read_text())
 
 
@@ -94,25 +95,23 @@ def test_the_installed_wheel_grades_from_any_folder_and_refuses_to_build(tmp_pat
 
     # 1) a wheel of the project, built without network (this environment's setuptools)
     source = _copy_of_the_checkout(tmp_path / "source")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path / "wheels"), "-q"],
-                   check=True, capture_output=True, timeout=300)
+    run_checked([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
+                 "--no-build-isolation", "-w", str(tmp_path / "wheels"), "-q"], timeout=300)
     shutil.rmtree(source)
     (wheel,) = (tmp_path / "wheels").glob("*.whl")
     # 2) a fresh environment that sees neither the checkout nor this one's packages
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    run_checked([sys.executable, "-m", "venv", str(venv)], timeout=300)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True,
-                   capture_output=True, timeout=600)
+    run_checked([str(python), "-m", "pip", "install", "-q", str(wheel)], timeout=600)
     # 3) grade the reference solution from a folder outside the checkout, with its own settings
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (tmp_path / "lm_training.py").write_text(solutions_module(), encoding="utf-8")
     (elsewhere / "otter_config.json").write_text('{"autograder": {"examples_per_test": 3}}')
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    where = subprocess.run([str(python), "-c", "import autograder; print(autograder.__file__)"],
-                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    where = run_checked([str(python), "-c", "import autograder; print(autograder.__file__)"],
+                        cwd=elsewhere, env=env)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout
     done = subprocess.run([str(python), "-m", "autograder", "grade", "../lm_training.py",
                            "--results", "results.json"], cwd=elsewhere, env=env,
@@ -120,7 +119,7 @@ def test_the_installed_wheel_grades_from_any_folder_and_refuses_to_build(tmp_pat
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((elsewhere / "results.json").read_text())
     assert results["score"] == pytest.approx(NUMPY_POINTS), done.stdout
-    assert "100 / 100" in done.stdout
+    assert f"{NUMPY_POINTS:g} / {NUMPY_POINTS:g}" in done.stdout, done.stdout
     # 4) what needs a checkout says so instead of building from an installed package
     for command in ("build", "verify"):
         done = subprocess.run([str(python), "-m", "autograder", command], cwd=elsewhere, env=env,
@@ -144,12 +143,15 @@ def test_grading_settings_come_from_the_current_folder_then_the_checkout_then_de
     assert paths.otter_config() is None and load_config() == GradingConfig()
 
 
-def test_the_defaults_grade_as_the_checkouts_settings_do():
-    """An installed grader run where there is no otter_config.json uses the defaults."""
+def test_the_checkouts_settings_are_read_whole_and_the_rest_are_defaults():
+    """Each setting of the checkout's otter_config.json is the one graded with (whatever its
+    value: an instructor changes them there), the others are ``GradingConfig``'s defaults (also
+    what an installed grader run where there is no otter_config.json uses)."""
     from autograder.engine.config import GradingConfig, load_config
     from autograder.paths import OTTER_CONFIG
 
-    assert load_config(OTTER_CONFIG) == GradingConfig()
+    written = json.loads(OTTER_CONFIG.read_text(encoding="utf-8"))["autograder"]
+    assert load_config(OTTER_CONFIG) == GradingConfig(**written), written
 
 
 def test_a_checkout_is_recognised_and_an_installed_layout_is_refused(tmp_path, monkeypatch):

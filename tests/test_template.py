@@ -9,6 +9,7 @@ from autograder.paths import TEMPLATE
 from autograder.questions import ALL_FUNCTIONS, QUESTIONS
 
 
+@pytest.mark.assignment
 def test_committed_template_is_up_to_date():
     assert TEMPLATE.read_text(encoding="utf-8") == render_template(), (
         "student_template/lm_training.py is stale: run `python -m autograder build`")
@@ -18,6 +19,7 @@ def _functions(text):
     return {node.name: node for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)}
 
 
+@pytest.mark.assignment
 def test_template_has_every_spec_function_as_a_stub_with_a_docstring():
     functions = _functions(TEMPLATE.read_text(encoding="utf-8"))
     assert sorted(functions) == sorted(ALL_FUNCTIONS)
@@ -88,6 +90,7 @@ def test_the_template_speaks_to_students():
         assert instructor_words not in docstring, instructor_words
 
 
+@pytest.mark.assignment
 def test_template_signatures_match_the_reference():
     from autograder.build.source import read_functions
 

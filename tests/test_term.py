@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from checkout import run_checked
 
 from autograder.batchgrade import Graded
 from autograder.classreport import write_class_report
@@ -171,7 +172,7 @@ def _repo(root: Path, name: str, when: str) -> Path:
     for cmd in (["init", "-q"], ["add", "."],
                 ["-c", "user.name=s", "-c", "user.email=s@example.edu", "commit", "-q", "-m",
                  "work"]):
-        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+        run_checked(["git", *cmd], cwd=repo, env=env)
     return repo
 
 
@@ -359,7 +360,7 @@ def _commit(repo: Path, text: str, when: str) -> None:
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
     for cmd in (["add", "."], ["-c", "user.name=s", "-c", "user.email=s@example.edu", "commit",
                                "-q", "-m", "work"]):
-        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+        run_checked(["git", *cmd], cwd=repo, env=env)
 
 
 def test_grade_dir_with_a_term_and_a_regrade(tmp_path, capsys):
