@@ -59,7 +59,7 @@ class Sandbox:
         # the worker's scripts: readable by the worker, never writable (a changed worker.py
         # would be what the next restart runs)
         self.engine = Path(tempfile.mkdtemp(prefix="ag-engine-"))
-        for name in ("worker.py", "wire.py"):
+        for name in ("worker.py", "worker_torch.py", "wire.py"):
             shutil.copy(ENGINE / name, self.engine / name)
             (self.engine / name).chmod(0o644)
         self.engine.chmod(0o755)
