@@ -169,6 +169,6 @@ def test_a_new_question_is_one_folder_and_its_reference(tmp_path):
     assert _scores(tree / "template.json")[QID] == (0.0, 5.0)
 
     # 3. verify, restricted to the new question's catalog: the bug is caught, the variant passes
-    done = _run(tree, "verify", "--only", "throwaway", timeout=300)
+    done = _run(tree, "verify", "--only", QID, timeout=300)
     assert "verify PASSED" in done.stdout, done.stdout[-2000:]
     assert "throwaway-triple" in done.stdout and "throwaway-add" in done.stdout
