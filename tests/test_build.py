@@ -55,6 +55,9 @@ def test_solutions_notebook_ran_with_every_check_passing_and_plots(dist):
         assert "passed" in text.lower() and "failed" not in text.lower(), (qid, text)
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the 'Put it together' plots should be in the executed solutions"
+    left = sorted(p.name for p in (dist / "solutions").iterdir()
+                  if p.suffix == ".zip" or p.name == ".OTTER_LOG")
+    assert not left, f"expected the solutions release without what running it leaves, got {left}"
 
 
 def test_solutions_figures_json_shows_what_the_section_teaches(dist):

@@ -58,3 +58,42 @@ def test_the_layout_parser_reads_nesting():
     named = layout_paths()
     assert {"autograder/engine/runner.py", "autograder/verify/catalog/kinds.py",
             "assignments/lecture16/questions/<id>/hidden.py", "reference/xent.py"} <= named
+
+
+# ----------------------------------------------------------------------------- sizes
+MAX_LINES = 400
+MAX_METHODS = 15
+
+
+def _sizes() -> dict[str, list[str]]:
+    """Every module under autograder/ (the worker script included: it is written by hand) ->
+    what in it is over a limit, in words."""
+    import ast
+
+    over = {}
+    for path in sorted((ROOT / "autograder").rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        name, text = path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
+        found = []
+        lines = len(text.splitlines())
+        if lines > MAX_LINES:
+            found.append(f"{name} has {lines} lines (at most {MAX_LINES})")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                methods = [f for f in node.body
+                           if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                if len(methods) > MAX_METHODS:
+                    found.append(f"{name}: class {node.name} has {len(methods)} methods (at "
+                                 f"most {MAX_METHODS})")
+        over[name] = found
+    return over
+
+
+def test_no_module_is_too_long_and_no_class_has_too_many_methods():
+    sizes = _sizes()
+    over = [line for found in sizes.values() for line in found]
+    assert not over, ("expected every module under autograder/ to be at most "
+                      f"{MAX_LINES} lines and every class to have at most {MAX_METHODS} methods, "
+                      "got: " + "; ".join(over) + "; the fix: split it along its concerns "
+                      "(and name the new modules in docs/DESIGN.md)")

@@ -295,15 +295,15 @@ def test_a_prefetched_call_that_kills_the_worker_costs_only_that_call(sandbox):
 
 
 def test_a_prefetch_sends_only_a_few_calls_ahead(sandbox):
-    from autograder.engine.client import AHEAD
+    from autograder.engine.pipeline import AHEAD
 
     client = client_for(sandbox, PIPELINE)
     _prefetch(client, "g", range(20))
-    assert len(client._queued) == AHEAD  # after a failing case, at most AHEAD run in vain
+    assert len(client.pipeline.queued) == AHEAD  # after a failing case, at most AHEAD run in vain
     for x in range(8):
-        assert client.call("g", x) == -x and 0 < len(client._queued) <= AHEAD
+        assert client.call("g", x) == -x and 0 < len(client.pipeline.queued) <= AHEAD
     client.prefetch(())  # dropped: nothing waits any more
-    assert client.call("f", 2) == 20 and not client._ahead
+    assert client.call("f", 2) == 20 and not client.pipeline.ahead
     client.close()
 
 
@@ -315,18 +315,18 @@ def unprobed(monkeypatch):
     (a mode that works wherever the first does)."""
     from dataclasses import replace
 
-    from autograder.engine import sandbox as sb
+    from autograder.engine import confinement as sb
 
     works = sb.mode()
     weaker = replace(works, seccomp=False)
-    original = sb._Confinement.apply
+    original = sb.Confinement.apply
 
     def with_breakage(breaks):
         def apply(self):
             original(self)
             if self.mode == works:
                 breaks()
-        monkeypatch.setattr(sb._Confinement, "apply", apply)
+        monkeypatch.setattr(sb.Confinement, "apply", apply)
 
     monkeypatch.setattr(sb, "_candidates", lambda: [works, weaker])
     monkeypatch.setattr(sb, "_WORKED", {})
@@ -360,7 +360,7 @@ def test_an_unprobed_mode_whose_worker_never_comes_up_is_probed_and_replaced(unp
 
 
 def test_a_worker_that_comes_up_settles_the_mode_without_a_probe(unprobed, monkeypatch):
-    from autograder.engine import sandbox as sb
+    from autograder.engine import confinement as sb
 
     works, _, _ = unprobed
     monkeypatch.setattr(sb, "_starts", lambda *a, **k: pytest.fail("probed"))

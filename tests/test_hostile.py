@@ -68,7 +68,8 @@ from autograder.engine.client import WorkerClient
 from autograder.engine.config import GradingConfig
 from autograder.engine.loader import from_bytes
 from autograder.engine.results import GradingResult, to_gradescope
-from autograder.engine.sandbox import Limits, Sandbox, fitted
+from autograder.engine.limits import Limits, fitted
+from autograder.engine.sandbox import Sandbox
 from autograder.paths import ROOT
 from autograder.questions import ALL_FUNCTIONS, NUMPY_QUESTIONS
 

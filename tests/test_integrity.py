@@ -362,7 +362,7 @@ def test_a_correct_function_beside_a_wrong_callee_keeps_its_points(solution, mas
 # schedstat) is not charged to a call's limit, up to client.STRETCH times the limit.
 import time  # noqa: E402
 
-from autograder.engine import client as engine_client  # noqa: E402
+from autograder.engine.process import WorkerProcess  # noqa: E402
 from autograder.engine.config import GradingConfig  # noqa: E402
 from test_hostile import grade_here, hostile_header, build  # noqa: E402
 
@@ -384,7 +384,7 @@ def _mask_timed_out(graded) -> bool:
 
 def test_a_call_that_waited_for_a_cpu_is_not_stopped(tmp_path, reference, monkeypatch):  # noqa: F811
     """As if the machine were so loaded that the worker waited for a CPU the whole time."""
-    monkeypatch.setattr(engine_client.WorkerClient, "_waited", lambda self: time.monotonic())
+    monkeypatch.setattr(WorkerProcess, "waited", lambda self: time.monotonic())
     assert not _mask_timed_out(_slow_mask(tmp_path, reference))
 
 
@@ -396,11 +396,11 @@ def test_the_cpu_wait_of_a_live_process_is_read():
     class Proc:
         pid = os.getpid()
 
-    fake = engine_client.WorkerClient.__new__(engine_client.WorkerClient)
-    fake.proc = Proc()
-    assert fake._waited() >= 0.0
-    fake.proc = None
-    assert fake._waited() == 0.0
+    process = WorkerProcess(sandbox=None)  # only the schedstat is read
+    process.proc = Proc()
+    assert process.waited() >= 0.0
+    process.proc = None
+    assert process.waited() == 0.0
 
 
 # ============================================================================= every path

@@ -52,13 +52,28 @@ def test_verify_passes_on_the_whole_catalog(capsys):
     assert "== Kill matrix" in out and "== Hidden tests that catch no catalogued bug" in out
 
 
-def test_only_selects_entries_and_unknown_names_are_an_error(capsys):
-    assert main(["verify", "--only", "bug-pairs-", "--jobs", "2"]) == 0
+def test_only_selects_an_entry_by_its_exact_name_and_reports_its_questions_tests(capsys):
+    bug = next(b for b in BUGS if b.name.startswith("pairs-"))
+    assert main(["verify", "--only", f"bug-{bug.name}"]) == 0
     out = capsys.readouterr().out
-    n = sum(b.name.startswith("pairs-") for b in BUGS)  # the catalog's, however many
-    assert "bug-pairs-reversed" in out and f"bugs caught in their own question: {n} / {n}" in out
-    assert main(["verify", "--only", "no-such-entry"]) == 2
-    assert "ERROR expected catalog entries" in capsys.readouterr().err
+    assert f"bug-{bug.name}" in out and "bugs caught in their own question: 1 / 1" in out
+    theirs = [t for t in hidden_tests(load_config(), current())
+              if t.question == bug.question and t.points > 0]
+    assert re.search(rf"catch no catalogued bug: \d+ / {len(theirs)}\n", out), out[-1500:]
+    assert main(["verify", "--only", "bug-pairs-"]) == 2  # a prefix is no name
+    assert "ERROR expected a question id or the exact name" in capsys.readouterr().err
+
+
+def test_only_a_question_id_selects_its_bugs_and_the_variants_that_touch_it(tmp_path):
+    from autograder.verify.entries import write_entries
+
+    tests = hidden_tests(load_config(), current())
+    question = BUGS[0].question
+    entries = write_entries(tmp_path, tests, only=question)
+    bugs = {e.name for e in entries if e.kind == "bug"}
+    assert bugs == {f"bug-{b.name}" for b in BUGS if b.question == question}
+    assert all(e.kind in ("bug", "correct") for e in entries)
+    assert write_entries(tmp_path / "none", tests, only=question[:2]) == []  # no prefix match
     assert main(["verify", "--seed", "3", "--seeds", "2"]) == 2
 
 

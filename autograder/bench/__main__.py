@@ -113,7 +113,7 @@ def _run(args, log) -> dict:
             timeout = load_config().call_timeout_s
             catalog = power.judge_catalog(bugs, budgets, jobs=2, call_timeout_s=timeout)
             times = power.grading_times(release().solutions_py, budgets, work / "power")
-            from autograder.bench.report import GOAL_LATENCY_S, GOAL_OTTER_RATIO
+            from autograder.bench.goals import GOAL_LATENCY_S, GOAL_OTTER_RATIO
 
             # the latency a budget may cost: 10 s, and 0.25x otter run's (when measured)
             goal = GOAL_LATENCY_S

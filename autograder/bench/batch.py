@@ -35,7 +35,8 @@ def make_folders(entries: Sequence, n: int, work: Path) -> list[Path]:
     return folders
 
 
-def _rows(path: Path) -> list[dict]:
+def csv_rows(path: Path) -> list[dict]:
+    """The rows of a grades CSV ([] when the command wrote none)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
             return list(csv.DictReader(f))
@@ -48,7 +49,7 @@ def _grade(folder: Path, jobs: int, work: Path, root: Path) -> dict:
     cmd = [sys.executable, "-m", "autograder", "grade", str(folder), "--csv", str(out),
            "--jobs", str(jobs)]
     run = procs.run(cmd, cwd=root, log=work / f"log-{folder.name}-jobs{jobs}.txt")
-    rows = _rows(out)
+    rows = csv_rows(out)
     unfinished = [r["submission"] for r in rows if "did not finish" in (r.get("note") or "")]
     return {"wall_s": run.wall_s, "peak_together_mb": run.peak_together_mb,
             "largest_mb": run.largest_mb, "rows": len(rows), "unfinished": unfinished,

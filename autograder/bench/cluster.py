@@ -16,7 +16,6 @@ scheduler's own rate (1 / the overhead per task) is reached.
 """
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from autograder.bench import procs
-from autograder.bench.batch import pick
+from autograder.bench.batch import csv_rows, pick
 from autograder.paths import ROOT
 
 RATE = re.compile(r"(\d+) submission\(s\) graded in ([\d.]+) s \(([\d.]+) submissions a minute\)")
@@ -66,11 +65,7 @@ def _grade(folder: Path, workers: int, work: Path, root: Path) -> dict:
     cmd = [sys.executable, "-m", "autograder", "grade", str(folder), "--csv", str(out),
            "--scheduler", f"local:{workers}", "--results-dir", str(work / f"results-{workers}")]
     run = procs.run(cmd, cwd=root, log=log)
-    try:
-        with open(out, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
-        rows = []
+    rows = csv_rows(out)
     found = RATE.search(log.read_text(encoding="utf-8", errors="replace"))
     unfinished = [r["submission"] for r in rows if "did not finish" in (r.get("note") or "")]
     return {"wall_s": run.wall_s, "per_minute_wall": 60 * len(rows) / run.wall_s,

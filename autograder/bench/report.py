@@ -1,39 +1,12 @@
 """BENCHMARKS.md from the measurements: the machine, the goals, one table per measurement."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from autograder.bench import latency as latency_mod
 from autograder.bench import scale as scale_mod
-from autograder.bench.procs import median
-
-GOAL_LATENCY_S = 10.0
-GOAL_LATENCY_ONE_CORE_S = 15.0
-GOAL_OTTER_RATIO = 0.25
-"""``grade``'s time over stock ``otter run``'s on the same notebook"""
-GOAL_TESTS_S = 8 * 60.0
-"""the test suite's pytest run: ``make test`` on 2 idle cores within 10 minutes, installs
-(about 2 minutes on a fresh clone) included"""
-GOAL_BATCH_SPEEDUP = 1.7
-LOADED = 0.5
-"""load average per usable core above which the machine counts as loaded"""
-
-
-def _s(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:.3g} s" if x < 10 else f"{x:.1f} s"
-
-
-def _mb(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x / 1024:.2f} GB" if x >= 1024 else f"{x:.0f} MB"
-
-
-def _ratio(x) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{x:.2f}x"
+from autograder.bench.goals import (GOAL_OTTER_RATIO, LOADED, best_torch, gap_note, goals,
+                                    loaded, show_mb, show_ratio, show_s)
 
 
 def _met(ok) -> str:
@@ -44,155 +17,6 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines
-
-
-def loaded(machine: dict, load: tuple) -> bool:
-    return load[0] > LOADED * max(1, machine.get("cores_usable") or 1)
-
-
-def best_torch(case: dict) -> tuple[float, str]:
-    """PyTorch's faster median: with its default threads, or with one (on a loaded machine its
-    threads can wait on each other)."""
-    med = case["median_s"]
-    options = [(med["torch"], f"{case.get('torch_threads', '?')} threads")]
-    if "torch, 1 thread" in med:
-        options.append((med["torch, 1 thread"], "1 thread"))
-    return min(options)
-
-
-# ----------------------------------------------------------------------------- goals
-def goals(r: dict) -> list[dict]:
-    """One row per goal: what, measured, goal, met (True/False/None), and the gap note key."""
-    rows = []
-    lat = r.get("latency") or {}
-    py = latency_mod.find(lat, "grade", ".py")
-    nb = latency_mod.find(lat, "grade", ".ipynb")
-    ot = latency_mod.find(lat, "otter run", ".ipynb")
-    py1 = latency_mod.find(lat, "grade", ".py", one_core=True)
-    if py:
-        rows.append({"n": 1, "what": "grading latency, `grade` solutions .py, all cores",
-                     "measured": _s(py["median_s"]), "goal": f"<= {GOAL_LATENCY_S:g} s",
-                     "met": py["median_s"] <= GOAL_LATENCY_S, "key": "latency"})
-    def against_otter(what: str, grade: dict | None, otter: dict | None, key: str) -> None:
-        if grade and otter:
-            ratio = grade["median_s"] / otter["median_s"]
-            rows.append({"n": 1, "what": what,
-                         "measured": f"{_s(grade['median_s'])} vs {_s(otter['median_s'])} "
-                                     f"({_ratio(ratio)})",
-                         "goal": f"<= {GOAL_OTTER_RATIO:g}x otter run",
-                         "met": ratio <= GOAL_OTTER_RATIO, "key": key})
-
-    against_otter("`grade` vs stock `otter run`, same notebook, all cores", nb, ot, "otter")
-    against_otter("`grade` vs stock `otter run` on the notebook's graded part (its "
-                  "`skip-grading` cells left out), all cores", nb,
-                  latency_mod.find(lat, "otter run", ".ipynb, graded part"), "otter-graded")
-    against_otter("`grade` vs stock `otter run`, the notebook's graded part, half a CPU "
-                  "(Gradescope's default, a cgroup quota)",
-                  latency_mod.find(lat, "grade", ".ipynb", half=True),
-                  latency_mod.find(lat, "otter run", ".ipynb, graded part", half=True),
-                  "otter-graded")
-    if py1:
-        rows.append({"n": 1, "what": "grading latency, `grade` solutions .py, one core (taskset)",
-                     "measured": _s(py1["median_s"]), "goal": f"<= {GOAL_LATENCY_ONE_CORE_S:g} s",
-                     "met": py1["median_s"] <= GOAL_LATENCY_ONE_CORE_S, "key": "latency1"})
-    if py:
-        rows.append({"n": 1, "what": "peak memory, grader + worker (sum of their peak RSS)",
-                     "measured": _mb(py["peak_sum_mb"]), "goal": "stated", "met": None,
-                     "key": ""})
-    suite = r.get("suite") or {}
-    if (suite.get("verify") or {}).get("wall_s"):
-        v = suite["verify"]
-        rows.append({"n": 4, "what": f"`verify` on the whole catalog ({v.get('entries')} "
-                                     "entries), 2 processes",
-                     "measured": _s(v["wall_s"]) + ("" if v["ok"] else " (it FAILED)"),
-                     "goal": "stated, and passing", "met": None if v["ok"] else False,
-                     "key": "verify"})
-    if (suite.get("tests") or {}).get("wall_s"):
-        t = suite["tests"]
-        rows.append({"n": 4, "what": "the test suite (`make test`'s pytest run, installs "
-                                     "not included)",
-                     "measured": _s(t["wall_s"]) + ("" if t["ok"] else " (it FAILED)"),
-                     "goal": f"<= {GOAL_TESTS_S / 60:g} min (10 min with a fresh clone's "
-                             "installs)", "met": t["ok"] and t["wall_s"] <= GOAL_TESTS_S,
-                     "key": "tests"})
-    power = r.get("power") or {}
-    summary = power.get("summary")
-    if summary:
-        rec = summary.get("recommended")
-        full = summary.get("full_from")
-        gaps = f", {summary['n_gaps']} marked as known gaps" if summary.get("n_gaps") else ""
-        rows.append({"n": 2, "what": f"bug catalog ({summary['n_bugs']} bugs{gaps}): smallest "
-                                     "budget catching every bug not marked as a gap",
-                     "measured": f"{full} examples/test" if full else "none catches all",
-                     "goal": "whole catalog, with a margin",
-                     "met": full is not None, "key": "power"})
-        if rec:
-            rows.append({"n": 2, "what": "recommended default budget (examples per hidden test)",
-                         "measured": f"**{rec}** (otter_config.json: {power.get('configured')})",
-                         "goal": "x10 the smallest catching all, within the latency goal",
-                         "met": None, "key": ""})
-    batch = r.get("batch") or {}
-    if batch.get("speedup_2_over_1"):
-        j2 = batch["jobs"][2]
-        rows.append({"n": 3, "what": f"batch of {batch['n']}: `--jobs 2` speed-up over `--jobs 1`",
-                     "measured": _ratio(batch["speedup_2_over_1"]),
-                     "goal": f">= {GOAL_BATCH_SPEEDUP}x",
-                     "met": batch["speedup_2_over_1"] >= GOAL_BATCH_SPEEDUP, "key": "batch"})
-        rows.append({"n": 3, "what": "batch peak memory, `--jobs 2` (all processes together)",
-                     "measured": _mb(j2["peak_together_mb"]), "goal": "stated", "met": None,
-                     "key": ""})
-    sc = r.get("scale") or {}
-    for case in ("xent", "adamw"):
-        c = sc.get(case)
-        if not c or "error" in c:
-            continue
-        if case == "xent":
-            label = f"cross-entropy fwd + grad, {tuple(c['shape']['logits'])} float32"
-        else:
-            label = f"adamw_step + clipping, {c['shape']['parameters'] / 1e6:.3g}M float32"
-        best, threads = best_torch(c)
-        ratio = c["median_s"]["ref"] / best
-        rows.append({"n": 5, "what": f"{label}: reference / PyTorch CPU time (PyTorch's faster "
-                                     "of all threads and one thread)",
-                     "measured": f"{_ratio(ratio)} ({_s(c['median_s']['ref'])} vs "
-                                 f"{_s(best)}, {threads})",
-                     "goal": "a figure (not a goal)", "met": None, "key": ""})
-        extra = c["extra_mb"]["ref"] / c["input_mb"]
-        rows.append({"n": 5, "what": f"{label}: reference extra memory / input size",
-                     "measured": f"{_ratio(extra)} ({_mb(c['extra_mb']['ref'])} over "
-                                 f"{_mb(c['input_mb'])})",
-                     "goal": "a figure (not a goal)", "met": None, "key": ""})
-    c = sc.get("chunk")
-    if c and "error" not in c:
-        speedup = c["median_s"]["python"] / c["median_s"]["ref"]
-        rows.append({"n": 5, "what": f"chunk_tokens, {c['shape']['tokens'] / 1e6:g}M tokens / "
-                                     f"{c['shape']['documents']:,} docs: speed-up over plain "
-                                     "Python",
-                     "measured": f"{speedup:.0f}x ({_s(c['median_s']['ref'])} vs "
-                                 f"{_s(c['median_s']['python'])}; floor "
-                                 f"{_s(c['median_s']['floor'])})",
-                     "goal": f">= {scale_mod.GOAL_CHUNK_SPEEDUP:g}x",
-                     "met": speedup >= scale_mod.GOAL_CHUNK_SPEEDUP, "key": "chunk-time"})
-        extra = c["extra_mb"]["ref"] / c["input_mb"]
-        rows.append({"n": 5, "what": "chunk_tokens: extra memory / input size",
-                     "measured": f"{_ratio(extra)} ({_mb(c['extra_mb']['ref'])})",
-                     "goal": f"<= {scale_mod.GOAL_MEMORY:g}x",
-                     "met": extra <= scale_mod.GOAL_MEMORY, "key": "chunk-memory"})
-    checks = [sc[k]["check"].get("float32") for k in ("xent", "adamw")
-              if sc.get(k) and "check" in sc[k]]
-    if checks:
-        rows.append({"n": 5, "what": "no silent upcast: float32 in, float32 out (asserted)",
-                     "measured": "float32" if all(checks) else "float64 found",
-                     "goal": "float32 stays float32", "met": all(checks), "key": "upcast"})
-    gpu = r.get("gpu") or {}
-    if "skipped" in gpu or "error" in gpu:
-        rows.append({"n": 6, "what": "torch track on a GPU vs built-ins",
-                     "measured": "not run: " + (gpu.get("skipped") or gpu.get("error")),
-                     "goal": "measured on a GPU", "met": None, "key": "gpu"})
-    for row in gpu.get("rows", []):
-        rows.append({"n": 6, "what": f"GPU {row['case']}: torch track / {row['builtin']}",
-                     "measured": _ratio(row["ratio"]), "goal": "stated", "met": None, "key": ""})
-    return rows
 
 
 # ----------------------------------------------------------------------------- sections
@@ -241,8 +65,8 @@ def _latency(r: dict) -> list[str]:
     rows = []
     for c in lat["cases"]:
         walls = ", ".join(f"{run['wall_s']:.1f}" for run in c["runs"])
-        rows.append([c["label"], c["cores"], len(c["runs"]), _s(c["median_s"]), walls,
-                     _mb(c["peak_sum_mb"]), _mb(c["largest_mb"]),
+        rows.append([c["label"], c["cores"], len(c["runs"]), show_s(c["median_s"]), walls,
+                     show_mb(c["peak_sum_mb"]), show_mb(c["largest_mb"]),
                      "100/100" if c["ok"] else f"scores {c['scores']}"])
     lines += _table(["command", "cores", "runs", "median", "each run (s)",
                      "peak memory (sum)", "largest process", "score"], rows)
@@ -280,7 +104,7 @@ def _power(r: dict, plot_link: str | None) -> list[str]:
         gaps = set(s.get("gaps", ()))
         rows.append([b, f"{100 * s['share'][b]:.1f}% ({s['n_bugs'] - len(missed)}/{s['n_bugs']})",
                      f"{100 * s['share_not_gaps'][b]:.1f}%",
-                     _s(t.get("median_s")), _mb(t.get("peak_sum_mb")),
+                     show_s(t.get("median_s")), show_mb(t.get("peak_sum_mb")),
                      ", ".join(f"`{m}`" + (" (known gap)" if m in gaps else "")
                                for m in missed[:6]) + (" ..." if len(missed) > 6 else "") or "-"])
     lines += _table(["examples per test", "bugs caught", "of the bugs not marked as known gaps",
@@ -313,7 +137,7 @@ def _power(r: dict, plot_link: str | None) -> list[str]:
               "stopping at the first failing test, without shrinking, through the in-process "
               "student (the engine's semantics, each call limited to "
               f"{p.get('call_timeout_s')} s); one process per bug, {p['catalog']['jobs']} at "
-              f"once ({_s(p['catalog']['wall_s'])} for all budgets). Grading time: the whole "
+              f"once ({show_s(p['catalog']['wall_s'])} for all budgets). Grading time: the whole "
               "`python -m autograder grade` command on the solutions .py (a correct submission "
               "runs every example: the longest grading) from a copy of the grading sources "
               "with that budget in its otter_config.json; one run per budget."]
@@ -329,7 +153,7 @@ def _suite(r: dict) -> list[str]:
     for key, what in (("verify", "verify"), ("tests", "the test suite")):
         x = su.get(key)
         if x:
-            rows.append([what, f"`{x['command']}`", _s(x["wall_s"]),
+            rows.append([what, f"`{x['command']}`", show_s(x["wall_s"]),
                          "passed" if x["ok"] else "FAILED",
                          x.get("summary") or (f"{x.get('entries')} entries" if key == "verify"
                                               else "")])
@@ -352,14 +176,15 @@ def _batch(r: dict) -> list[str]:
     rows = []
     for j, res in sorted(b["jobs"].items(), key=lambda kv: int(kv[0])):
         halves = " + ".join(f"{h:.0f}" for h in res.get("halves_s", []))
-        rows.append([f"`--jobs {j}`", f"{_s(res['wall_s'])} ({halves} s)",
+        rows.append([f"`--jobs {j}`", f"{show_s(res['wall_s'])} ({halves} s)",
                      f"{res['per_minute']:.1f}",
-                     _mb(res["peak_together_mb"]), _mb(res["largest_mb"]),
+                     show_mb(res["peak_together_mb"]), show_mb(res["largest_mb"]),
                      f"{res['rows']}/{b['n']}" + ("" if res["ok"] else " (problem)")])
     lines += _table(["command", "wall time (half A + half B)", "submissions / min",
                      "peak memory (together)",
                      "largest process", "rows in the CSV"], rows)
-    lines += ["", f"Speed-up of `--jobs 2` over `--jobs 1`: **{_ratio(b['speedup_2_over_1'])}**.",
+    lines += ["", "Speed-up of `--jobs 2` over `--jobs 1`: "
+              f"**{show_ratio(b['speedup_2_over_1'])}**.",
               "", f"{b['n']} submissions taken evenly from the {b['entries']} entries that "
                   f"`verify` grades (" + ", ".join(f"{v} {k}" for k, v in b["kinds"].items())
               + "), as whole submissions, graded with `python -m autograder grade "
@@ -390,13 +215,13 @@ def _cluster(r: dict) -> list[str]:
     rows = []
     for w, res in sorted(c["workers"].items(), key=lambda kv: int(kv[0])):
         rate = res.get("per_minute")
-        rows.append([f"`--scheduler local:{w}`", _s(res["wall_s"]),
+        rows.append([f"`--scheduler local:{w}`", show_s(res["wall_s"]),
                      f"{res['per_minute_wall']:.1f}", f"{rate:.1f}" if rate else "-",
-                     _mb(res["peak_together_mb"]),
+                     show_mb(res["peak_together_mb"]),
                      f"{res['rows']}/{c['n']}" + ("" if res["ok"] else " (problem)")])
     here = c.get("local_batch")
     if here:
-        rows.insert(0, [f"`--jobs {here['jobs']}` (no dask: the baseline)", _s(here["wall_s"]),
+        rows.insert(0, [f"`--jobs {here['jobs']}` (no dask: the baseline)", show_s(here["wall_s"]),
                         f"{here['per_minute_wall']:.1f}", "-", "-",
                         "-" if here["ok"] else "(problem)"])
     lines += _table(["command", "wall time", "submissions / min (command)",
@@ -452,11 +277,12 @@ def _scale(r: dict) -> list[str]:
         best, _ = best_torch(c)
         shape = (f"logits {tuple(c['shape']['logits'])}" if case == "xent" else
                  f"{c['shape']['parameters']:,} params in {c['shape']['arrays']} arrays")
-        rows.append([names[case], f"{shape}, float32 ({_mb(c['input_mb'])})", _s(med["ref"]),
-                     f"{_s(med['torch'])} ({c.get('torch_threads', '?')} threads)",
-                     _s(med.get("torch, 1 thread")), f"**{_ratio(med['ref'] / best)}**",
-                     f"{_mb(extra['ref'])} ({_ratio(extra['ref'] / c['input_mb'])})",
-                     _mb(extra.get("torch"))])
+        rows.append([names[case], f"{shape}, float32 ({show_mb(c['input_mb'])})",
+                     show_s(med["ref"]),
+                     f"{show_s(med['torch'])} ({c.get('torch_threads', '?')} threads)",
+                     show_s(med.get("torch, 1 thread")), f"**{show_ratio(med['ref'] / best)}**",
+                     f"{show_mb(extra['ref'])} ({show_ratio(extra['ref'] / c['input_mb'])})",
+                     show_mb(extra.get("torch"))])
     if rows:
         lines += _table(["case", "input", "reference", "PyTorch", "PyTorch, 1 thread",
                          "reference / faster PyTorch", "reference extra memory (/ input)",
@@ -470,12 +296,12 @@ def _scale(r: dict) -> list[str]:
              "reference, plain Python"],
             [[f"`chunk_tokens(docs, {c['shape']['block_size']}, eos_id={scale_mod.EOS})`",
               f"{c['shape']['tokens']:,} int64 tokens in {c['shape']['documents']:,} 1-D "
-              f"arrays ({_mb(c['input_mb'])})", _s(med["ref"]), _s(med["python"]),
-              _s(med["floor"]), f"**{med['python'] / med['ref']:.0f}x**",
-              _ratio(med["ref"] / med["floor"]),
-              f"{_mb(extra['ref'])} ({_ratio(extra['ref'] / c['input_mb'])}), "
-              f"{_mb(extra.get('python'))} "
-              f"({_ratio(extra.get('python', float('nan')) / c['input_mb'])})"]]) + [""]
+              f"arrays ({show_mb(c['input_mb'])})", show_s(med["ref"]), show_s(med["python"]),
+              show_s(med["floor"]), f"**{med['python'] / med['ref']:.0f}x**",
+              show_ratio(med["ref"] / med["floor"]),
+              f"{show_mb(extra['ref'])} ({show_ratio(extra['ref'] / c['input_mb'])}), "
+              f"{show_mb(extra.get('python'))} "
+              f"({show_ratio(extra.get('python', float('nan')) / c['input_mb'])})"]]) + [""]
     checks = []
     for case, c in sc.items():
         if "check" in c:
@@ -513,102 +339,15 @@ def _gpu(r: dict) -> list[str]:
                         "`torch.cuda.synchronize`); `make bench` runs it where "
                         "`torch.cuda.is_available()`, and the smoke test runs it on the CPU at "
                         "tiny sizes."]
-    rows = [[row["case"], row["shape"], _s(row["ref_s"]), f"{_s(row['builtin_s'])} "
-             f"({row['builtin']})", _ratio(row["ratio"]), _mb(row["ref_peak_mb"]),
-             _mb(row["builtin_peak_mb"])] for row in g.get("rows", [])]
+    rows = [[row["case"], row["shape"], show_s(row["ref_s"]), f"{show_s(row['builtin_s'])} "
+             f"({row['builtin']})", show_ratio(row["ratio"]), show_mb(row["ref_peak_mb"]),
+             show_mb(row["builtin_peak_mb"])] for row in g.get("rows", [])]
     return lines + [f"Device: {g.get('device')}, torch {g.get('torch')}.", ""] + _table(
         ["case", "size", "torch track", "built-in", "ratio", "torch track peak memory",
          "built-in peak memory"], rows)
 
 
-def _budget_time(r: dict, budget) -> str:
-    times = (r.get("power") or {}).get("times") or {}
-    t = times.get(budget) or times.get(str(budget))
-    return _s(t["median_s"]) if t else "n/a"
-
-
-def gap_note(key: str, r: dict) -> str:
-    """What would close the gap of an unmet goal (some of it from the other measurements)."""
-    summary = (r.get("power") or {}).get("summary") or {}
-    full = summary.get("full_from")
-    load = r["machine"]["load_at_start"][0]
-    shared = (f" The machine was shared (load average {load:g} on "
-              f"{r['machine']['cores_usable']} cores at the start), which inflates every "
-              "absolute time here." if loaded(r["machine"], r["machine"]["load_at_start"]) else "")
-    if key in ("latency", "latency1"):
-        lever = (f" At {full} examples per test, the smallest budget that catches every "
-                 f"catalogued bug (section 2), grading took {_budget_time(r, full)}." if full
-                 else "")
-        return ("Hypothesis draws each hidden test's inputs once, when the grader is built "
-                "(autograder/hidden/cases.py), and a grading replays them: what is left is the "
-                "calls into the worker (one round trip per call) and the interpreter's start "
-                "(section 2 shows how it grows with the budget)." + lever + shared)
-    if key == "otter":
-        return ("`otter run` runs the notebook and otter's public checks only; `grade` also "
-                "runs every hidden test (see the latency note)." + shared)
-    if key == "otter-graded":
-        times = (r.get("power") or {}).get("times") or {}
-        smallest = min((int(b) for b in times), default=None)
-        at = (f" At {smallest} examples per test grading took {_budget_time(r, smallest)} "
-              "(section 2)." if smallest is not None else "")
-        return ("On the graded part, `otter run` starts a kernel, runs the function cells and "
-                "otter's public checks; `grade` runs the public checks and every hidden test. "
-                "A test's calls are pipelined (a few sent ahead, answered while the grader "
-                "checks the previous reply), so what is left is the grader's own work per call "
-                "(encoding the inputs, decoding and checking the reply: about 3,800 calls for a "
-                "correct submission at 50 examples) and the fixed start (the interpreter, its "
-                "imports, reading the notebook; the worker loads meanwhile). On half a CPU the "
-                "worker cannot run ahead: the CPU time of both processes is what counts." + at
-                + " Fewer examples would meet this ratio at the cost of the margin for bugs "
-                "outside the catalog." + shared)
-    if key == "tests":
-        return ("The slowest tests are listed by `python -m pytest --durations=20`; the "
-                "end-to-end ones (Gradescope's setup.sh, the classroom workflow, the isolation "
-                "modes) start real processes." + shared)
-    if key == "verify":
-        return "verify must pass: its report names the entries that failed."
-    if key == "power":
-        return ("No measured budget catches every catalogued bug: sharpen the tests that miss "
-                "them (section 2 names them) rather than raise the budget.")
-    if key == "batch":
-        return ("Each submission keeps a grader and a worker busy side by side (the worker "
-                "answers the calls sent ahead while the grader checks the previous reply), "
-                "more than one core in all for a correct one, so two jobs on two cores give "
-                "less than 2x: compare the submissions per minute (section 3) across runs, "
-                "not only this ratio." + shared + " With more cores than jobs the figure comes "
-                "closer to 2x; nothing in the batch command serializes the jobs.")
-    if key == "xent-time":
-        return ("Most of the reference's time is its two passes of `np.exp` over the (N, V) "
-                "logits (one in `cross_entropy`, one in `cross_entropy_grad`, as the two "
-                "functions of the spec are called separately): numpy's float32 exp costs about "
-                "4 ns per element here against about 2 ns for PyTorch's, one thread each, and "
-                "PyTorch runs its passes on every core (compare the 'PyTorch, 1 thread' "
-                "column). A faster exp (a numpy built with SVML/AVX-512, or numexpr) or threads "
-                "would close it; the reference keeps plain numpy.")
-    if key == "adamw-time":
-        return ("The update is memory-bound. The reference must write three new arrays (params, "
-                "m, v: the spec leaves the inputs unchanged) and a clipped copy of the gradients, "
-                "and numpy makes one pass over memory per operation on one thread, about 155 "
-                "bytes moved per parameter; torch's foreach AdamW updates in place with fused "
-                "kernels (lerp, addcmul, addcdiv: about 90 bytes per parameter) on every core. "
-                "Closing the gap needs an in-place API (the torch track's `adamw_step_torch_` "
-                "is that), fused kernels (numexpr, numba) or threads: each would hide the "
-                "formula the lecture shows, so the reference stays as it is.")
-    if key == "chunk-time":
-        return "The plain-Python baseline converts every token to a Python object."
-    if key.endswith("-memory"):
-        return ("The numpy version allocates more than it should: look for (N, V)-sized "
-                "temporaries in `autograder/bench/lean.py`.")
-    if key == "upcast":
-        return ("A float64 array appeared: an operation mixes in a float64 array or a numpy "
-                "float64 scalar (Python floats keep float32).")
-    if key == "gpu":
-        return "Run `make bench` on a machine with a CUDA GPU: the same code measures it."
-    return ""
-
-
 def render(r: dict, plot_link: str | None) -> str:
-    m = r["machine"]
     lines = ["# Benchmarks", "",
              f"Written by `make bench` (`python -m autograder.bench`) on {r['date']} in "
              f"{r['duration_s'] / 60:.1f} min; run it again to refresh this page. Medians, and "
@@ -632,7 +371,6 @@ def render(r: dict, plot_link: str | None) -> str:
         lines += _scale(r) + [""]
     lines += _gpu(r) + [""]
     lines += _cluster(r) + [""]
-    del m
     return "\n".join(lines)
 
 
@@ -645,6 +383,3 @@ def write(r: dict, path: Path, plot: Path | None) -> Path:
             link = plot.as_posix()
     path.write_text(render(r, link), encoding="utf-8")
     return path
-
-
-__all__ = ["render", "write", "goals", "median"]

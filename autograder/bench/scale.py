@@ -39,7 +39,6 @@ import time
 import numpy as np
 
 CASES = ("xent", "adamw", "chunk")
-GOAL_RATIO = 1.5
 GOAL_MEMORY = 3.0
 GOAL_CHUNK_SPEEDUP = 20.0
 

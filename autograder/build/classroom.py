@@ -27,7 +27,6 @@ WORKFLOW = Path(".github") / "workflows" / "classroom.yml"
 RULE = "grading_rule"
 RULE_MODULES = ("choose.py", "pysource.py")  # from autograder/engine/
 PYTHON = "3.11"
-COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 GITIGNORE = ".ipynb_checkpoints/\n__pycache__/\n.OTTER_LOG\n*_20[0-9][0-9]_*.zip\n"
 

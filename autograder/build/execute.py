@@ -4,7 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import zmq
 from nbclient import NotebookClient
+from traitlets.config import Config
+
+QUIET_KERNEL = Config({"KernelManager": {
+    "transport_encryption": "auto" if zmq.has("curve") else "disabled"}})
+"""CurveZMQ keys for the kernel where its kernelspec supports them (ipykernel 7 does): without
+them the kernel warns, on every build, that it runs over TCP unencrypted"""
 
 
 class ExecutionError(Exception):
@@ -18,7 +25,8 @@ def execute_notebook(path: Path, *, allow_errors: bool = False, timeout: int = 3
     """
     nb = nbformat.read(str(path), as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            config=QUIET_KERNEL)
     try:
         client.execute()
     except Exception as e:  # nbclient raises CellExecutionError with the cell's traceback

@@ -98,7 +98,15 @@ def build(out: Path, *, execute: bool = True, zips: bool = True) -> BuildReport:
     if execute:
         from autograder.build.execute import execute_notebook
 
+        before = set(solutions.iterdir())
         report.executed = execute_notebook(solutions / NOTEBOOK_NAME)
+        # what running it leaves is not part of a release: the export cell's
+        # lecture16_<time>.zip, otter's .OTTER_LOG
+        for left in set(solutions.iterdir()) - before:
+            if left.is_dir():
+                shutil.rmtree(left)
+            else:
+                left.unlink()
         report.add(write_figures(report.executed, solutions / FIGURES_NAME))
     if zips:
         from autograder.build.gradescope import write_autograder_zip, write_otter_zip

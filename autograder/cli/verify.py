@@ -13,7 +13,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("verify", help="check the hidden tests against the reference, the template "
                                       "and the catalog of buggy and correct solutions")
     p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
-    p.add_argument("--only", default=None, help="only the entries whose name contains this")
+    p.add_argument("--only", default=None, metavar="ID_OR_NAME",
+                   help="only this question's entries (its id, exactly: q2_causal_mask) and "
+                        "its hidden tests in the report, or one entry by its exact name")
     p.add_argument("--seed", type=int, default=None,
                    help="hypothesis seed instead of the derandomized grading profile")
     p.add_argument("--seeds", type=int, default=None, metavar="N",

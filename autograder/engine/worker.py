@@ -1,10 +1,11 @@
 """The worker process: it runs the submission's code and answers the grader's calls.
 
 Started by :mod:`autograder.engine.sandbox` as ``python -I worker.py REQUEST_FD RESPONSE_FD`` from
-a scratch folder (a copy of this file and ``wire.py``), as an unprivileged user when the grader is
-root, with resource limits. It imports only the standard library, numpy and (for the torch track,
-on first use) torch. Its stdout and stderr go to /dev/null, so a submission that prints gigabytes
-only wastes its own time. Requests and replies are framed JSON messages (see ``wire.py``):
+a scratch folder (a copy of this file, ``worker_torch.py`` and ``wire.py``), as an unprivileged
+user when the grader is root, with resource limits. It imports only the standard library, numpy and
+(for the torch track, on first use) torch. Its stdout and stderr go to /dev/null, so a submission
+that prints gigabytes only wastes its own time. Requests and replies are framed JSON messages (see
+``wire.py``):
 
     {"op": "load", "cells": [{"label", "source"}...], "skip": [i...], "cell_timeout": s,
      "as_main": bool, "functions": [names], "block_torch": bool}
@@ -25,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import wire  # noqa: E402
+from worker_torch import ban_watch, tensor_or_none, torch_arg, torch_module  # noqa: E402
 
 MAX_DETAIL = 600  # characters of an exception's message sent back
 EXTRA_PACKAGES = ("matplotlib", "tqdm")  # what the student notebook imports (setup.sh installs)
@@ -44,115 +46,6 @@ def _describe(exc):
         return _short(exc)
     except BaseException:  # a __str__ that raises
         return "(its message could not be shown)"
-
-
-# ----------------------------------------------------------------------------- torch, lazily
-def _torch():
-    return sys.modules.get("torch")
-
-
-def _tensor_or_none(value):
-    torch = _torch()
-    if torch is None or not isinstance(value, torch.Tensor):
-        return None
-    t = value.detach()
-    if t.dtype in (torch.bfloat16, torch.float16):
-        t = t.float()
-    array = wire._array(t.cpu().numpy())
-    return {"__tensor__": [array, str(value.device), str(value.dtype), bool(value.requires_grad)]}
-
-
-def _torch_arg(array, requires_grad, device):
-    import torch
-
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    t = torch.from_numpy(array).to(device)
-    return t.requires_grad_(True) if requires_grad else t
-
-
-# ----------------------------------------------------------------------------- the torch ban
-BANNED_FUNCTIONS = {  # torch-level names (a TorchFunctionMode sees them, however reached)
-    "cross_entropy": "torch.nn.functional.cross_entropy",
-    "nll_loss": "torch.nn.functional.nll_loss",
-    "cross_entropy_loss": "torch.nn.functional.cross_entropy",
-    "nll_loss_nd": "torch.nn.functional.nll_loss",
-    "nll_loss2d": "torch.nn.functional.nll_loss",
-    "scaled_dot_product_attention": "torch.nn.functional.scaled_dot_product_attention",
-    "clip_grad_norm_": "torch.nn.utils.clip_grad_norm_",
-    "clip_grad_norm": "torch.nn.utils.clip_grad_norm_",
-}
-BANNED_OPS = {  # aten operators (a TorchDispatchMode sees them below any Python alias)
-    "nll_loss": "torch.nn.functional.cross_entropy or nll_loss (nn.CrossEntropyLoss)",
-    "cross_entropy": "torch.nn.functional.cross_entropy",
-    "scaled_dot_product": "torch.nn.functional.scaled_dot_product_attention",
-    "_safe_softmax": "torch.nn.functional.scaled_dot_product_attention",
-    "_fused_adam": "torch.optim", "_fused_sgd": "torch.optim",
-}
-BANNED_FILES = (("/torch/optim/", "torch.optim"),
-                ("/torch/nn/utils/clip_grad.py", "torch.nn.utils.clip_grad_norm_"),
-                ("/torch/nn/modules/loss.py", "torch.nn.CrossEntropyLoss / NLLLoss"))
-_ban_classes = None
-
-
-def _ban_watch():
-    """A context manager recording the banned built-ins called inside it (``.hits``)."""
-    global _ban_classes
-    if _ban_classes is None:
-        from torch.overrides import TorchFunctionMode
-        from torch.utils._python_dispatch import TorchDispatchMode
-
-        def from_stack():
-            frame = sys._getframe(2)
-            while frame is not None:
-                path = frame.f_code.co_filename.replace(os.sep, "/")
-                for part, builtin in BANNED_FILES:
-                    if part in path:
-                        return builtin
-                frame = frame.f_back
-            return None
-
-        class Functions(TorchFunctionMode):
-            def __init__(self, hits):
-                super().__init__()
-                self.hits = hits
-
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                name = getattr(func, "__name__", "")
-                if name in BANNED_FUNCTIONS:
-                    self.hits.append(BANNED_FUNCTIONS[name])
-                return func(*args, **(kwargs or {}))
-
-        class Operators(TorchDispatchMode):
-            def __init__(self, hits):
-                super().__init__()
-                self.hits = hits
-
-            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-                name = str(func)
-                hit = next((b for op, b in BANNED_OPS.items() if op in name), None) or from_stack()
-                if hit:
-                    self.hits.append(hit)
-                return func(*args, **(kwargs or {}))
-
-        _ban_classes = (Functions, Operators)
-    return _BanWatch(*_ban_classes)
-
-
-class _BanWatch:
-    def __init__(self, functions, operators):
-        self.hits = []
-        self.modes = [operators(self.hits), functions(self.hits)]
-
-    def __enter__(self):
-        for mode in self.modes:
-            mode.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        for mode in reversed(self.modes):
-            mode.__exit__(None, None, None)
-        return False
 
 
 # ----------------------------------------------------------------------------- the namespace
@@ -196,13 +89,14 @@ def _new_namespace(as_main):
 def _hide_worker():
     """Before any student code runs: nothing of the worker's own reporting (the inputs-unchanged
     and new-array checks, ``wire``'s encoding) can be reached by import. Its folder leaves
-    ``sys.path``, ``wire`` leaves ``sys.modules`` (the worker keeps its own reference: a module
-    imported again is another object) and ``__main__`` becomes the submission's module (see
-    :func:`_as_module`), as in Jupyter. What stays reachable without an import (frames, the
-    garbage collector, a signal handler's globals) is the README's limit."""
+    ``sys.path``, ``wire`` and ``worker_torch`` leave ``sys.modules`` (the worker keeps its own
+    references: a module imported again is another object) and ``__main__`` becomes the
+    submission's module (see :func:`_as_module`), as in Jupyter. What stays reachable without an
+    import (frames, the garbage collector, a signal handler's globals) is the README's limit."""
     folder = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != folder]
     sys.modules.pop("wire", None)
+    sys.modules.pop("worker_torch", None)
     sys.modules["__main__"] = types.ModuleType("__main__")
 
 
@@ -319,12 +213,12 @@ class Worker:
         if not callable(fn):
             return {"error": {"kind": "missing", "type": "", "message": f"{name} is not defined"}}
         try:
-            args = wire.decode(request["args"], torch_arg=_torch_arg, exact_ints=True)
-            kwargs = wire.decode(request["kwargs"], torch_arg=_torch_arg, exact_ints=True)
+            args = wire.decode(request["args"], torch_arg=torch_arg, exact_ints=True)
+            kwargs = wire.decode(request["kwargs"], torch_arg=torch_arg, exact_ints=True)
         except ImportError:
             return {"error": {"kind": "raised", "type": "ImportError",
                               "message": "PyTorch is not installed where your code runs"}}
-        watch = _ban_watch() if request.get("ban") and _torch() is not None else None
+        watch = ban_watch() if request.get("ban") and torch_module() is not None else None
         try:
             if watch is not None:
                 with watch:
@@ -334,7 +228,7 @@ class Worker:
             grads = []
             if request["backward"]:
                 value.backward()
-                torch = _torch()
+                torch = torch_module()
                 grads = [a.grad for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
         except BaseException as e:  # SystemExit too: a function may not stop the worker
             if watch is not None and watch.hits:
@@ -346,14 +240,14 @@ class Worker:
         if watch is not None and watch.hits:
             return _banned(name, watch.hits)
         try:
-            reply = {"value": wire.encode(value, _tensor_or_none)}
+            reply = {"value": wire.encode(value, tensor_or_none)}
             shared = wire.shared_arrays(value, args, kwargs)
             if shared:
                 reply["shared"] = shared
             if request["return_args"]:
-                reply["args"] = wire.encode(args, _tensor_or_none)
+                reply["args"] = wire.encode(args, tensor_or_none)
             if grads:
-                reply["grads"] = wire.encode(grads, _tensor_or_none)
+                reply["grads"] = wire.encode(grads, tensor_or_none)
             return reply
         except wire.WireError as e:
             return {"error": {"kind": "bad_return", "type": "", "message": f"returned {e}"}}
@@ -381,14 +275,14 @@ def _warm_up():
     device and the ban's watchers (seconds on a busy machine)."""
     a = np.ones((8, 8))
     float((a @ a).sum())
-    torch = _torch()
+    torch = torch_module()
     if torch is None:
         return
     try:
         device = "cuda" if torch.cuda.is_available() else "cpu"
         x = torch.ones((4, 4), device=device, dtype=torch.float64, requires_grad=True)
         torch.softmax(x @ x.T, dim=-1).logsumexp(-1).sum().backward()
-        with _ban_watch():
+        with ban_watch():
             float((x.detach() * 2).sum())
     except Exception:  # a torch that does not work: the calls will say so
         pass

@@ -117,8 +117,9 @@ def keep_functions(module_source: str, functions) -> str:
 
 def write_entries(folder: Path, tests, *, full: bool = False, only: str | None = None
                   ) -> list[Entry]:
-    """Write every entry (whose name contains ``only``) under ``folder``; ``tests``: the
-    HiddenTests that grading runs."""
+    """Write every entry under ``folder`` (with ``only``: the entry of that exact name, or the
+    entries of that question: its bugs and the correct variants that change one of its
+    functions); ``tests``: the HiddenTests that grading runs."""
     from autograder.build.notebook import build_notebook
     from autograder.build.release import solutions_module
     from autograder.verify.catalog import BUGS, CORRECT
@@ -127,8 +128,8 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
     reference = solutions_module()
     entries = []
 
-    def wanted(name: str) -> bool:
-        return only is None or only in name
+    def wanted(name: str, questions: set[str] = frozenset()) -> bool:
+        return only is None or only == name or only in questions
 
     def add(name: str, kind: str, data: str | bytes, suffix: str = ".py", **kw) -> None:
         path = folder / f"{name}{suffix}"
@@ -136,7 +137,9 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
         entries.append(Entry(name=name, kind=kind, path=path, **kw))
 
     def changed(name: str, kind: str, source: str, **kw) -> None:
-        if not wanted(name):
+        touched = {t.question for t in tests if set(t.functions) & set(_functions(
+            ast.parse(source)))} if kind == "correct" else {kw["question"]}
+        if not wanted(name, touched):
             return
         text = replace_function(reference, source)
         missing = undefined_names(text, source)

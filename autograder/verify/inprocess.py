@@ -4,7 +4,12 @@ iterating; ``verify`` grades the same entries through the real engine.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
+
+import numpy as np
 
 from autograder.engine.api import TestFailure
 from autograder.hidden.inprocess import InProcessStudent
@@ -37,6 +42,24 @@ def namespace_of(source: str) -> dict:
     return namespace
 
 
+@contextlib.contextmanager
+def _as_in_a_worker():
+    """The quiet of a real grading's worker: what a bug's C code prints (LAPACK on a nan input:
+    "** On entry to DLASCL parameter number 4 had an illegal value") goes nowhere, as the
+    worker's stdout does, and numpy warns of nothing, as the worker's np.seterr says."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def run_bug(bug, reference_source: str, tests) -> Quick:
     """Grade one catalogued bug in process on the ``tests`` that can reach it."""
     from autograder.verify.entries import affected_tests, replace_function
@@ -50,7 +73,8 @@ def run_bug(bug, reference_source: str, tests) -> Quick:
         if test.name not in graded:
             continue
         try:
-            test.run(student)
+            with _as_in_a_worker():
+                test.run(student)
         except TestFailure as failure:
             failed[test.name] = test.idea
             messages[test.name] = failure.message

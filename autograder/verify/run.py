@@ -11,6 +11,7 @@ from typing import Callable
 
 from autograder.engine.config import GradingConfig, load_config
 from autograder.hidden import cases
+from autograder.questions import BY_ID, QUESTIONS
 from autograder.verify.model import Entry, SweepReport, Verdict, VerifyReport, judge
 
 Progress = Callable[[int, int, Verdict], None]
@@ -82,14 +83,25 @@ def _entries(folder: Path, config: GradingConfig, only: str | None, full: bool) 
     except ValueError as e:  # a catalog entry that no longer fits the reference
         raise VerifyError(str(e)) from e
     if not entries:
-        raise VerifyError(f"expected catalog entries whose name contains {only!r}, found none")
+        raise VerifyError(f"expected a question id or the exact name of a catalog entry, got "
+                          f"only={only!r}; the fix: one of {', '.join(q.id for q in QUESTIONS)}, "
+                          "or a name from a report of the whole catalog (bug-..., correct-...)")
     return entries
+
+
+def _reported(tests, entries: list[Entry], only: str | None) -> list[str]:
+    """The hidden tests with points that the report covers: with ``only``, those of the
+    selected question (or of the selected entry's question), else all."""
+    questions = {only} if only in BY_ID else {e.question for e in entries if e.question}
+    return [t.name for t in tests
+            if t.points > 0 and (only is None or not questions or t.question in questions)]
 
 
 def verify(jobs: int = 1, only: str | None = None, seed: int | None = None, *,
            full: bool = False, examples_per_test: int | None = None,
            progress: Progress | None = None) -> VerifyReport:
-    """Grade every known submission (those whose name contains ``only``) and judge each.
+    """Grade every known submission (with ``only``: a question's, or one entry by its exact
+    name; see :func:`~autograder.verify.entries.write_entries`) and judge each.
     ``seed``: hypothesis seed instead of the derandomized grading profile; ``full``: grade every
     question of every entry; ``examples_per_test`` overrides the configured budget."""
     from autograder.assignment import current
@@ -100,7 +112,7 @@ def verify(jobs: int = 1, only: str | None = None, seed: int | None = None, *,
     with tempfile.TemporaryDirectory(prefix="ag-verify-") as tmp:
         entries = _entries(Path(tmp), config, only, full)
         verdicts = _grade_all([(e, config) for e in entries], jobs, progress)
-    names = [t.name for t in hidden_tests(config, current()) if t.points > 0]
+    names = _reported(hidden_tests(config, current()), entries, only)
     return VerifyReport(verdicts=verdicts, test_names=names, seconds=time.monotonic() - started)
 
 

@@ -27,7 +27,7 @@ def _overwrite(path):
 
 
 _engine = os.path.dirname(os.path.abspath(sys.argv[0]))  # the worker's own scripts
-for _path in [os.path.join(_engine, "worker.py"), os.path.join(_engine, "wire.py"),
+for _path in [*(os.path.join(_engine, n) for n in ("worker.py", "worker_torch.py", "wire.py")),
               *HOSTILE["grader_files"]]:
     _overwrite(_path)
 

@@ -6,7 +6,7 @@ def send(m):
 send({"loaded": [], "defined": []})
 '''
 _engine = os.path.dirname(os.path.abspath(sys.argv[0]))
-for _name in ("worker.py", "wire.py"):
+for _name in ("worker.py", "worker_torch.py", "wire.py"):
     try:
         with open(os.path.join(_engine, _name), "w") as _f:
             _f.write(_FAKE)

@@ -16,10 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from autograder.engine.api import CallAborted  # noqa: E402
 from autograder.engine.client import WorkerClient  # noqa: E402
 from autograder.engine.loader import Cell  # noqa: E402
-from autograder.engine import sandbox  # noqa: E402
-
-Sandbox = sandbox.Sandbox
-SandboxError = getattr(sandbox, "SandboxError", RuntimeError)  # (an engine before issue 12)
+from autograder.engine.confinement import SandboxError  # noqa: E402
+from autograder.engine.sandbox import Sandbox  # noqa: E402
 
 SOURCE = r'''
 import errno, fcntl, json, os, socket, stat, termios, time

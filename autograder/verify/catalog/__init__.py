@@ -7,9 +7,10 @@ replace the reference's (``source``), or a whole submission rendered from the re
 (``render``: a .py text, a notebook, a zip); it must get full marks.
 
 Each question folder's ``catalog.py`` holds its bugs (``BUGS``) and its correct variants
-(``CORRECT``, optional), gathered here in question order. Beside them: ``correct.py`` (variants
-that rewrite the functions of several questions at once), ``submissions.py`` (whole files:
-notebooks as students leave them, a zip export) and ``notebooks.py``, ``torch_cheats.py``.
+(``CORRECT``, optional), gathered here in question order. Beside them: ``loops.py`` and
+``correct.py`` (variants that rewrite the functions of several questions at once),
+``submissions.py`` (whole files: notebooks as students leave them, a zip export) and
+``notebooks.py``, ``torch_cheats.py``.
 """
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ def _bugs() -> list[Bug]:
 
 
 def _correct() -> list[Correct]:
-    from . import correct, submissions
+    from . import correct, loops, submissions
 
     by_folder = [c for module in _folder_catalogs() for c in getattr(module, "CORRECT", [])]
-    return [*correct.CORRECT, *by_folder, *submissions.CORRECT]
+    return [*loops.CORRECT, *correct.CORRECT, *by_folder, *submissions.CORRECT]
 
 
 BUGS: list[Bug] = _bugs()
