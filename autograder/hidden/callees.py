@@ -140,7 +140,8 @@ def explains_value(callee_names: Sequence[str], call_own: Callable[..., Any],
     reference's callees do not decide): None."""
     used: list[str] = []
     try:
-        with reference_on(_student_callees(callee_names, call_own, used)):
+        with reference_on(_student_callees(callee_names, call_own, used)), \
+                np.errstate(all="ignore"):  # a wrong callee's nan is judged, not printed
             rerun()
     except Exception:  # the failure stands (whatever went wrong on the second try)
         return False if used else None
