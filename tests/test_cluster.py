@@ -39,14 +39,13 @@ DASK = str(Path(sys.executable).parent / "dask")
 RUN_TIMEOUT_S = 900  # a whole batch; it takes a minute or two here
 START_TIMEOUT_S = 120  # a scheduler or a worker to come up
 
-# 20 submissions (the issue asks 30; fewer correct and buggy copies keep CI's time in bounds):
-# 18 of six kinds, the untouched template, a damaged notebook
+# 30 submissions, as the issue asks: 28 of six kinds, the untouched template, a damaged notebook
 KINDS = {
     "correct": (), "buggy": ("garbage_q2",), "hangs": ("loop_forever",),
     "crashes": ("exit_in_function",), "kills-everyone": ("kill_everyone",),
     "lies": ("lying_values",),
 }
-COPIES = {"correct": 5, "buggy": 3, "hangs": 3, "crashes": 3, "kills-everyone": 2, "lies": 2}
+COPIES = {"correct": 10, "buggy": 8, "hangs": 3, "crashes": 3, "kills-everyone": 2, "lies": 2}
 
 
 # ----------------------------------------------------------------------------- the class

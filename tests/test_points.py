@@ -52,11 +52,11 @@ def test_the_questions_and_points_are_the_contracts():
 
 @pytest.mark.assignment
 def test_the_notebook_intro_table_follows_questions_py():
-    from autograder.build.texts import intro_text
+    from autograder.build.texts import intro_text, minutes
 
     rows = table_rows(intro_text(), "Question")
     expected = [[f"{n}. {q.title}", ", ".join(f"`{f}`" for f in q.functions), f"{q.points:g}",
-                 f"about {q.minutes} min"] for n, q in enumerate(NUMPY_QUESTIONS, start=1)]
+                 minutes(q.minutes)] for n, q in enumerate(NUMPY_QUESTIONS, start=1)]
     assert rows == expected
 
 
