@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,10 +28,7 @@ EXAMPLES = 3  # a small book: drawing it takes a second or two
 
 
 def _python(args: list[str], cwd: Path, env: dict) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True)
-    assert done.returncode == 0, f"python {' '.join(args)} in {cwd} failed:\n{done.stderr}"
-    return done.stdout
+    return run_checked([sys.executable, *args], cwd=cwd, env=env).stdout
 
 
 def _draw(out: Path, cwd: Path, extra_env: dict | None = None) -> bytes:
