@@ -362,7 +362,7 @@ def test_a_correct_function_beside_a_wrong_callee_keeps_its_points(solution, mas
 # schedstat) is not charged to a call's limit, up to client.STRETCH times the limit.
 import time  # noqa: E402
 
-from autograder.engine.process import WorkerProcess  # noqa: E402
+from autograder.engine.process import WorkerProcess, open_schedstat  # noqa: E402
 from autograder.engine.config import GradingConfig  # noqa: E402
 from test_hostile import grade_here, hostile_header, build  # noqa: E402
 
@@ -393,13 +393,17 @@ def test_a_call_that_took_its_time_itself_is_stopped(tmp_path, reference):  # no
 
 
 def test_the_cpu_wait_of_a_live_process_is_read():
-    class Proc:
-        pid = os.getpid()
+    def read() -> float:
+        with open(f"/proc/{os.getpid()}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
 
     process = WorkerProcess(sandbox=None)  # only the schedstat is read
-    process.proc = Proc()
-    assert process.waited() >= 0.0
-    process.proc = None
+    process.schedstat = open_schedstat(os.getpid())
+    before = read()
+    waited = process.waited()  # the open descriptor gives the kernel's current figure
+    assert before <= waited <= read(), (before, waited)
+    os.close(process.schedstat)
+    process.schedstat = -1
     assert process.waited() == 0.0
 
 

@@ -20,6 +20,15 @@ class WorkerDied(Exception):
     """The worker stopped answering: it exited, crashed, or sent something unreadable."""
 
 
+def open_schedstat(pid: int) -> int:
+    """A descriptor of ``/proc/PID/schedstat`` (-1 where there is none), read again at every
+    call of :meth:`WorkerProcess.waited`."""
+    try:
+        return os.open(f"/proc/{pid}/schedstat", os.O_RDONLY)
+    except OSError:
+        return -1
+
+
 class WorkerProcess:
     """One worker at a time: :meth:`start` replaces the one before."""
 
@@ -37,10 +46,7 @@ class WorkerProcess:
         self.stop()
         self.proc, self.to_worker, self.from_worker = self.sandbox.start()
         os.set_blocking(self.to_worker, False)  # a full pipe never blocks the grader
-        try:
-            self.schedstat = os.open(f"/proc/{self.proc.pid}/schedstat", os.O_RDONLY)
-        except (OSError, AttributeError):
-            self.schedstat = -1
+        self.schedstat = open_schedstat(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is not None:
