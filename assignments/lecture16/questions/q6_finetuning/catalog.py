@@ -120,51 +120,21 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     targets[:n_prompt - 1] = ignore_index
     return inputs, targets
 '''),
-    Bug("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), ignore_index, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, L - len(x):] = x
-        targets[row, L - len(y):] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns to "
-        "predict padding", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), pad_id, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max(len(x) for x, _ in examples)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), ignore_index, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-float", Q, "np.zeros((n, L)) + pad_id: float64 token ids", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.zeros((n, L)) + pad_id
-    targets = np.zeros((n, L)) + ignore_index
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
+    Bug.edit("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token",
+        function="pad_batch", replace=[
+        (":len(x)", "L - len(x):"),
+        (":len(y)", "L - len(y):")]),
+    Bug.edit("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns "
+        "to predict padding", function="pad_batch", replace=[
+        ("targets = np.full((n, L), ignore_index, dtype=np.int64)",
+         "targets = np.full((n, L), pad_id, dtype=np.int64)")]),
+    Bug.edit("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises",
+        function="pad_batch", replace=[
+        ("(len(x) for x, _ in examples), default=0", "len(x) for x, _ in examples")]),
+    Bug.edit("q6-pad-float", Q, "np.zeros((n, L)) + pad_id: float64 token ids",
+        function="pad_batch", replace=[
+        ("np.full((n, L), pad_id, dtype=np.int64)", "np.zeros((n, L)) + pad_id"),
+        ("np.full((n, L), ignore_index, dtype=np.int64)", "np.zeros((n, L)) + ignore_index")]),
     Bug("q6-keeps-int32", Q, "np.concatenate of np.asarray(prompt_ids) and the response keeps "
         "their dtype: int32 arrays give int32 examples", '''
 def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
@@ -190,19 +160,14 @@ def pad_batch(examples, pad_id, ignore_index=-100):
         targets[row, :len(y)] = y
     return inputs, targets
 ''', says=("int32",)),
-    Bug("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == pad_id] "
-        "= -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), pad_id, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    targets[targets == pad_id] = ignore_index
-    return inputs, targets
-''', says=("equals pad_id", "by value")),
+    Bug.edit("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == "
+        "pad_id] = -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost",
+        function="pad_batch", replace=[
+        ("targets = np.full((n, L), ignore_index, dtype=np.int64)",
+         "targets = np.full((n, L), pad_id, dtype=np.int64)"),
+        ("targets[row, :len(y)] = y",
+         "targets[row, :len(y)] = y\n"
+         "    targets[targets == pad_id] = ignore_index")], says=("equals pad_id", "by value")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)

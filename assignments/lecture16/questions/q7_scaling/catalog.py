@@ -5,14 +5,13 @@ from autograder.verify.catalog.kinds import Bug, Correct, labelled
 from .question import ID as Q
 
 BUGS = [
-    Bug("q7-flops-forward-only", Q, "2 N D: the forward pass only", '''
-def training_flops(n_params, n_tokens):
-    return float(2 * n_params * n_tokens)
-'''),
-    Bug("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token", '''
-def training_flops(n_params, n_tokens):
-    return float(n_params * n_tokens)
-'''),
+    Bug.edit("q7-flops-forward-only", Q, "2 N D: the forward pass only",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return float(2 * n_params * n_tokens)")]),
+    Bug.edit("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)", "return float(n_params * n_tokens)")]),
     Bug("q7-chinchilla-d-equals-n", Q, "as many tokens as parameters: N = D = sqrt(C / 6)", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
     if not flops > 0:
@@ -113,21 +112,20 @@ def fit_power_law(x, y):
     slope, intercept = np.polyfit(x, y, 1)
     return float(np.exp(intercept)), float(-slope)
 '''),
-    Bug("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: numpy "
-        "int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)", '''
-def training_flops(n_params, n_tokens):
-    return float(6 * n_params * n_tokens)
-''', says=("2**63", "wrapped")),
-    Bug("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python ints "
-        "in int64 and wraps around", '''
-def training_flops(n_params, n_tokens):
-    return 6.0 * float(np.prod([n_params, n_tokens]))
-''', says=("2**63", "np.prod")),
-    Bug("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
-        "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product", '''
-def training_flops(n_params, n_tokens):
-    return 6.0 * float(np.multiply(n_params, n_tokens))
-''', says=("np.multiply",)),
+    Bug.edit("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: "
+        "numpy int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return float(6 * n_params * n_tokens)")], says=("2**63", "wrapped")),
+    Bug.edit("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python "
+        "ints in int64 and wraps around", function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return 6.0 * float(np.prod([n_params, n_tokens]))")], says=("2**63", "np.prod")),
+    Bug.edit("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
+        "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return 6.0 * float(np.multiply(n_params, n_tokens))")], says=("np.multiply",)),
     Bug("q7-chinchilla-le-zero", Q, "`if flops <= 0: raise`: a nan budget passes (every comparison "
         "with nan is False) and gives nan sizes", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
