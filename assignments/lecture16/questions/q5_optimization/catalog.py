@@ -4,38 +4,6 @@ from autograder.verify.catalog.kinds import Bug, labelled
 
 from .question import ID as Q
 
-ADAMW = {  # the reference adamw_step, one named step per entry (the loop body from "g" on)
-    "clip": "if max_grad_norm is not None:\n    grads, _ = clip_grad_norm(grads, max_grad_norm)",
-    "betas": "b1, b2 = betas",
-    "t": 't = state["step"] + 1',
-    "init": "new_params, m, v = {}, {}, {}",
-    "g": "g = grads[name]",
-    "decay": "p = p * (1 - lr * weight_decay)",
-    "m": 'm[name] = b1 * state["m"][name] + (1 - b1) * g',
-    "v": 'v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2',
-    "m_hat": "m_hat = m[name] / (1 - b1 ** t)",
-    "v_hat": "v_hat = v[name] / (1 - b2 ** t)",
-    "update": "new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
-    "state": 'new_state = {**state, "step": t, "m": m, "v": v}',
-}
-LOOP = ("g", "decay", "m", "v", "m_hat", "v_hat", "update")
-
-
-def _adamw(**changed: str) -> str:
-    """adamw_step with the named steps replaced ('' drops a step)."""
-    steps = {**ADAMW, **changed}
-    lines = []
-    for key, text in steps.items():
-        if key == "state":
-            lines.append("for name, p in params.items():")
-            lines += ["    " + line for k in LOOP for line in steps[k].splitlines()]
-        if key not in LOOP:
-            lines += text.splitlines()
-    lines.append("return new_params, new_state")
-    return ("def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, "
-            "weight_decay=0.01,\n               max_grad_norm=None):\n"
-            + "".join(f"    {line}\n" for line in lines))
-
 
 def _clip(body: str) -> str:
     return "def clip_grad_norm(grads, max_norm):\n" + "".join(
@@ -130,11 +98,15 @@ def init_adamw_state(params):
     return {"step": 0, "m": m, "v": v}
 ''', says=("copied dict",)),
     # ---- adamw_step
-    Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
-        _adamw(g="g = grads[name] + weight_decay * p", decay="")),
-    Bug("adam-decay-after-update", Q, "decays the parameters after the Adam update, not before",
-        _adamw(decay="", update="new_params[name] = (p - lr * m_hat / (np.sqrt(v_hat) + eps))"
-               " * (1 - lr * weight_decay)")),
+    Bug.edit("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
+        function="adamw_step", replace=[
+        ("g = grads[name]", "g = grads[name] + weight_decay * p"),
+        ("p = p * (1 - lr * weight_decay)", "")]),
+    Bug.edit("adam-decay-after-update", Q, "decays the parameters after the Adam update, not "
+        "before", function="adamw_step", replace=[
+        ("p = p * (1 - lr * weight_decay)", ""),
+        ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+         "(p - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay)")]),
     Bug.edit("adam-decay-without-lr", Q, "p * (1 - weight_decay): the decay not multiplied by lr",
         function="adamw_step", replace=[
         ("lr * weight_decay", "weight_decay")]),
@@ -146,11 +118,13 @@ def init_adamw_state(params):
         function="adamw_step", replace=[
         ("new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
          "new_params[name] = p - lr * m_hat / np.sqrt(v_hat + eps)")]),
-    Bug("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded into "
-        "the step size, so eps is not corrected", _adamw(
-            m_hat="", v_hat="",
-            update="step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)\n"
-                   "new_params[name] = p - step_size * m[name] / (np.sqrt(v[name]) + eps)")),
+    Bug.edit("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction "
+        "folded into the step size, so eps is not corrected", function="adamw_step", replace=[
+        ("m_hat = m[name] / (1 - b1 ** t)", ""),
+        ("v_hat = v[name] / (1 - b2 ** t)",
+         "step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)"),
+        ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+         "p - step_size * m[name] / (np.sqrt(v[name]) + eps)")]),
     Bug.edit("adam-no-bias-correction", Q, "no bias correction (m_hat = m, v_hat = v)",
         function="adamw_step", replace=[
         ("m[name] / (1 - b1 ** t)", "m[name]"),
@@ -180,18 +154,27 @@ def init_adamw_state(params):
         "and ['v'] never read)", function="adamw_step", replace=[
         ('state["m"][name]', "np.zeros_like(p)"),
         ('state["v"][name]', "np.zeros_like(p)")]),
-    Bug("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the caller's "
-        "state", _adamw(m='m[name] = state["m"][name]\nm[name] *= b1\nm[name] += (1 - b1) * g',
-                        v='v[name] = state["v"][name]\nv[name] *= b2\n'
-                          'v[name] += (1 - b2) * g ** 2'), says=("m *= b1",)),
-    Bug("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with the "
-        "caller's state, and fills them", _adamw(
-            t='new_state = dict(state)\nnew_state["step"] = t = state["step"] + 1\n'
-              'm, v = new_state["m"], new_state["v"]',
-            init="new_params = {}",
-            m="m[name] = b1 * m[name] + (1 - b1) * g",
-            v="v[name] = b2 * v[name] + (1 - b2) * g ** 2",
-            state="")),
+    Bug.edit("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the "
+        "caller's state", function="adamw_step", replace=[
+        ('m[name] = b1 * state["m"][name] + (1 - b1) * g',
+         'm[name] = state["m"][name]\n'
+         "        m[name] *= b1\n"
+         "        m[name] += (1 - b1) * g"),
+        ('v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2',
+         'v[name] = state["v"][name]\n'
+         "        v[name] *= b2\n"
+         "        v[name] += (1 - b2) * g ** 2")], says=("m *= b1",)),
+    Bug.edit("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with "
+        "the caller's state, and fills them", function="adamw_step", replace=[
+        ('t = state["step"] + 1\n'
+         "    new_params, m, v = {}, {}, {}",
+         "new_state = dict(state)\n"
+         '    new_state["step"] = t = state["step"] + 1\n'
+         '    m, v = new_state["m"], new_state["v"]\n'
+         "    new_params = {}"),
+        ('state["m"][name]', "m[name]"),
+        ('state["v"][name]', "v[name]"),
+        ('new_state = {**state, "step": t, "m": m, "v": v}', "")]),
     Bug.edit("adam-increments-input-step", Q, "state['step'] += 1 on the caller's state",
         function="adamw_step", replace=[
         ('t = state["step"] + 1',
