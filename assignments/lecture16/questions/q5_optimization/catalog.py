@@ -16,6 +16,12 @@ def _lr(body: str) -> str:
 
 
 COSINE = "min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))"
+# a student's warmup_cosine_lr (correct): its bugs below are edits of it
+LR_PLAIN = _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')
 
 BUGS = [
     # ---- global_grad_norm
@@ -200,70 +206,50 @@ def init_adamw_state(params):
          "        grads, _ = clip_grad_norm(grads, max_grad_norm)",
          "max_grad_norm=None):")]),
     # ---- warmup_cosine_lr
-    Bug("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * (step + 1) / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr", _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return 0.5 * max_lr * (1 + math.cos(math.pi * progress)) if progress < 1 else min_lr''')),
-    Bug("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
-        _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE}''')),
-    Bug("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: division by "
-        "zero when warmup_steps = 0", _lr(f'''\
-warm = step / warmup_steps
-if warm < 1:
-    return max_lr * warm
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = 0",
-        _lr(f'''\
-if step <= warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step 0, "
-        "not after the warmup", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = step / total_steps
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
-        "warmup_steps", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / total_steps
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the end, so "
-        "the lr stays at max_lr, then drops", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) // max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to min_lr",
-        _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
-return max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))''')),
-    Bug("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0", _lr(f'''\
-if step < warmup_steps:
-    return min_lr + (max_lr - min_lr) * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division by "
-        "zero when total_steps == warmup_steps", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / (total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
+    Bug.edit("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("* step", "* (step + 1)")]),
+    Bug.edit("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("min_lr + 0.5 * (max_lr - min_lr)", "0.5 * max_lr")]),
+    Bug.edit("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        (" if progress < 1 else min_lr", "")]),
+    Bug.edit("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: "
+        "division by zero when warmup_steps = 0",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("if step < warmup_steps:\n"
+         "        return max_lr * step / warmup_steps",
+         "warm = step / warmup_steps\n"
+         "    if warm < 1:\n"
+         "        return max_lr * warm")]),
+    Bug.edit("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = "
+        "0", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("< warmup_steps:", "<= warmup_steps:")]),
+    Bug.edit("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step "
+        "0, not after the warmup", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("(step - warmup_steps) / max(1, total_steps - warmup_steps)", "step / total_steps")]),
+    Bug.edit("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
+        "warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("max(1, total_steps - warmup_steps)", "total_steps")]),
+    Bug.edit("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the "
+        "end, so the lr stays at max_lr, then drops",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("/ max(1", "// max(1")]),
+    Bug.edit("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to "
+        "min_lr", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)",
+         "progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))"),
+        ("min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if progress < 1 "
+         "else min_lr",
+         "max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))")]),
+    Bug.edit("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("return max_lr", "return min_lr + (max_lr - min_lr)")]),
+    Bug.edit("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division "
+        "by zero when total_steps == warmup_steps",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("max(1, total_steps - warmup_steps)", "(total_steps - warmup_steps)")]),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -303,13 +289,13 @@ return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clip
     Bug.edit("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
         function="adamw_step", replace=[
         ("np.sqrt(v_hat)", "v_hat")], idea="adam-update"),
-    Bug("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the 0.5 "
-        "is missing, so the decay starts at twice max_lr", _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-if progress >= 1:
-    return min_lr
-return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))'''),
+    Bug.edit("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the "
+        "0.5 is missing, so the decay starts at twice max_lr",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if "
+         "progress < 1 else min_lr",
+         "if progress >= 1:\n"
+         "        return min_lr\n"
+         "    return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))")],
         idea="decay", says=("0.5 * (max_lr - min_lr)",)),
 ]
