@@ -31,16 +31,16 @@ def chunk_tokens(docs, block_size, eos_id=None):
     return tokens.reshape(n_blocks, block_size)
 '''),
     Bug.edit("chunk-plus-joins-lists-only", Q, "stream += doc + [eos_id]: a numpy document adds "
-        "eos_id to every token instead of appending it",
-        function="chunk_tokens", base=CHUNK_WITH_LISTS, replace=[
+        "eos_id to every token instead of appending it", function="chunk_tokens",
+        base=CHUNK_WITH_LISTS, replace=[
         ("stream.extend(doc)\n"
          "        if eos_id is not None:\n"
          "            stream.append(eos_id)",
          "stream += list(doc + ([] if eos_id is None else [eos_id]))")],
         says=("numpy document", "doc + [eos_id]")),
     Bug.edit("chunk-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no separator",
-        function="chunk_tokens", base=CHUNK_WITH_LISTS, replace=[
-        ("eos_id is not None", "eos_id")]),
+        function="chunk_tokens", base=CHUNK_WITH_LISTS,
+        replace=[("eos_id is not None", "eos_id")]),
     Bug.edit("chunk-eos-before-docs", Q, "eos before every document (a BOS) instead of after it",
         function="chunk_tokens", base=CHUNK_WITH_LISTS, replace=[
         ("for doc in docs:\n"

@@ -10,22 +10,19 @@ BUGS = [
         ("return np.tril(np.ones((T, T), dtype=bool))",
          "return np.tril(np.ones((T, T), dtype=bool), k=-1)")]),
     Bug.edit("mask-upper", Q, "causal_mask is the upper triangle (np.triu): attends to the future",
-        function="causal_mask", replace=[
-        ("np.tril", "np.triu")]),
+        function="causal_mask", replace=[("np.tril", "np.triu")]),
     Bug.edit("mask-one-ahead", Q, "causal_mask with k=1 lets every token see one token ahead",
         function="causal_mask", replace=[
         ("return np.tril(np.ones((T, T), dtype=bool))",
          "return np.tril(np.ones((T, T), dtype=bool), k=1)")]),
     Bug.edit("mask-float", Q, "causal_mask returns 0.0/1.0 floats (np.tril(np.ones((T, T))))",
-        function="causal_mask", replace=[
-        (", dtype=bool", "")]),
-    Bug.edit("attn-no-scale", Q, "no 1/sqrt(d) scaling of the scores",
-        function="causal_attention", replace=[
+        function="causal_mask", replace=[(", dtype=bool", "")]),
+    Bug.edit("attn-no-scale", Q, "no 1/sqrt(d) scaling of the scores", function="causal_attention",
+        replace=[
         ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
          "scores = q @ np.swapaxes(k, -1, -2)")]),
     Bug.edit("attn-scale-by-d", Q, "divides the scores by d instead of sqrt(d)",
-        function="causal_attention", replace=[
-        ("math.sqrt(d)", "d")]),
+        function="causal_attention", replace=[("math.sqrt(d)", "d")]),
     Bug.edit("attn-scale-by-dv", Q, "scales by sqrt of v's last axis (dv) instead of q's (d)",
         function="causal_attention", replace=[
         ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
@@ -72,8 +69,7 @@ BUGS = [
          "    e = np.exp(scores - scores.max(axis=-2, keepdims=True))\n"
          "    weights = e / e.sum(axis=-2, keepdims=True)")]),
     Bug.edit("attn-k-T", Q, "k.T transposes every axis, not the last two (breaks batch/head axes)",
-        function="causal_attention", replace=[
-        ("np.swapaxes(k, -1, -2)", "k.T")]),
+        function="causal_attention", replace=[("np.swapaxes(k, -1, -2)", "k.T")]),
     Bug.edit("attn-scales-q-in-place", Q, "q /= sqrt(d) changes the caller's q",
         function="causal_attention", replace=[
         ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
@@ -97,7 +93,8 @@ BUGS += [  # added with the ideas: realistic slips, one idea each
         ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
          "scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(T)")], idea="scaling"),
     Bug.edit("attn-output-uses-scores", Q, "output = softmax weights of the unmasked scores @ v: "
-        "the weights returned are masked, the output is not", function="causal_attention", replace=[
+        "the weights returned are masked, the output is not", function="causal_attention",
+        replace=[
         ("output = weights @ v",
          "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
          "    unmasked = e / e.sum(axis=-1, keepdims=True)\n"

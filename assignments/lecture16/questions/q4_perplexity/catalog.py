@@ -23,8 +23,7 @@ def perplexity(logits, targets, ignore_index=None):
                                       reduction="sum")))
 '''),
     Bug.edit("ppl-drops-ignore-index", Q, "does not pass ignore_index on: padding is scored",
-        function="perplexity", replace=[
-        ("targets, ignore_index=ignore_index", "targets")]),
+        function="perplexity", replace=[("targets, ignore_index=ignore_index", "targets")]),
     Bug("ppl-padding-in-n", Q, "exp of the mean of the 'none' losses: ignored positions count "
         "in N (as zeros)", '''
 def perplexity(logits, targets, ignore_index=None):

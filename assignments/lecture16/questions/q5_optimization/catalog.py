@@ -114,36 +114,31 @@ def init_adamw_state(params):
         ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
          "(p - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay)")]),
     Bug.edit("adam-decay-without-lr", Q, "p * (1 - weight_decay): the decay not multiplied by lr",
-        function="adamw_step", replace=[
-        ("lr * weight_decay", "weight_decay")]),
+        function="adamw_step", replace=[("lr * weight_decay", "weight_decay")]),
     Bug.edit("adam-t-is-step", Q, "bias correction with t = state['step'] (0 at the first step)",
-        function="adamw_step", replace=[
-        ('state["step"] + 1', 'state["step"]'),
-        ('"step": t', '"step": t + 1')]),
+        function="adamw_step",
+        replace=[('state["step"] + 1', 'state["step"]'), ('"step": t', '"step": t + 1')]),
     Bug.edit("adam-eps-inside-sqrt", Q, "sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
         function="adamw_step", replace=[
         ("new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
          "new_params[name] = p - lr * m_hat / np.sqrt(v_hat + eps)")]),
-    Bug.edit("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction "
-        "folded into the step size, so eps is not corrected", function="adamw_step", replace=[
+    Bug.edit("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded "
+        "into the step size, so eps is not corrected", function="adamw_step", replace=[
         ("m_hat = m[name] / (1 - b1 ** t)", ""),
         ("v_hat = v[name] / (1 - b2 ** t)",
          "step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)"),
         ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
          "p - step_size * m[name] / (np.sqrt(v[name]) + eps)")]),
     Bug.edit("adam-no-bias-correction", Q, "no bias correction (m_hat = m, v_hat = v)",
-        function="adamw_step", replace=[
-        ("m[name] / (1 - b1 ** t)", "m[name]"),
-        ("v[name] / (1 - b2 ** t)", "v[name]")]),
+        function="adamw_step",
+        replace=[("m[name] / (1 - b1 ** t)", "m[name]"), ("v[name] / (1 - b2 ** t)", "v[name]")]),
     Bug.edit("adam-v-hat-uses-b1", Q, "v_hat = v / (1 - b1**t): the first moment's beta corrects "
-        "v", function="adamw_step", replace=[
-        ("- b2 **", "- b1 **")]),
+        "v", function="adamw_step", replace=[("- b2 **", "- b1 **")]),
     Bug.edit("adam-v-hat-power-typo", Q, "v / (1 - b2) ** t instead of v / (1 - b2 ** t): the "
-        "same at the first step only", function="adamw_step", replace=[
-        ("v_hat = v[name] / (1 - b2 ** t)", "v_hat = v[name] / (1 - b2) ** t")]),
+        "same at the first step only", function="adamw_step",
+        replace=[("v_hat = v[name] / (1 - b2 ** t)", "v_hat = v[name] / (1 - b2) ** t")]),
     Bug.edit("adam-betas-swapped", Q, "b2, b1 = betas: the two decay rates swapped",
-        function="adamw_step", replace=[
-        ("b1, b2", "b2, b1")]),
+        function="adamw_step", replace=[("b1, b2", "b2, b1")]),
     Bug.edit("adam-step-not-incremented", Q, "the new state keeps the old step",
         function="adamw_step", replace=[
         ('new_state = {**state, "step": t, "m": m, "v": v}',
@@ -207,35 +202,33 @@ def init_adamw_state(params):
          "max_grad_norm=None):")]),
     # ---- warmup_cosine_lr
     Bug.edit("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("* step", "* (step + 1)")]),
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[("* step", "* (step + 1)")]),
     Bug.edit("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("min_lr + 0.5 * (max_lr - min_lr)", "0.5 * max_lr")]),
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("min_lr + 0.5 * (max_lr - min_lr)", "0.5 * max_lr")]),
     Bug.edit("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        (" if progress < 1 else min_lr", "")]),
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[(" if progress < 1 else min_lr", "")]),
     Bug.edit("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: "
-        "division by zero when warmup_steps = 0",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        "division by zero when warmup_steps = 0", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[
         ("if step < warmup_steps:\n"
          "        return max_lr * step / warmup_steps",
          "warm = step / warmup_steps\n"
          "    if warm < 1:\n"
          "        return max_lr * warm")]),
     Bug.edit("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = "
-        "0", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("< warmup_steps:", "<= warmup_steps:")]),
+        "0", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("< warmup_steps:", "<= warmup_steps:")]),
     Bug.edit("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step "
         "0, not after the warmup", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
         ("(step - warmup_steps) / max(1, total_steps - warmup_steps)", "step / total_steps")]),
     Bug.edit("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
-        "warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("max(1, total_steps - warmup_steps)", "total_steps")]),
+        "warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("max(1, total_steps - warmup_steps)", "total_steps")]),
     Bug.edit("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the "
-        "end, so the lr stays at max_lr, then drops",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("/ max(1", "// max(1")]),
+        "end, so the lr stays at max_lr, then drops", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("/ max(1", "// max(1")]),
     Bug.edit("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to "
         "min_lr", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
         ("progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)",
@@ -244,12 +237,11 @@ def init_adamw_state(params):
          "else min_lr",
          "max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))")]),
     Bug.edit("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("return max_lr", "return min_lr + (max_lr - min_lr)")]),
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("return max_lr", "return min_lr + (max_lr - min_lr)")]),
     Bug.edit("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division "
-        "by zero when total_steps == warmup_steps",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
-        ("max(1, total_steps - warmup_steps)", "(total_steps - warmup_steps)")]),
+        "by zero when total_steps == warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("max(1, total_steps - warmup_steps)", "(total_steps - warmup_steps)")]),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -287,11 +279,10 @@ total_norm = global_grad_norm(grads)
 coef = max(1.0, max_norm / (total_norm + 1e-6))
 return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clipping"),
     Bug.edit("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
-        function="adamw_step", replace=[
-        ("np.sqrt(v_hat)", "v_hat")], idea="adam-update"),
+        function="adamw_step", replace=[("np.sqrt(v_hat)", "v_hat")], idea="adam-update"),
     Bug.edit("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the "
-        "0.5 is missing, so the decay starts at twice max_lr",
-        function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        "0.5 is missing, so the decay starts at twice max_lr", function="warmup_cosine_lr",
+        base=LR_PLAIN, replace=[
         ("return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if "
          "progress < 1 else min_lr",
          "if progress >= 1:\n"

@@ -18,26 +18,24 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
 
 BUGS = [
     Bug.edit("q6-mask-whole-prompt", Q, "ignores len(prompt) targets, one too many: the first "
-        "response token is never learned", function="sft_example",
-        base=SFT_WITH_LISTS, replace=[
+        "response token is never learned", function="sft_example", base=SFT_WITH_LISTS, replace=[
         ("targets[:len(prompt_ids) - 1] = ignore_index",
          "targets[:len(prompt_ids)] = ignore_index")]),
     Bug.edit("q6-mask-by-token-value", Q, "ignores every target whose token occurs in the prompt "
-        "(by value, not by position)", function="sft_example",
-        base=SFT_WITH_LISTS, replace=[
+        "(by value, not by position)", function="sft_example", base=SFT_WITH_LISTS, replace=[
         ("targets[:len(prompt_ids) - 1] = ignore_index",
          "first = len(prompt_ids) - 1\n"
          "    targets[:first][np.isin(targets[:first], prompt_ids)] = ignore_index\n"
          "    targets[first:][np.isin(targets[first:], prompt_ids[1:])] = ignore_index")]),
-    Bug.edit("q6-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no eos",
-        function="sft_example", base=SFT_WITH_LISTS, replace=[
+    Bug.edit("q6-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no eos", function="sft_example",
+        base=SFT_WITH_LISTS, replace=[
         ("seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])",
          "seq = list(prompt_ids) + list(response_ids)\n"
          "    if eos_id:\n"
          "        seq.append(eos_id)")]),
     Bug.edit("q6-no-shift", Q, "the targets are the inputs themselves (no shift by one)",
-        function="sft_example", base=SFT_WITH_LISTS, replace=[
-        ("targets = np.array(seq[1:], dtype=np.int64)", "targets = inputs.copy()")]),
+        function="sft_example", base=SFT_WITH_LISTS,
+        replace=[("targets = np.array(seq[1:], dtype=np.int64)", "targets = inputs.copy()")]),
     Bug.edit("q6-inputs-keep-the-last-token", Q, "inputs = the whole sequence: the last token is "
         "fed in although nothing follows it (one input too many)", function="sft_example",
         base=SFT_WITH_LISTS, replace=[("seq[:-1]", "seq")]),
@@ -45,10 +43,11 @@ BUGS = [
         function="sft_example", base=SFT_WITH_LISTS, replace=[
         ("targets[:len(prompt_ids) - 1] = ignore_index", "targets[:len(prompt_ids) - 1] = -100")]),
     Bug.edit("q6-no-empty-check", Q, "no ValueError: an empty prompt masks everything but the "
-        "last target", function="sft_example",
-        base=SFT_WITH_LISTS, replace=[
+        "last target", function="sft_example", base=SFT_WITH_LISTS, replace=[
         ("    if len(prompt_ids) == 0 or len(response_ids) == 0:\n"
-         '        raise ValueError("expected a non-empty prompt and response")\n', "")]),
+         '        raise ValueError("expected a non-empty prompt and response")\n'
+         "",
+         "")]),
     Bug("q6-float-without-eos", Q, "np.array([]) for 'no eos' is float: the sequence becomes "
         "float64 when eos_id is None", '''
 def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
@@ -89,16 +88,14 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     return inputs, targets
 '''),
     Bug.edit("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token",
-        function="pad_batch", replace=[
-        (":len(x)", "L - len(x):"),
-        (":len(y)", "L - len(y):")]),
+        function="pad_batch", replace=[(":len(x)", "L - len(x):"), (":len(y)", "L - len(y):")]),
     Bug.edit("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns "
         "to predict padding", function="pad_batch", replace=[
         ("targets = np.full((n, L), ignore_index, dtype=np.int64)",
          "targets = np.full((n, L), pad_id, dtype=np.int64)")]),
     Bug.edit("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises",
-        function="pad_batch", replace=[
-        ("(len(x) for x, _ in examples), default=0", "len(x) for x, _ in examples")]),
+        function="pad_batch",
+        replace=[("(len(x) for x, _ in examples), default=0", "len(x) for x, _ in examples")]),
     Bug.edit("q6-pad-float", Q, "np.zeros((n, L)) + pad_id: float64 token ids",
         function="pad_batch", replace=[
         ("np.full((n, L), pad_id, dtype=np.int64)", "np.zeros((n, L)) + pad_id"),

@@ -17,8 +17,8 @@ def fit_power_law(x, y):
 '''
 
 BUGS = [
-    Bug.edit("q7-flops-forward-only", Q, "2 N D: the forward pass only",
-        function="training_flops", replace=[
+    Bug.edit("q7-flops-forward-only", Q, "2 N D: the forward pass only", function="training_flops",
+        replace=[
         ("return 6.0 * float(n_params) * float(n_tokens)",
          "return float(2 * n_params * n_tokens)")]),
     Bug.edit("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token",
@@ -54,14 +54,13 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
     return float(n_params), float(tokens_per_param * n_params)
 '''),
     Bug.edit("q7-fit-slope-as-alpha", Q, "returns the slope as alpha (negative for a falling "
-        "loss)", function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
-        ("-slope", "slope")]),
+        "loss)", function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[("-slope", "slope")]),
     Bug.edit("q7-fit-log10-then-exp", Q, "fits in log10 but undoes the intercept with exp",
-        function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
-        ("np.log(x), np.log", "np.log10(x), np.log10")]),
+        function="fit_power_law", base=FIT_WITH_POLYFIT,
+        replace=[("np.log(x), np.log", "np.log10(x), np.log10")]),
     Bug.edit("q7-fit-returns-log-a", Q, "returns the intercept (log a) as a",
-        function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
-        ("np.exp(intercept)", "intercept")]),
+        function="fit_power_law", base=FIT_WITH_POLYFIT,
+        replace=[("np.exp(intercept)", "intercept")]),
     Bug("q7-fit-two-points", Q, "the line through the first and the last point, not least "
         "squares", '''
 def fit_power_law(x, y):
@@ -122,8 +121,9 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
         "np.polyfit: TypeError for different lengths, nonsense for one distinct x",
         function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
         ("    if len(x) != len(y) or len(np.unique(x)) < 2:\n"
-         '        raise ValueError("expected x and y of one length with two distinct x")\n', "")],
-        says=("different lengths", "distinct")),
+         '        raise ValueError("expected x and y of one length with two distinct x")\n'
+         "",
+         "")], says=("different lengths", "distinct")),
     Bug("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n sum(x^2) - "
         "sum(x)^2): cancels away when the x are nearly equal", '''
 def fit_power_law(x, y):
