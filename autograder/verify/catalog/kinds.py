@@ -14,21 +14,28 @@ class EditError(ValueError):
 
 
 @functools.cache
-def reference_function(name: str) -> str:
-    """The reference's function ``name`` as a catalog writes a bug: the whole ``def``, its
-    docstring left out (comments stay)."""
+def _reference_functions() -> dict[str, str]:
+    """Every reference function as a catalog writes a bug: the whole ``def``, its docstring left
+    out (comments stay)."""
     from autograder.build.source import read_functions
 
-    functions = read_functions()
+    sources = {}
+    for name, fn in read_functions().items():
+        lines = fn.source.splitlines()
+        if fn.docstring:
+            first = ast.parse(fn.source).body[0].body[0]
+            del lines[first.lineno - 1:first.end_lineno]
+        sources[name] = "\n" + "\n".join(lines) + "\n"
+    return sources
+
+
+def reference_function(name: str) -> str:
+    """The reference's function ``name`` as a catalog writes a bug (its docstring left out)."""
+    functions = _reference_functions()
     if name not in functions:
         raise EditError(f"expected a reference function, got function={name!r}; name one of "
                         f"{sorted(functions)}")
-    source = functions[name].source
-    lines = source.splitlines()
-    first = ast.parse(source).body[0].body[0]
-    if functions[name].docstring:
-        del lines[first.lineno - 1:first.end_lineno]
-    return "\n" + "\n".join(lines) + "\n"
+    return functions[name]
 
 
 @dataclass(frozen=True)
