@@ -3,30 +3,21 @@ from autograder.verify.catalog.kinds import Bug, labelled
 
 from .question import ID as Q
 
-
 BUGS = [
     Bug.edit("mask-no-diagonal", Q, "causal_mask excludes the diagonal (j < i): a token cannot "
-        "see itself", function="causal_mask", replace=[
-        ("return np.tril(np.ones((T, T), dtype=bool))",
-         "return np.tril(np.ones((T, T), dtype=bool), k=-1)")]),
+        "see itself", function="causal_mask", replace=[("dtype=bool))", "dtype=bool), k=-1)")]),
     Bug.edit("mask-upper", Q, "causal_mask is the upper triangle (np.triu): attends to the future",
         function="causal_mask", replace=[("np.tril", "np.triu")]),
     Bug.edit("mask-one-ahead", Q, "causal_mask with k=1 lets every token see one token ahead",
-        function="causal_mask", replace=[
-        ("return np.tril(np.ones((T, T), dtype=bool))",
-         "return np.tril(np.ones((T, T), dtype=bool), k=1)")]),
+        function="causal_mask", replace=[("dtype=bool))", "dtype=bool), k=1)")]),
     Bug.edit("mask-float", Q, "causal_mask returns 0.0/1.0 floats (np.tril(np.ones((T, T))))",
         function="causal_mask", replace=[(", dtype=bool", "")]),
     Bug.edit("attn-no-scale", Q, "no 1/sqrt(d) scaling of the scores", function="causal_attention",
-        replace=[
-        ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
-         "scores = q @ np.swapaxes(k, -1, -2)")]),
+        replace=[(" / math.sqrt(d)", "")]),
     Bug.edit("attn-scale-by-d", Q, "divides the scores by d instead of sqrt(d)",
         function="causal_attention", replace=[("math.sqrt(d)", "d")]),
     Bug.edit("attn-scale-by-dv", Q, "scales by sqrt of v's last axis (dv) instead of q's (d)",
-        function="causal_attention", replace=[
-        ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
-         "scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(v.shape[-1])")]),
+        function="causal_attention", replace=[("math.sqrt(d)", "math.sqrt(v.shape[-1])")]),
     Bug.edit("attn-mask-after-softmax", Q, "zeroes the future weights after the softmax (rows no "
         "longer sum to 1)", function="causal_attention", replace=[
         ("weights = _masked_softmax(scores, causal_mask(T))",
@@ -90,8 +81,7 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
 BUGS += [  # added with the ideas: realistic slips, one idea each
     Bug.edit("attn-scale-by-sqrt-T", Q, "divides the scores by sqrt(T), the sequence length, not "
         "by sqrt(d)", function="causal_attention", replace=[
-        ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
-         "scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(T)")], idea="scaling"),
+        ("math.sqrt(d)", "math.sqrt(T)")], idea="scaling"),
     Bug.edit("attn-output-uses-scores", Q, "output = softmax weights of the unmasked scores @ v: "
         "the weights returned are masked, the output is not", function="causal_attention",
         replace=[

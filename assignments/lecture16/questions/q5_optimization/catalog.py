@@ -119,9 +119,7 @@ def init_adamw_state(params):
         function="adamw_step",
         replace=[('state["step"] + 1', 'state["step"]'), ('"step": t', '"step": t + 1')]),
     Bug.edit("adam-eps-inside-sqrt", Q, "sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
-        function="adamw_step", replace=[
-        ("new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
-         "new_params[name] = p - lr * m_hat / np.sqrt(v_hat + eps)")]),
+        function="adamw_step", replace=[("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")]),
     Bug.edit("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded "
         "into the step size, so eps is not corrected", function="adamw_step", replace=[
         ("m_hat = m[name] / (1 - b1 ** t)", ""),

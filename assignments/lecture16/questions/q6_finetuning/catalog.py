@@ -19,8 +19,7 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
 BUGS = [
     Bug.edit("q6-mask-whole-prompt", Q, "ignores len(prompt) targets, one too many: the first "
         "response token is never learned", function="sft_example", base=SFT_WITH_LISTS, replace=[
-        ("targets[:len(prompt_ids) - 1] = ignore_index",
-         "targets[:len(prompt_ids)] = ignore_index")]),
+        ("targets[:len(prompt_ids) - 1]", "targets[:len(prompt_ids)]")]),
     Bug.edit("q6-mask-by-token-value", Q, "ignores every target whose token occurs in the prompt "
         "(by value, not by position)", function="sft_example", base=SFT_WITH_LISTS, replace=[
         ("targets[:len(prompt_ids) - 1] = ignore_index",
@@ -90,9 +89,8 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     Bug.edit("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token",
         function="pad_batch", replace=[(":len(x)", "L - len(x):"), (":len(y)", "L - len(y):")]),
     Bug.edit("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns "
-        "to predict padding", function="pad_batch", replace=[
-        ("targets = np.full((n, L), ignore_index, dtype=np.int64)",
-         "targets = np.full((n, L), pad_id, dtype=np.int64)")]),
+        "to predict padding", function="pad_batch",
+        replace=[("(n, L), ignore_index", "(n, L), pad_id")]),
     Bug.edit("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises",
         function="pad_batch",
         replace=[("(len(x) for x, _ in examples), default=0", "len(x) for x, _ in examples")]),
