@@ -4,7 +4,11 @@ order, comments and blank lines changed. Used by the similarity report's tests.'
 from __future__ import annotations
 
 import ast
+import io
 import textwrap
+import tokenize
+
+from autograder.paths import TEMPLATE
 
 ALICE = {  # loops, verbose names
     "chunk_tokens": '''
@@ -96,101 +100,31 @@ return math.exp(total_loss / total_count)
 ''',
 }
 
+
+def disguised(name: str, body: str) -> str:
+    """``body`` of the function ``name`` with its local variables renamed (the parameters kept),
+    a comment on top and a blank line after its first line: the same code to the eye of the
+    similarity report, not to a reader's."""
+    template = {fn.name: fn for fn in ast.parse(TEMPLATE.read_text()).body
+                if isinstance(fn, ast.FunctionDef)}
+    params = {a.arg for a in template[name].args.args}
+    stored = [n.id for n in ast.walk(ast.parse(body))
+              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in params]
+    renames = {old: f"{old[0]}{k}" for k, old in enumerate(dict.fromkeys(stored))}
+    lines = body.split("\n")
+    tokens = list(tokenize.generate_tokens(io.StringIO(body).readline))
+    for before, token in reversed(list(zip(tokens, tokens[1:]))):  # from the end: columns hold
+        if token.type == tokenize.NAME and token.string in renames and before.string != ".":
+            (row, start), (_, end) = token.start, token.end
+            lines[row - 1] = lines[row - 1][:start] + renames[token.string] + lines[row - 1][end:]
+    first, *rest = "\n".join(lines).strip("\n").split("\n")
+    return "\n".join([f"# my {name.replace('_', ' ')}", first, "", *rest]) + "\n"
+
+
+ALICE_COPY = {name: disguised(name, body) for name, body in ALICE.items()}
 ALICE_COPY_ORDER = ["corpus_perplexity", "log_softmax", "cross_entropy_grad", "causal_attention",
                     "chunk_tokens", "perplexity", "cross_entropy", "next_token_pairs",
                     "causal_mask"]
-ALICE_COPY = {  # alice's code, renamed and recommented (its order: ALICE_COPY_ORDER)
-    "chunk_tokens": '''
-# put all the docs in one long list
-toks = []
-for d in docs:
-    toks.extend(int(tok) for tok in d)
-
-    if eos_id is not None:
-        toks.append(eos_id)   # end of document
-nb = len(toks) // block_size
-kept = toks[: nb * block_size]
-return np.array(kept, dtype=np.int64).reshape(nb, block_size)
-''',
-    "next_token_pairs": '''
-b = np.asarray(blocks)
-x = b[:, :-1].copy()   # inputs
-y = b[:, 1:].copy()    # targets: shifted by one
-return x, y
-''',
-    "causal_mask": '''
-m = np.zeros((T, T), dtype=bool)
-for row in range(T):
-    for col in range(row + 1):
-        m[row, col] = True
-return m
-''',
-    "causal_attention": '''
-# scaled dot product
-dim = q.shape[-1]
-n = q.shape[-2]
-s = q @ np.swapaxes(k, -1, -2) / math.sqrt(dim)
-ok = causal_mask(n)
-s = np.where(ok, s, -np.inf)
-s = s - s.max(axis=-1, keepdims=True)
-w = np.exp(s)
-w = w / w.sum(axis=-1, keepdims=True)
-out = w @ v
-return out, w
-''',
-    "log_softmax": '''
-z = np.asarray(logits, dtype=float)
-top = np.max(z, axis=-1, keepdims=True)
-zs = z - top
-lse = np.log(np.sum(np.exp(zs), axis=-1, keepdims=True))
-return zs - lse
-''',
-    "cross_entropy": '''
-lp = log_softmax(logits)
-tg = np.asarray(targets)
-if ignore_index is None:
-    valid = np.ones(tg.shape, dtype=bool)
-else:
-    valid = tg != ignore_index
-tsafe = np.where(valid, tg, 0)
-chosen = np.take_along_axis(lp, tsafe[..., None], axis=-1)[..., 0]
-per_token = np.where(valid, -chosen, 0.0)
-if reduction == "none":
-    return per_token
-if reduction == "sum":
-    return float(per_token.sum())
-n = valid.sum()
-if n == 0:
-    return float("nan")
-return float(per_token.sum() / n)
-''',
-    "cross_entropy_grad": '''
-logits = np.asarray(logits, dtype=float)
-tg = np.asarray(targets)
-p = np.exp(log_softmax(logits))
-valid = np.ones(tg.shape, bool) if ignore_index is None else tg != ignore_index
-oh = np.zeros_like(p)
-tsafe = np.where(valid, tg, 0)
-np.put_along_axis(oh, tsafe[..., None], 1.0, axis=-1)
-g = (p - oh) * valid[..., None]
-n = valid.sum()
-if n == 0:
-    return np.zeros_like(p)
-return g / n
-''',
-    "perplexity": '''
-ce = cross_entropy(logits, targets, ignore_index=ignore_index)
-return float(np.exp(ce))
-''',
-    "corpus_perplexity": '''
-s = 0.0
-c = 0
-for l_i, n_i in zip(losses, counts):
-    s += l_i * n_i
-    c += n_i
-return math.exp(s / c)
-''',
-}
 
 BORIS = {  # vectorized numpy
     "chunk_tokens": '''

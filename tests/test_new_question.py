@@ -140,14 +140,10 @@ FOLDER = {
         Q = "{QID}"
 
         BUGS = [
-            Bug("smoothing-ignored", Q, "the plain cross-entropy: smoothing is ignored", """
-        def label_smoothing_loss(logits, targets, smoothing=0.1):
-            logits = np.asarray(logits, dtype=np.float64)
-            shifted = logits - logits.max(axis=-1, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
-            return float(-true.mean())
-        """, idea="mix"),
+            Bug.edit("smoothing-ignored", Q, "the plain cross-entropy: smoothing is ignored",
+                     function="label_smoothing_loss", replace=[(
+                         "np.mean(-(1 - smoothing) * true - smoothing * logp.mean(axis=-1))",
+                         "-true.mean()")], idea="mix"),
             Bug("smoothing-log-of-softmax", Q, "the log of a softmax: -inf, then nan, for large "
                 "logits", """
         def label_smoothing_loss(logits, targets, smoothing=0.1):
@@ -168,23 +164,13 @@ FOLDER = {
             others = (logp.sum(axis=-1) - true) / (v - 1)
             return float(np.mean(-(1 - smoothing) * true - smoothing * others))
         """, idea="mix"),
-            Bug("smoothing-weights-swapped", Q, "smoothing on the true token, 1 - smoothing "
-                "spread", """
-        def label_smoothing_loss(logits, targets, smoothing=0.1):
-            logits = np.asarray(logits, dtype=np.float64)
-            shifted = logits - logits.max(axis=-1, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
-            return float(np.mean(-smoothing * true - (1 - smoothing) * logp.mean(axis=-1)))
-        """, idea="mix"),
-            Bug("smoothing-sum-over-positions", Q, "the sum over positions, not the mean", """
-        def label_smoothing_loss(logits, targets, smoothing=0.1):
-            logits = np.asarray(logits, dtype=np.float64)
-            shifted = logits - logits.max(axis=-1, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-            true = np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)[..., 0]
-            return float(np.sum(-(1 - smoothing) * true - smoothing * logp.mean(axis=-1)))
-        """, idea="mix"),
+            Bug.edit("smoothing-weights-swapped", Q, "smoothing on the true token, 1 - "
+                     "smoothing spread", function="label_smoothing_loss", replace=[
+                         ("-(1 - smoothing) * true - smoothing * logp",
+                          "-smoothing * true - (1 - smoothing) * logp")], idea="mix"),
+            Bug.edit("smoothing-sum-over-positions", Q, "the sum over positions, not the mean",
+                     function="label_smoothing_loss", replace=[("np.mean(", "np.sum(")],
+                     idea="mix"),
         ]
         CORRECT = [Correct("smoothing-as-distribution", "the smoothed target as a distribution",
                            """

@@ -18,6 +18,8 @@ from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify import Entry, judge
 from autograder.verify.run import FURTHER_POINTS
 from autograder.verify.catalog import BUGS, CORRECT
+from autograder.verify.catalog.kinds import Bug, EditError, reference_function
+from autograder.verify.inprocess import namespace_of
 from autograder.verify.entries import (affected_tests, call_graph, keep_functions,
                                        replace_function, undefined_names)
 
@@ -217,6 +219,29 @@ def test_replace_function_rejects_unknown_names_and_non_functions():
         replace_function(MODULE, "def d(x):\n    return x\n")  # a typo, not a helper
     with pytest.raises(ValueError, match="expected a function"):
         replace_function(MODULE, "x = 1\n")
+
+
+def test_an_edited_bug_is_the_reference_function_with_its_replacements():
+    bug = Bug.edit("pad-left", "q6_finetuning", "pads on the left", function="pad_batch",
+                   replace=[(":len(x)", "L - len(x):"), (":len(y)", "L - len(y):")])
+    assert bug.source == reference_function("pad_batch").replace(
+        "[row, :len(x)]", "[row, L - len(x):]").replace("[row, :len(y)]", "[row, L - len(y):]")
+    assert bug.source.lstrip("\n").startswith("def pad_batch(") and '"""' not in bug.source
+    assert namespace_of("import numpy as np\n" + bug.source)["pad_batch"]  # it runs as written
+    base = "def f(x):\n    return x + 1\n"
+    assert Bug.edit("b", "q", "d", function="f", base=base, replace=[("+", "-")]).source == \
+        "def f(x):\n    return x - 1\n"
+
+
+def test_an_edit_that_no_longer_applies_names_the_bug_and_the_missing_text():
+    with pytest.raises(EditError, match=r"bug='stale'.*count=0.*text='x \+ 2'"):
+        Bug.edit("stale", "q", "d", function="f", base="def f(x):\n    return x + 1\n",
+                 replace=[("x + 2", "x - 2")])
+    with pytest.raises(EditError, match="count=2"):  # ambiguous: which one is the bug?
+        Bug.edit("twice", "q", "d", function="f", base="def f(x):\n    return [x] + [x]\n",
+                 replace=[("[x]", "x")])
+    with pytest.raises(EditError, match="function='no_such_function'"):
+        Bug.edit("typo", "q", "d", function="no_such_function", replace=[("a", "b")])
 
 
 def test_undefined_names_finds_helpers_the_module_lacks():

@@ -1,9 +1,10 @@
 """The catalogs that ``verify`` grades: realistic bugs, and correct solutions written differently.
 
 A :class:`Bug` is the reference solution with one or more functions replaced by a buggy version
-(``source``: complete ``def``s; a new helper must start with ``_``); it must lose points in
-``question``. A :class:`Correct` entry is right but written differently: either functions that
-replace the reference's (``source``), or a whole submission rendered from the reference solution
+(``source``: complete ``def``s; a new helper must start with ``_``; ``Bug.edit`` builds it from
+the reference function and a few exact replacements); it must lose points in ``question``.
+A :class:`Correct` entry is right but written differently: either functions that replace the
+reference's (``source``), or a whole submission rendered from the reference solution
 (``render``: a .py text, a notebook, a zip); it must get full marks.
 
 Each question folder's ``catalog.py`` holds its bugs (``BUGS``) and its correct variants

@@ -3,81 +3,69 @@ from autograder.verify.catalog.kinds import Bug, labelled
 
 from .question import ID as Q
 
-
-def _attention(scores: str, softmax: str = "weights = _masked_softmax(scores, causal_mask(T))",
-               head: str = "", out: str = "output = weights @ v") -> str:
-    """causal_attention with one step written differently."""
-    lines = ["def causal_attention(q, k, v):", "    T, d = q.shape[-2], q.shape[-1]",
-             *(["    " + line for line in head.splitlines()] if head else []),
-             "    " + scores, *("    " + line for line in softmax.splitlines()),
-             "    " + out, "    return output, weights"]
-    return "\n".join(lines) + "\n"
-
-
-SCORES = "scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)"
-
 BUGS = [
-    Bug("mask-no-diagonal", Q, "causal_mask excludes the diagonal (j < i): a token cannot see "
-        "itself", '''
-def causal_mask(T):
-    return np.tril(np.ones((T, T), dtype=bool), k=-1)
-'''),
-    Bug("mask-upper", Q, "causal_mask is the upper triangle (np.triu): attends to the future", '''
-def causal_mask(T):
-    return np.triu(np.ones((T, T), dtype=bool))
-'''),
-    Bug("mask-one-ahead", Q, "causal_mask with k=1 lets every token see one token ahead", '''
-def causal_mask(T):
-    return np.tril(np.ones((T, T), dtype=bool), k=1)
-'''),
-    Bug("mask-float", Q, "causal_mask returns 0.0/1.0 floats (np.tril(np.ones((T, T))))", '''
-def causal_mask(T):
-    return np.tril(np.ones((T, T)))
-'''),
-    Bug("attn-no-scale", Q, "no 1/sqrt(d) scaling of the scores",
-        _attention("scores = q @ np.swapaxes(k, -1, -2)")),
-    Bug("attn-scale-by-d", Q, "divides the scores by d instead of sqrt(d)",
-        _attention("scores = q @ np.swapaxes(k, -1, -2) / d")),
-    Bug("attn-scale-by-dv", Q, "scales by sqrt of v's last axis (dv) instead of q's (d)",
-        _attention("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(v.shape[-1])")),
-    Bug("attn-mask-after-softmax", Q, "zeroes the future weights after the softmax (rows no "
-        "longer sum to 1)", _attention(SCORES, softmax="""\
-e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-weights = e / e.sum(axis=-1, keepdims=True)
-weights = np.where(causal_mask(T), weights, 0.0)""")),
-    Bug("attn-mask-after-softmax-renorm", Q, "masks after the softmax and renormalizes: a "
-        "dominant future score underflows the past to 0/0", _attention(SCORES, softmax="""\
-e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-weights = np.where(causal_mask(T), e / e.sum(axis=-1, keepdims=True), 0.0)
-weights = weights / weights.sum(axis=-1, keepdims=True)""")),
-    Bug("attn-mask-minus-1e4", Q, "adds -10000 to the future scores (BERT style) instead of -inf: "
-        "weight leaks when scores reach 1e4", _attention(SCORES, softmax="""\
-scores = scores + np.where(causal_mask(T), 0.0, -10000.0)
-e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-weights = e / e.sum(axis=-1, keepdims=True)""")),
-    Bug("attn-mask-multiply", Q, "multiplies the scores by the mask: future scores become 0, not "
-        "-inf", _attention(SCORES, softmax="""\
-scores = scores * causal_mask(T)
-e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-weights = e / e.sum(axis=-1, keepdims=True)""")),
-    Bug("attn-no-max-shift", Q, "softmax without subtracting the row max: exp overflows",
-        _attention(SCORES, softmax="""\
-e = np.where(causal_mask(T), np.exp(scores), 0.0)
-weights = e / e.sum(axis=-1, keepdims=True)""")),
-    Bug("attn-global-max-shift", Q, "subtracts the max of all scores, not each row's: rows far "
-        "below it underflow to 0/0", _attention(SCORES, softmax="""\
-scores = np.where(causal_mask(T), scores, -np.inf)
-e = np.exp(scores - scores.max())
-weights = e / e.sum(axis=-1, keepdims=True)""")),
-    Bug("attn-softmax-axis", Q, "softmax over the queries (axis=-2) instead of the keys",
-        _attention(SCORES, softmax="""\
-scores = np.where(causal_mask(T), scores, -np.inf)
-e = np.exp(scores - scores.max(axis=-2, keepdims=True))
-weights = e / e.sum(axis=-2, keepdims=True)""")),
-    Bug("attn-k-T", Q, "k.T transposes every axis, not the last two (breaks batch/head axes)",
-        _attention("scores = q @ k.T / math.sqrt(d)")),
-    Bug("attn-scales-q-in-place", Q, "q /= sqrt(d) changes the caller's q",
-        _attention("scores = q @ np.swapaxes(k, -1, -2)", head="q /= math.sqrt(d)")),
+    Bug.edit("mask-no-diagonal", Q, "causal_mask excludes the diagonal (j < i): a token cannot "
+        "see itself", function="causal_mask", replace=[("dtype=bool))", "dtype=bool), k=-1)")]),
+    Bug.edit("mask-upper", Q, "causal_mask is the upper triangle (np.triu): attends to the future",
+        function="causal_mask", replace=[("np.tril", "np.triu")]),
+    Bug.edit("mask-one-ahead", Q, "causal_mask with k=1 lets every token see one token ahead",
+        function="causal_mask", replace=[("dtype=bool))", "dtype=bool), k=1)")]),
+    Bug.edit("mask-float", Q, "causal_mask returns 0.0/1.0 floats (np.tril(np.ones((T, T))))",
+        function="causal_mask", replace=[(", dtype=bool", "")]),
+    Bug.edit("attn-no-scale", Q, "no 1/sqrt(d) scaling of the scores", function="causal_attention",
+        replace=[(" / math.sqrt(d)", "")]),
+    Bug.edit("attn-scale-by-d", Q, "divides the scores by d instead of sqrt(d)",
+        function="causal_attention", replace=[("math.sqrt(d)", "d")]),
+    Bug.edit("attn-scale-by-dv", Q, "scales by sqrt of v's last axis (dv) instead of q's (d)",
+        function="causal_attention", replace=[("math.sqrt(d)", "math.sqrt(v.shape[-1])")]),
+    Bug.edit("attn-mask-after-softmax", Q, "zeroes the future weights after the softmax (rows no "
+        "longer sum to 1)", function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+         "    weights = e / e.sum(axis=-1, keepdims=True)\n"
+         "    weights = np.where(causal_mask(T), weights, 0.0)")]),
+    Bug.edit("attn-mask-after-softmax-renorm", Q, "masks after the softmax and renormalizes: a "
+        "dominant future score underflows the past to 0/0", function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+         "    weights = np.where(causal_mask(T), e / e.sum(axis=-1, keepdims=True), 0.0)\n"
+         "    weights = weights / weights.sum(axis=-1, keepdims=True)")]),
+    Bug.edit("attn-mask-minus-1e4", Q, "adds -10000 to the future scores (BERT style) instead of "
+        "-inf: weight leaks when scores reach 1e4", function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "scores = scores + np.where(causal_mask(T), 0.0, -10000.0)\n"
+         "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+         "    weights = e / e.sum(axis=-1, keepdims=True)")]),
+    Bug.edit("attn-mask-multiply", Q, "multiplies the scores by the mask: future scores become 0, "
+        "not -inf", function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "scores = scores * causal_mask(T)\n"
+         "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+         "    weights = e / e.sum(axis=-1, keepdims=True)")]),
+    Bug.edit("attn-no-max-shift", Q, "softmax without subtracting the row max: exp overflows",
+        function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "e = np.where(causal_mask(T), np.exp(scores), 0.0)\n"
+         "    weights = e / e.sum(axis=-1, keepdims=True)")]),
+    Bug.edit("attn-global-max-shift", Q, "subtracts the max of all scores, not each row's: rows "
+        "far below it underflow to 0/0", function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "scores = np.where(causal_mask(T), scores, -np.inf)\n"
+         "    e = np.exp(scores - scores.max())\n"
+         "    weights = e / e.sum(axis=-1, keepdims=True)")]),
+    Bug.edit("attn-softmax-axis", Q, "softmax over the queries (axis=-2) instead of the keys",
+        function="causal_attention", replace=[
+        ("weights = _masked_softmax(scores, causal_mask(T))",
+         "scores = np.where(causal_mask(T), scores, -np.inf)\n"
+         "    e = np.exp(scores - scores.max(axis=-2, keepdims=True))\n"
+         "    weights = e / e.sum(axis=-2, keepdims=True)")]),
+    Bug.edit("attn-k-T", Q, "k.T transposes every axis, not the last two (breaks batch/head axes)",
+        function="causal_attention", replace=[("np.swapaxes(k, -1, -2)", "k.T")]),
+    Bug.edit("attn-scales-q-in-place", Q, "q /= sqrt(d) changes the caller's q",
+        function="causal_attention", replace=[
+        ("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(d)",
+         "q /= math.sqrt(d)\n"
+         "    scores = q @ np.swapaxes(k, -1, -2)")]),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -91,15 +79,16 @@ BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
 })
 
 BUGS += [  # added with the ideas: realistic slips, one idea each
-    Bug("attn-scale-by-sqrt-T", Q, "divides the scores by sqrt(T), the sequence length, not by "
-        "sqrt(d)", _attention("scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(T)"),
-        idea="scaling"),
-    Bug("attn-output-uses-scores", Q, "output = softmax weights of the unmasked scores @ v: the "
-        "weights returned are masked, the output is not",
-        _attention(SCORES, softmax="""\
-weights = _masked_softmax(scores, causal_mask(T))
-e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-unmasked = e / e.sum(axis=-1, keepdims=True)""", out="output = unmasked @ v"), idea="scaling"),
+    Bug.edit("attn-scale-by-sqrt-T", Q, "divides the scores by sqrt(T), the sequence length, not "
+        "by sqrt(d)", function="causal_attention", replace=[
+        ("math.sqrt(d)", "math.sqrt(T)")], idea="scaling"),
+    Bug.edit("attn-output-uses-scores", Q, "output = softmax weights of the unmasked scores @ v: "
+        "the weights returned are masked, the output is not", function="causal_attention",
+        replace=[
+        ("output = weights @ v",
+         "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+         "    unmasked = e / e.sum(axis=-1, keepdims=True)\n"
+         "    output = unmasked @ v")], idea="scaling"),
 ]
 
 BUGS += [  # stateful cheats (issue 22): a callee that lies when asked again gains nothing

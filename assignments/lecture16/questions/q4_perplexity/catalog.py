@@ -4,10 +4,10 @@ from autograder.verify.catalog.kinds import Bug, labelled
 from .question import ID as Q
 
 BUGS = [
-    Bug("ppl-base-2", Q, "2 ** (mean loss): the loss is in nats, so the base must be e", '''
-def perplexity(logits, targets, ignore_index=None):
-    return float(2 ** cross_entropy(logits, targets, ignore_index=ignore_index))
-'''),
+    Bug.edit("ppl-base-2", Q, "2 ** (mean loss): the loss is in nats, so the base must be e",
+        function="perplexity", replace=[
+        ("return float(np.exp(cross_entropy(logits, targets, ignore_index=ignore_index)))",
+         "return float(2 ** cross_entropy(logits, targets, ignore_index=ignore_index))")]),
     Bug("ppl-mean-of-sequence-ppls", Q, "the mean of per-sequence perplexities, not exp of the "
         "mean over all tokens", '''
 def perplexity(logits, targets, ignore_index=None):
@@ -22,10 +22,8 @@ def perplexity(logits, targets, ignore_index=None):
     return float(np.exp(cross_entropy(logits, targets, ignore_index=ignore_index,
                                       reduction="sum")))
 '''),
-    Bug("ppl-drops-ignore-index", Q, "does not pass ignore_index on: padding is scored", '''
-def perplexity(logits, targets, ignore_index=None):
-    return float(np.exp(cross_entropy(logits, targets)))
-'''),
+    Bug.edit("ppl-drops-ignore-index", Q, "does not pass ignore_index on: padding is scored",
+        function="perplexity", replace=[("targets, ignore_index=ignore_index", "targets")]),
     Bug("ppl-padding-in-n", Q, "exp of the mean of the 'none' losses: ignored positions count "
         "in N (as zeros)", '''
 def perplexity(logits, targets, ignore_index=None):
@@ -91,10 +89,11 @@ def corpus_perplexity(losses, counts):
     losses, counts = np.asarray(losses, dtype=np.float64), np.asarray(counts)
     return float(np.exp(np.sum(losses * counts) / len(counts)))
 ''', idea="token-weighted"),
-    Bug("ppl-log10", Q, "10 ** (mean loss): the loss is in nats, so the base must be e", '''
-def perplexity(logits, targets, ignore_index=None):
-    return float(10 ** cross_entropy(logits, targets, ignore_index=ignore_index))
-''', idea="exp-mean"),
+    Bug.edit("ppl-log10", Q, "10 ** (mean loss): the loss is in nats, so the base must be e",
+        function="perplexity", replace=[
+        ("return float(np.exp(cross_entropy(logits, targets, ignore_index=ignore_index)))",
+         "return float(10 ** cross_entropy(logits, targets, ignore_index=ignore_index))")],
+        idea="exp-mean"),
 ]
 BUGS += [
     Bug("corpus-scales-losses-in-place", Q, "np.asarray(losses) then losses *= counts: a float "

@@ -4,38 +4,6 @@ from autograder.verify.catalog.kinds import Bug, labelled
 
 from .question import ID as Q
 
-ADAMW = {  # the reference adamw_step, one named step per entry (the loop body from "g" on)
-    "clip": "if max_grad_norm is not None:\n    grads, _ = clip_grad_norm(grads, max_grad_norm)",
-    "betas": "b1, b2 = betas",
-    "t": 't = state["step"] + 1',
-    "init": "new_params, m, v = {}, {}, {}",
-    "g": "g = grads[name]",
-    "decay": "p = p * (1 - lr * weight_decay)",
-    "m": 'm[name] = b1 * state["m"][name] + (1 - b1) * g',
-    "v": 'v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2',
-    "m_hat": "m_hat = m[name] / (1 - b1 ** t)",
-    "v_hat": "v_hat = v[name] / (1 - b2 ** t)",
-    "update": "new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
-    "state": 'new_state = {**state, "step": t, "m": m, "v": v}',
-}
-LOOP = ("g", "decay", "m", "v", "m_hat", "v_hat", "update")
-
-
-def _adamw(**changed: str) -> str:
-    """adamw_step with the named steps replaced ('' drops a step)."""
-    steps = {**ADAMW, **changed}
-    lines = []
-    for key, text in steps.items():
-        if key == "state":
-            lines.append("for name, p in params.items():")
-            lines += ["    " + line for k in LOOP for line in steps[k].splitlines()]
-        if key not in LOOP:
-            lines += text.splitlines()
-    lines.append("return new_params, new_state")
-    return ("def adamw_step(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, "
-            "weight_decay=0.01,\n               max_grad_norm=None):\n"
-            + "".join(f"    {line}\n" for line in lines))
-
 
 def _clip(body: str) -> str:
     return "def clip_grad_norm(grads, max_norm):\n" + "".join(
@@ -48,6 +16,12 @@ def _lr(body: str) -> str:
 
 
 COSINE = "min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))"
+# a student's warmup_cosine_lr (correct): its bugs below are edits of it
+LR_PLAIN = _lr(f'''\
+if step < warmup_steps:
+    return max_lr * step / warmup_steps
+progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+return {COSINE} if progress < 1 else min_lr''')
 
 BUGS = [
     # ---- global_grad_norm
@@ -65,11 +39,11 @@ def global_grad_norm(grads):
 def global_grad_norm(grads):
     return float(np.sqrt(sum(np.linalg.norm(g, 2) ** 2 for g in grads.values())))
 '''),
-    Bug("norm-rms", Q, "the root of the mean of the squares (RMS), not of their sum", '''
-def global_grad_norm(grads):
-    flat = np.concatenate([g.ravel() for g in grads.values()])
-    return float(np.sqrt(np.mean(flat ** 2)))
-'''),
+    Bug.edit("norm-rms", Q, "the root of the mean of the squares (RMS), not of their sum",
+        function="global_grad_norm", replace=[
+        ("squares = [np.sum(g ** 2) for g in grads.values()]",
+         "flat = np.concatenate([g.ravel() for g in grads.values()])"),
+        ("return float(np.sqrt(sum(squares)))", "return float(np.sqrt(np.mean(flat ** 2)))")]),
     # ---- clip_grad_norm
     Bug("clip-scales-up", Q, "always multiplies by max_norm / norm, also scaling small gradients "
         "up", _clip('''\
@@ -130,129 +104,142 @@ def init_adamw_state(params):
     return {"step": 0, "m": m, "v": v}
 ''', says=("copied dict",)),
     # ---- adamw_step
-    Bug("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
-        _adamw(g="g = grads[name] + weight_decay * p", decay="")),
-    Bug("adam-decay-after-update", Q, "decays the parameters after the Adam update, not before",
-        _adamw(decay="", update="new_params[name] = (p - lr * m_hat / (np.sqrt(v_hat) + eps))"
-               " * (1 - lr * weight_decay)")),
-    Bug("adam-decay-without-lr", Q, "p * (1 - weight_decay): the decay not multiplied by lr",
-        _adamw(decay="p = p * (1 - weight_decay)")),
-    Bug("adam-t-is-step", Q, "bias correction with t = state['step'] (0 at the first step)",
-        _adamw(t='t = state["step"]',
-               state='new_state = {**state, "step": t + 1, "m": m, "v": v}')),
-    Bug("adam-eps-inside-sqrt", Q, "sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
-        _adamw(update="new_params[name] = p - lr * m_hat / np.sqrt(v_hat + eps)")),
-    Bug("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded into "
-        "the step size, so eps is not corrected", _adamw(
-            m_hat="", v_hat="",
-            update="step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)\n"
-                   "new_params[name] = p - step_size * m[name] / (np.sqrt(v[name]) + eps)")),
-    Bug("adam-no-bias-correction", Q, "no bias correction (m_hat = m, v_hat = v)",
-        _adamw(m_hat="m_hat = m[name]", v_hat="v_hat = v[name]")),
-    Bug("adam-v-hat-uses-b1", Q, "v_hat = v / (1 - b1**t): the first moment's beta corrects v",
-        _adamw(v_hat="v_hat = v[name] / (1 - b1 ** t)")),
-    Bug("adam-v-hat-power-typo", Q, "v / (1 - b2) ** t instead of v / (1 - b2 ** t): the same "
-        "at the first step only", _adamw(v_hat="v_hat = v[name] / (1 - b2) ** t")),
-    Bug("adam-betas-swapped", Q, "b2, b1 = betas: the two decay rates swapped",
-        _adamw(betas="b2, b1 = betas")),
-    Bug("adam-step-not-incremented", Q, "the new state keeps the old step",
-        _adamw(state='new_state = {**state, "m": m, "v": v}')),
-    Bug("adam-stores-bias-corrected", Q, "stores m_hat and v_hat in the state instead of m and v",
-        _adamw(m_hat="m_hat = m[name] / (1 - b1 ** t)\nm[name] = m_hat",
-               v_hat="v_hat = v[name] / (1 - b2 ** t)\nv[name] = v_hat")),
-    Bug("adam-moments-restart", Q, "the moments start from zeros at every step (state['m'] and "
-        "['v'] never read)",
-        _adamw(m="m[name] = b1 * np.zeros_like(p) + (1 - b1) * g",
-               v="v[name] = b2 * np.zeros_like(p) + (1 - b2) * g ** 2")),
-    Bug("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the caller's "
-        "state", _adamw(m='m[name] = state["m"][name]\nm[name] *= b1\nm[name] += (1 - b1) * g',
-                        v='v[name] = state["v"][name]\nv[name] *= b2\n'
-                          'v[name] += (1 - b2) * g ** 2'), says=("m *= b1",)),
-    Bug("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with the "
-        "caller's state, and fills them", _adamw(
-            t='new_state = dict(state)\nnew_state["step"] = t = state["step"] + 1\n'
-              'm, v = new_state["m"], new_state["v"]',
-            init="new_params = {}",
-            m="m[name] = b1 * m[name] + (1 - b1) * g",
-            v="v[name] = b2 * v[name] + (1 - b2) * g ** 2",
-            state="")),
-    Bug("adam-increments-input-step", Q, "state['step'] += 1 on the caller's state",
-        _adamw(t='state["step"] += 1\nt = state["step"]',
-               state='new_state = {**state, "m": m, "v": v}')),
-    Bug("adam-params-in-place", Q, "updates the parameters in place (p *= ..., p -= ...) and "
-        "returns them: the caller's arrays change", _adamw(
-            decay="p *= 1 - lr * weight_decay",
-            update="p -= lr * m_hat / (np.sqrt(v_hat) + eps)\nnew_params[name] = p")),
-    Bug("adam-decays-only-matrices", Q, "decays only parameters with 2+ axes (nanoGPT's parameter "
-        "groups); the spec decays every parameter",
-        _adamw(decay="if p.ndim >= 2:\n    p = p * (1 - lr * weight_decay)")),
-    Bug("adam-ignores-max-grad-norm", Q, "never clips, even when max_grad_norm is given",
-        _adamw(clip="")),
+    Bug.edit("adam-l2-decay", Q, "weight decay added to the gradient (Adam + L2), not decoupled",
+        function="adamw_step", replace=[
+        ("g = grads[name]", "g = grads[name] + weight_decay * p"),
+        ("p = p * (1 - lr * weight_decay)", "")]),
+    Bug.edit("adam-decay-after-update", Q, "decays the parameters after the Adam update, not "
+        "before", function="adamw_step", replace=[
+        ("p = p * (1 - lr * weight_decay)", ""),
+        ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+         "(p - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay)")]),
+    Bug.edit("adam-decay-without-lr", Q, "p * (1 - weight_decay): the decay not multiplied by lr",
+        function="adamw_step", replace=[("lr * weight_decay", "weight_decay")]),
+    Bug.edit("adam-t-is-step", Q, "bias correction with t = state['step'] (0 at the first step)",
+        function="adamw_step",
+        replace=[('state["step"] + 1', 'state["step"]'), ('"step": t', '"step": t + 1')]),
+    Bug.edit("adam-eps-inside-sqrt", Q, "sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
+        function="adamw_step", replace=[("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")]),
+    Bug.edit("adam-eps-not-corrected", Q, "Kingma & Ba's 'efficient' form: bias correction folded "
+        "into the step size, so eps is not corrected", function="adamw_step", replace=[
+        ("m_hat = m[name] / (1 - b1 ** t)", ""),
+        ("v_hat = v[name] / (1 - b2 ** t)",
+         "step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)"),
+        ("p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+         "p - step_size * m[name] / (np.sqrt(v[name]) + eps)")]),
+    Bug.edit("adam-no-bias-correction", Q, "no bias correction (m_hat = m, v_hat = v)",
+        function="adamw_step",
+        replace=[("m[name] / (1 - b1 ** t)", "m[name]"), ("v[name] / (1 - b2 ** t)", "v[name]")]),
+    Bug.edit("adam-v-hat-uses-b1", Q, "v_hat = v / (1 - b1**t): the first moment's beta corrects "
+        "v", function="adamw_step", replace=[("- b2 **", "- b1 **")]),
+    Bug.edit("adam-v-hat-power-typo", Q, "v / (1 - b2) ** t instead of v / (1 - b2 ** t): the "
+        "same at the first step only", function="adamw_step",
+        replace=[("v_hat = v[name] / (1 - b2 ** t)", "v_hat = v[name] / (1 - b2) ** t")]),
+    Bug.edit("adam-betas-swapped", Q, "b2, b1 = betas: the two decay rates swapped",
+        function="adamw_step", replace=[("b1, b2", "b2, b1")]),
+    Bug.edit("adam-step-not-incremented", Q, "the new state keeps the old step",
+        function="adamw_step", replace=[
+        ('new_state = {**state, "step": t, "m": m, "v": v}',
+         'new_state = {**state, "m": m, "v": v}')]),
+    Bug.edit("adam-stores-bias-corrected", Q, "stores m_hat and v_hat in the state instead of m "
+        "and v", function="adamw_step", replace=[
+        ("m_hat = m[name] / (1 - b1 ** t)",
+         "m_hat = m[name] / (1 - b1 ** t)\n"
+         "        m[name] = m_hat"),
+        ("v_hat = v[name] / (1 - b2 ** t)",
+         "v_hat = v[name] / (1 - b2 ** t)\n"
+         "        v[name] = v_hat")]),
+    Bug.edit("adam-moments-restart", Q, "the moments start from zeros at every step (state['m'] "
+        "and ['v'] never read)", function="adamw_step", replace=[
+        ('state["m"][name]', "np.zeros_like(p)"),
+        ('state["v"][name]', "np.zeros_like(p)")]),
+    Bug.edit("adam-state-in-place", Q, "updates the moments in place (m *= b1), changing the "
+        "caller's state", function="adamw_step", replace=[
+        ('m[name] = b1 * state["m"][name] + (1 - b1) * g',
+         'm[name] = state["m"][name]\n'
+         "        m[name] *= b1\n"
+         "        m[name] += (1 - b1) * g"),
+        ('v[name] = b2 * state["v"][name] + (1 - b2) * g ** 2',
+         'v[name] = state["v"][name]\n'
+         "        v[name] *= b2\n"
+         "        v[name] += (1 - b2) * g ** 2")], says=("m *= b1",)),
+    Bug.edit("adam-shallow-copy-state", Q, "new_state = dict(state) shares the m and v dicts with "
+        "the caller's state, and fills them", function="adamw_step", replace=[
+        ('t = state["step"] + 1\n'
+         "    new_params, m, v = {}, {}, {}",
+         "new_state = dict(state)\n"
+         '    new_state["step"] = t = state["step"] + 1\n'
+         '    m, v = new_state["m"], new_state["v"]\n'
+         "    new_params = {}"),
+        ('state["m"][name]', "m[name]"),
+        ('state["v"][name]', "v[name]"),
+        ('new_state = {**state, "step": t, "m": m, "v": v}', "")]),
+    Bug.edit("adam-increments-input-step", Q, "state['step'] += 1 on the caller's state",
+        function="adamw_step", replace=[
+        ('t = state["step"] + 1',
+         'state["step"] += 1\n'
+         '    t = state["step"]'),
+        ('new_state = {**state, "step": t, "m": m, "v": v}',
+         'new_state = {**state, "m": m, "v": v}')]),
+    Bug.edit("adam-params-in-place", Q, "updates the parameters in place (p *= ..., p -= ...) and "
+        "returns them: the caller's arrays change", function="adamw_step", replace=[
+        ("= p * (1 - lr * weight_decay)", "*= 1 - lr * weight_decay"),
+        ("new_params[name] = p - lr * m_hat / (np.sqrt(v_hat) + eps)",
+         "p -= lr * m_hat / (np.sqrt(v_hat) + eps)\n"
+         "        new_params[name] = p")]),
+    Bug.edit("adam-decays-only-matrices", Q, "decays only parameters with 2+ axes (nanoGPT's "
+        "parameter groups); the spec decays every parameter", function="adamw_step", replace=[
+        ("p = p * (1 - lr * weight_decay)",
+         "if p.ndim >= 2:\n"
+         "            p = p * (1 - lr * weight_decay)")]),
+    Bug.edit("adam-ignores-max-grad-norm", Q, "never clips, even when max_grad_norm is given",
+        function="adamw_step", replace=[
+        ("max_grad_norm=None):\n"
+         "    if max_grad_norm is not None:\n"
+         "        grads, _ = clip_grad_norm(grads, max_grad_norm)",
+         "max_grad_norm=None):")]),
     # ---- warmup_cosine_lr
-    Bug("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * (step + 1) / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr", _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return 0.5 * max_lr * (1 + math.cos(math.pi * progress)) if progress < 1 else min_lr''')),
-    Bug("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
-        _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE}''')),
-    Bug("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: division by "
-        "zero when warmup_steps = 0", _lr(f'''\
-warm = step / warmup_steps
-if warm < 1:
-    return max_lr * warm
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = 0",
-        _lr(f'''\
-if step <= warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step 0, "
-        "not after the warmup", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = step / total_steps
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
-        "warmup_steps", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / total_steps
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the end, so "
-        "the lr stays at max_lr, then drops", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) // max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to min_lr",
-        _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
-return max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))''')),
-    Bug("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0", _lr(f'''\
-if step < warmup_steps:
-    return min_lr + (max_lr - min_lr) * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
-    Bug("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division by "
-        "zero when total_steps == warmup_steps", _lr(f'''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / (total_steps - warmup_steps)
-return {COSINE} if progress < 1 else min_lr''')),
+    Bug.edit("lr-warmup-plus-one", Q, "warmup max_lr * (step + 1) / warmup_steps: off by one",
+        function="warmup_cosine_lr", base=LR_PLAIN, replace=[("* step", "* (step + 1)")]),
+    Bug.edit("lr-no-min-lr", Q, "the cosine decays to 0, ignoring min_lr",
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("min_lr + 0.5 * (max_lr - min_lr)", "0.5 * max_lr")]),
+    Bug.edit("lr-no-clamp", Q, "progress not clamped: after total_steps the cosine rises again",
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[(" if progress < 1 else min_lr", "")]),
+    Bug.edit("lr-warmup-ratio-first", Q, "computes step / warmup_steps before the branch: "
+        "division by zero when warmup_steps = 0", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[
+        ("if step < warmup_steps:\n"
+         "        return max_lr * step / warmup_steps",
+         "warm = step / warmup_steps\n"
+         "    if warm < 1:\n"
+         "        return max_lr * warm")]),
+    Bug.edit("lr-warmup-le", Q, "`step <= warmup_steps` for the warmup: 0 / 0 when warmup_steps = "
+        "0", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("< warmup_steps:", "<= warmup_steps:")]),
+    Bug.edit("lr-cosine-from-zero", Q, "progress = step / total_steps: the cosine starts at step "
+        "0, not after the warmup", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("(step - warmup_steps) / max(1, total_steps - warmup_steps)", "step / total_steps")]),
+    Bug.edit("lr-cosine-over-total", Q, "progress divides by total_steps, not total_steps - "
+        "warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("max(1, total_steps - warmup_steps)", "total_steps")]),
+    Bug.edit("lr-progress-floor-division", Q, "progress with // (floor division): 0 until the "
+        "end, so the lr stays at max_lr, then drops", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("/ max(1", "// max(1")]),
+    Bug.edit("lr-clamps-at-min", Q, "max(min_lr, cosine to 0): clamps instead of decaying to "
+        "min_lr", function="warmup_cosine_lr", base=LR_PLAIN, replace=[
+        ("progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)",
+         "progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))"),
+        ("min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if progress < 1 "
+         "else min_lr",
+         "max(min_lr, 0.5 * max_lr * (1 + math.cos(math.pi * progress)))")]),
+    Bug.edit("lr-warmup-from-min-lr", Q, "warms up from min_lr instead of from 0",
+        function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("return max_lr", "return min_lr + (max_lr - min_lr)")]),
+    Bug.edit("lr-no-max-1", Q, "(step - warmup) / (total - warmup) without max(1, ...): division "
+        "by zero when total_steps == warmup_steps", function="warmup_cosine_lr", base=LR_PLAIN,
+        replace=[("max(1, total_steps - warmup_steps)", "(total_steps - warmup_steps)")]),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
@@ -289,15 +276,15 @@ def global_grad_norm(grads):
 total_norm = global_grad_norm(grads)
 coef = max(1.0, max_norm / (total_norm + 1e-6))
 return {name: g * coef for name, g in grads.items()}, total_norm'''), idea="clipping"),
-    Bug("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
-        _adamw(update="new_params[name] = p - lr * m_hat / (v_hat + eps)"), idea="adam-update"),
-    Bug("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the 0.5 "
-        "is missing, so the decay starts at twice max_lr", _lr('''\
-if step < warmup_steps:
-    return max_lr * step / warmup_steps
-progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-if progress >= 1:
-    return min_lr
-return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))'''),
+    Bug.edit("adam-no-sqrt", Q, "m_hat / (v_hat + eps): the square root of v_hat is missing",
+        function="adamw_step", replace=[("np.sqrt(v_hat)", "v_hat")], idea="adam-update"),
+    Bug.edit("lr-cosine-no-half", Q, "min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)): the "
+        "0.5 is missing, so the decay starts at twice max_lr", function="warmup_cosine_lr",
+        base=LR_PLAIN, replace=[
+        ("return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) if "
+         "progress < 1 else min_lr",
+         "if progress >= 1:\n"
+         "        return min_lr\n"
+         "    return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress))")],
         idea="decay", says=("0.5 * (max_lr - min_lr)",)),
 ]

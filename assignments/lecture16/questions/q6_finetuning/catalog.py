@@ -4,83 +4,49 @@ from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
 from .question import ID as Q
 
+# a student's sft_example with Python lists (correct): most of its bugs below are one edit of it
+SFT_WITH_LISTS = '''
+def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
+    if len(prompt_ids) == 0 or len(response_ids) == 0:
+        raise ValueError("expected a non-empty prompt and response")
+    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
+    inputs = np.array(seq[:-1], dtype=np.int64)
+    targets = np.array(seq[1:], dtype=np.int64)
+    targets[:len(prompt_ids) - 1] = ignore_index
+    return inputs, targets
+'''
+
 BUGS = [
-    Bug("q6-mask-whole-prompt", Q, "ignores len(prompt) targets, one too many: the first "
-        "response token is never learned", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    targets[:len(prompt_ids)] = ignore_index
-    return inputs, targets
-'''),
-    Bug("q6-mask-by-token-value", Q, "ignores every target whose token occurs in the prompt "
-        "(by value, not by position)", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    first = len(prompt_ids) - 1
-    targets[:first][np.isin(targets[:first], prompt_ids)] = ignore_index
-    targets[first:][np.isin(targets[first:], prompt_ids[1:])] = ignore_index
-    return inputs, targets
-'''),
-    Bug("q6-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no eos", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids)
-    if eos_id:
-        seq.append(eos_id)
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    targets[:len(prompt_ids) - 1] = ignore_index
-    return inputs, targets
-'''),
-    Bug("q6-no-shift", Q, "the targets are the inputs themselves (no shift by one)", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = inputs.copy()
-    targets[:len(prompt_ids) - 1] = ignore_index
-    return inputs, targets
-'''),
-    Bug("q6-inputs-keep-the-last-token", Q, "inputs = the whole sequence: the last token is "
-        "fed in although nothing follows it (one input too many)", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq, dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    targets[:len(prompt_ids) - 1] = ignore_index
-    return inputs, targets
-'''),
-    Bug("q6-hardcoded-minus-100", Q, "writes -100 instead of the ignore_index it is given", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    if len(prompt_ids) == 0 or len(response_ids) == 0:
-        raise ValueError("expected a non-empty prompt and response")
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    targets[:len(prompt_ids) - 1] = -100
-    return inputs, targets
-'''),
-    Bug("q6-no-empty-check", Q, "no ValueError: an empty prompt masks everything but the last "
-        "target", '''
-def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
-    seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])
-    inputs = np.array(seq[:-1], dtype=np.int64)
-    targets = np.array(seq[1:], dtype=np.int64)
-    targets[:len(prompt_ids) - 1] = ignore_index
-    return inputs, targets
-'''),
+    Bug.edit("q6-mask-whole-prompt", Q, "ignores len(prompt) targets, one too many: the first "
+        "response token is never learned", function="sft_example", base=SFT_WITH_LISTS, replace=[
+        ("targets[:len(prompt_ids) - 1]", "targets[:len(prompt_ids)]")]),
+    Bug.edit("q6-mask-by-token-value", Q, "ignores every target whose token occurs in the prompt "
+        "(by value, not by position)", function="sft_example", base=SFT_WITH_LISTS, replace=[
+        ("targets[:len(prompt_ids) - 1] = ignore_index",
+         "first = len(prompt_ids) - 1\n"
+         "    targets[:first][np.isin(targets[:first], prompt_ids)] = ignore_index\n"
+         "    targets[first:][np.isin(targets[first:], prompt_ids[1:])] = ignore_index")]),
+    Bug.edit("q6-eos-truthy", Q, "`if eos_id:` treats eos_id=0 as no eos", function="sft_example",
+        base=SFT_WITH_LISTS, replace=[
+        ("seq = list(prompt_ids) + list(response_ids) + ([] if eos_id is None else [eos_id])",
+         "seq = list(prompt_ids) + list(response_ids)\n"
+         "    if eos_id:\n"
+         "        seq.append(eos_id)")]),
+    Bug.edit("q6-no-shift", Q, "the targets are the inputs themselves (no shift by one)",
+        function="sft_example", base=SFT_WITH_LISTS,
+        replace=[("targets = np.array(seq[1:], dtype=np.int64)", "targets = inputs.copy()")]),
+    Bug.edit("q6-inputs-keep-the-last-token", Q, "inputs = the whole sequence: the last token is "
+        "fed in although nothing follows it (one input too many)", function="sft_example",
+        base=SFT_WITH_LISTS, replace=[("seq[:-1]", "seq")]),
+    Bug.edit("q6-hardcoded-minus-100", Q, "writes -100 instead of the ignore_index it is given",
+        function="sft_example", base=SFT_WITH_LISTS, replace=[
+        ("targets[:len(prompt_ids) - 1] = ignore_index", "targets[:len(prompt_ids) - 1] = -100")]),
+    Bug.edit("q6-no-empty-check", Q, "no ValueError: an empty prompt masks everything but the "
+        "last target", function="sft_example", base=SFT_WITH_LISTS, replace=[
+        ("    if len(prompt_ids) == 0 or len(response_ids) == 0:\n"
+         '        raise ValueError("expected a non-empty prompt and response")\n'
+         "",
+         "")]),
     Bug("q6-float-without-eos", Q, "np.array([]) for 'no eos' is float: the sequence becomes "
         "float64 when eos_id is None", '''
 def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
@@ -120,51 +86,18 @@ def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
     targets[:n_prompt - 1] = ignore_index
     return inputs, targets
 '''),
-    Bug("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), ignore_index, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, L - len(x):] = x
-        targets[row, L - len(y):] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns to "
-        "predict padding", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), pad_id, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max(len(x) for x, _ in examples)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), ignore_index, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
-    Bug("q6-pad-float", Q, "np.zeros((n, L)) + pad_id: float64 token ids", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.zeros((n, L)) + pad_id
-    targets = np.zeros((n, L)) + ignore_index
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    return inputs, targets
-'''),
+    Bug.edit("q6-pad-left", Q, "pads on the left (as for generation), shifting every real token",
+        function="pad_batch", replace=[(":len(x)", "L - len(x):"), (":len(y)", "L - len(y):")]),
+    Bug.edit("q6-pad-targets-with-pad-id", Q, "pads the targets with pad_id too: the model learns "
+        "to predict padding", function="pad_batch",
+        replace=[("(n, L), ignore_index", "(n, L), pad_id")]),
+    Bug.edit("q6-pad-max-of-nothing", Q, "plain max() of the lengths: an empty batch raises",
+        function="pad_batch",
+        replace=[("(len(x) for x, _ in examples), default=0", "len(x) for x, _ in examples")]),
+    Bug.edit("q6-pad-float", Q, "np.zeros((n, L)) + pad_id: float64 token ids",
+        function="pad_batch", replace=[
+        ("np.full((n, L), pad_id, dtype=np.int64)", "np.zeros((n, L)) + pad_id"),
+        ("np.full((n, L), ignore_index, dtype=np.int64)", "np.zeros((n, L)) + ignore_index")]),
     Bug("q6-keeps-int32", Q, "np.concatenate of np.asarray(prompt_ids) and the response keeps "
         "their dtype: int32 arrays give int32 examples", '''
 def sft_example(prompt_ids, response_ids, eos_id=None, ignore_index=-100):
@@ -190,19 +123,14 @@ def pad_batch(examples, pad_id, ignore_index=-100):
         targets[row, :len(y)] = y
     return inputs, targets
 ''', says=("int32",)),
-    Bug("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == pad_id] "
-        "= -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost", '''
-def pad_batch(examples, pad_id, ignore_index=-100):
-    n = len(examples)
-    L = max((len(x) for x, _ in examples), default=0)
-    inputs = np.full((n, L), pad_id, dtype=np.int64)
-    targets = np.full((n, L), pad_id, dtype=np.int64)
-    for row, (x, y) in enumerate(examples):
-        inputs[row, :len(x)] = x
-        targets[row, :len(y)] = y
-    targets[targets == pad_id] = ignore_index
-    return inputs, targets
-''', says=("equals pad_id", "by value")),
+    Bug.edit("q6-pad-labels-by-value", Q, "the transformers collators' idiom labels[labels == "
+        "pad_id] = -100: a real target equal to pad_id (the eos, when pad_id = eos_id) is lost",
+        function="pad_batch", replace=[
+        ("targets = np.full((n, L), ignore_index, dtype=np.int64)",
+         "targets = np.full((n, L), pad_id, dtype=np.int64)"),
+        ("targets[row, :len(y)] = y",
+         "targets[row, :len(y)] = y\n"
+         "    targets[targets == pad_id] = ignore_index")], says=("equals pad_id", "by value")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)

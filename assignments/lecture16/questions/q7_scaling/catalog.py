@@ -4,15 +4,26 @@ from autograder.verify.catalog.kinds import Bug, Correct, labelled
 
 from .question import ID as Q
 
+# a student's fit_power_law with np.polyfit (correct): most of its bugs below are one edit of it
+FIT_WITH_POLYFIT = '''
+def fit_power_law(x, y):
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("expected positive x and y")
+    if len(x) != len(y) or len(np.unique(x)) < 2:
+        raise ValueError("expected x and y of one length with two distinct x")
+    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
+    return float(np.exp(intercept)), float(-slope)
+'''
+
 BUGS = [
-    Bug("q7-flops-forward-only", Q, "2 N D: the forward pass only", '''
-def training_flops(n_params, n_tokens):
-    return float(2 * n_params * n_tokens)
-'''),
-    Bug("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token", '''
-def training_flops(n_params, n_tokens):
-    return float(n_params * n_tokens)
-'''),
+    Bug.edit("q7-flops-forward-only", Q, "2 N D: the forward pass only", function="training_flops",
+        replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return float(2 * n_params * n_tokens)")]),
+    Bug.edit("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)", "return float(n_params * n_tokens)")]),
     Bug("q7-chinchilla-d-equals-n", Q, "as many tokens as parameters: N = D = sqrt(C / 6)", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
     if not flops > 0:
@@ -42,37 +53,14 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
     n_params = np.sqrt(flops / (6.0 * tokens_per_param))
     return float(n_params), float(tokens_per_param * n_params)
 '''),
-    Bug("q7-fit-slope-as-alpha", Q, "returns the slope as alpha (negative for a falling loss)",
-        '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
-    return float(np.exp(intercept)), float(slope)
-'''),
-    Bug("q7-fit-log10-then-exp", Q, "fits in log10 but undoes the intercept with exp", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    slope, intercept = np.polyfit(np.log10(x), np.log10(y), 1)
-    return float(np.exp(intercept)), float(-slope)
-'''),
-    Bug("q7-fit-returns-log-a", Q, "returns the intercept (log a) as a", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
-    return float(intercept), float(-slope)
-'''),
+    Bug.edit("q7-fit-slope-as-alpha", Q, "returns the slope as alpha (negative for a falling "
+        "loss)", function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[("-slope", "slope")]),
+    Bug.edit("q7-fit-log10-then-exp", Q, "fits in log10 but undoes the intercept with exp",
+        function="fit_power_law", base=FIT_WITH_POLYFIT,
+        replace=[("np.log(x), np.log", "np.log10(x), np.log10")]),
+    Bug.edit("q7-fit-returns-log-a", Q, "returns the intercept (log a) as a",
+        function="fit_power_law", base=FIT_WITH_POLYFIT,
+        replace=[("np.exp(intercept)", "intercept")]),
     Bug("q7-fit-two-points", Q, "the line through the first and the last point, not least "
         "squares", '''
 def fit_power_law(x, y):
@@ -101,33 +89,26 @@ def fit_power_law(x, y):
                                   np.log(np.asarray(y, dtype=np.float64)), 1)
     return float(np.exp(intercept)), float(-slope)
 '''),
-    Bug("q7-fit-logs-in-place", Q, "np.log(x, out=x) on the caller's float arrays", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    np.log(x, out=x)
-    np.log(y, out=y)
-    slope, intercept = np.polyfit(x, y, 1)
-    return float(np.exp(intercept)), float(-slope)
-'''),
-    Bug("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: numpy "
-        "int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)", '''
-def training_flops(n_params, n_tokens):
-    return float(6 * n_params * n_tokens)
-''', says=("2**63", "wrapped")),
-    Bug("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python ints "
-        "in int64 and wraps around", '''
-def training_flops(n_params, n_tokens):
-    return 6.0 * float(np.prod([n_params, n_tokens]))
-''', says=("2**63", "np.prod")),
-    Bug("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
-        "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product", '''
-def training_flops(n_params, n_tokens):
-    return 6.0 * float(np.multiply(n_params, n_tokens))
-''', says=("np.multiply",)),
+    Bug.edit("q7-fit-logs-in-place", Q, "np.log(x, out=x) on the caller's float arrays",
+        function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
+        ("slope, intercept = np.polyfit(np.log(x), np.log(y), 1)",
+         "np.log(x, out=x)\n"
+         "    np.log(y, out=y)\n"
+         "    slope, intercept = np.polyfit(x, y, 1)")]),
+    Bug.edit("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: "
+        "numpy int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return float(6 * n_params * n_tokens)")], says=("2**63", "wrapped")),
+    Bug.edit("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python "
+        "ints in int64 and wraps around", function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return 6.0 * float(np.prod([n_params, n_tokens]))")], says=("2**63", "np.prod")),
+    Bug.edit("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
+        "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product",
+        function="training_flops", replace=[
+        ("return 6.0 * float(n_params) * float(n_tokens)",
+         "return 6.0 * float(np.multiply(n_params, n_tokens))")], says=("np.multiply",)),
     Bug("q7-chinchilla-le-zero", Q, "`if flops <= 0: raise`: a nan budget passes (every comparison "
         "with nan is False) and gives nan sizes", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
@@ -136,15 +117,13 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
     n_params = np.sqrt(flops / (6.0 * tokens_per_param))
     return float(n_params), float(tokens_per_param * n_params)
 ''', says=("nan", "flops <= 0")),
-    Bug("q7-fit-polyfit-unchecked", Q, "checks only the signs and leaves the rest to np.polyfit: "
-        "TypeError for different lengths, nonsense for one distinct x", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
-    return float(np.exp(intercept)), float(-slope)
-''', says=("different lengths", "distinct")),
+    Bug.edit("q7-fit-polyfit-unchecked", Q, "checks only the signs and leaves the rest to "
+        "np.polyfit: TypeError for different lengths, nonsense for one distinct x",
+        function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
+        ("    if len(x) != len(y) or len(np.unique(x)) < 2:\n"
+         '        raise ValueError("expected x and y of one length with two distinct x")\n'
+         "",
+         "")], says=("different lengths", "distinct")),
     Bug("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n sum(x^2) - "
         "sum(x)^2): cancels away when the x are nearly equal", '''
 def fit_power_law(x, y):
