@@ -6,7 +6,6 @@ inputs where it is cheap (the file rule, which is all ``grade`` does before the 
 and through ``grade`` itself on each kind."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import subprocess
@@ -22,15 +21,14 @@ from hypothesis import given, strategies as st
 from autograder.assignment import TEMPLATE, current, grade
 from autograder.build.release import solutions_module
 from autograder.engine.choose import ChoiceError, choose
-from autograder.engine.config import load_config
 from autograder.questions import NUMPY_QUESTIONS
 
 sys.path.insert(0, str(Path(__file__).parent))
+from checkout import FAST  # noqa: E402
 from forms import solutions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = sum(q.points for q in NUMPY_QUESTIONS)
-FAST = dataclasses.replace(load_config(), examples_per_test=5)  # a correct solution: any budget
 FAILED = "The autograder failed"
 BAD_PY = "def chunk_tokens(docs, block_size, eos_id=None):\n    return 1\n" * 40
 GOOD = solutions_module()
