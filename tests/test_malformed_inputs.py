@@ -6,6 +6,7 @@ inputs where it is cheap (the file rule, which is all ``grade`` does before the 
 and through ``grade`` itself on each kind."""
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -142,8 +143,14 @@ ODD_CELLS = st.one_of(
     st.fixed_dictionaries({"cell_type": JSON, "source": st.just("x = 1")}))
 
 
+@functools.cache
+def _solutions_json() -> str:
+    """The solutions notebook, built once (each example of a property gets a fresh copy)."""
+    return nbformat.writes(solutions())
+
+
 def _notebook_with(odd: list, at: int = 0) -> str:
-    nb = json.loads(nbformat.writes(solutions()))
+    nb = json.loads(_solutions_json())
     nb["cells"][at:at] = odd
     return json.dumps(nb)
 
