@@ -3,12 +3,19 @@ whose failure shows their output, a copy of the checkout as git sees it (tracked
 ones not ignored), and the totals derived from the question table (never a copied number)."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
 
+from autograder.engine.config import load_config
 from autograder.paths import ROOT
 from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
+
+FAST = dataclasses.replace(load_config(), examples_per_test=5)
+"""the configured grading at 5 examples per test, for a test about anything but the hidden
+tests' power (the file rule, a message, a score): a correct solution scores full marks at any
+budget, and the tests that use it share one book of inputs"""
 
 
 def run_checked(args: list[str], *, tail: int = 3000, **kwargs) -> subprocess.CompletedProcess:

@@ -92,7 +92,7 @@ def test_make_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
     from autograder.bench.__main__ import main
 
     out, plot = tmp_path / "BENCHMARKS.md", tmp_path / "power.png"
-    argv = ["--tiny", "--repeats", "1", "--budgets", "1,2", "--batch-size", "3",
+    argv = ["--tiny", "--repeats", "1", "--budgets", "1,2", "--batch-size", "2",
             "--batch-examples", "1", "--no-otter", "--out", str(out), "--plot", str(plot)]
     assert main(argv) == 0
     text = out.read_text()

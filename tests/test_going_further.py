@@ -10,6 +10,7 @@ import dataclasses
 import re
 
 import pytest
+from checkout import FAST
 
 from autograder.assignment import grade
 from autograder.batchgrade import Graded, _read_results, write_csv
@@ -25,7 +26,6 @@ from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS
 from autograder.verify.entries import keep_functions
 
 FULL = sum(q.points for q in NUMPY_QUESTIONS)
-FAST = dataclasses.replace(load_config(), examples_per_test=5)
 FURTHER = [q.id for q in FURTHER_QUESTIONS]
 FURTHER_FUNCTIONS = [f for q in FURTHER_QUESTIONS for f in q.functions]
 

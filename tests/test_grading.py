@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from checkout import FAST
 
 from autograder.build.release import solutions_module
 from autograder.cli import main
@@ -120,14 +121,14 @@ def test_a_zip_export_is_graded_like_its_notebook(reference_py, tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("lm_training.py", reference_py.read_text())
         zf.writestr(".ipynb_checkpoints/old-checkpoint.py", "x = 1")
-    assert grade(path).score == pytest.approx(FULL)
+    assert grade(path, FAST).score == pytest.approx(FULL)
 
 
 def test_a_crashing_function_costs_only_its_question(reference_py, tmp_path):
     path = tmp_path / "crash.py"
     path.write_text(reference_py.read_text() + "\n\nimport os\n\ndef causal_mask(T):\n"
                     "    os._exit(1)\n")
-    result = grade(path)
+    result = grade(path, FAST)
     by_q = result.by_question()
     assert by_q["q2_causal_mask"][0] < by_q["q2_causal_mask"][1]
     for qid in ("q1_chunking", "q3_cross_entropy", "q4_perplexity", "q5_optimization"):
@@ -138,7 +139,7 @@ def test_a_hanging_function_costs_only_its_question(reference_py, tmp_path):
     path = tmp_path / "hang.py"
     path.write_text(reference_py.read_text() + "\n\ndef corpus_perplexity(losses, counts):\n"
                     "    while True:\n        pass\n")
-    result = grade(path)
+    result = grade(path, FAST)
     by_q = result.by_question()
     assert by_q["q4_perplexity"][0] < by_q["q4_perplexity"][1]
     assert by_q["q3_cross_entropy"][0] == by_q["q3_cross_entropy"][1]

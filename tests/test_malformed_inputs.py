@@ -6,7 +6,7 @@ inputs where it is cheap (the file rule, which is all ``grade`` does before the 
 and through ``grade`` itself on each kind."""
 from __future__ import annotations
 
-import dataclasses
+import functools
 import io
 import json
 import subprocess
@@ -22,15 +22,14 @@ from hypothesis import given, strategies as st
 from autograder.assignment import TEMPLATE, current, grade
 from autograder.build.release import solutions_module
 from autograder.engine.choose import ChoiceError, choose
-from autograder.engine.config import load_config
 from autograder.questions import NUMPY_QUESTIONS
 
 sys.path.insert(0, str(Path(__file__).parent))
+from checkout import FAST  # noqa: E402
 from forms import solutions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = sum(q.points for q in NUMPY_QUESTIONS)
-FAST = dataclasses.replace(load_config(), examples_per_test=5)  # a correct solution: any budget
 FAILED = "The autograder failed"
 BAD_PY = "def chunk_tokens(docs, block_size, eos_id=None):\n    return 1\n" * 40
 GOOD = solutions_module()
@@ -144,8 +143,14 @@ ODD_CELLS = st.one_of(
     st.fixed_dictionaries({"cell_type": JSON, "source": st.just("x = 1")}))
 
 
+@functools.cache
+def _solutions_json() -> str:
+    """The solutions notebook, built once (each example of a property gets a fresh copy)."""
+    return nbformat.writes(solutions())
+
+
 def _notebook_with(odd: list, at: int = 0) -> str:
-    nb = json.loads(nbformat.writes(solutions()))
+    nb = json.loads(_solutions_json())
     nb["cells"][at:at] = odd
     return json.dumps(nb)
 

@@ -15,12 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from checkout import run_checked
+from checkout import FAST, run_checked
 
 from autograder.batchgrade import grade_entries
 from autograder.build.gradescope import write_autograder_zip
 from autograder.build.release import solutions_module
-from autograder.engine.config import load_config
 from autograder.assignment import grade
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 from autograder.verify.catalog.torch_cheats import CHEATS
@@ -37,7 +36,6 @@ FULL = sum(q.points for q in NUMPY_QUESTIONS)
 # tests/test_classroom.py), so the other forms would only run it again.
 PATH_FORMS = ("notebook", "py crlf bom", "renamed notebook", "otter zip", "colab saved",
               "all at once")
-FAST = dataclasses.replace(load_config(), examples_per_test=5)  # a correct solution: any budget
 BUGGY_MASK = ("np.tril(np.ones((T, T), dtype=bool))", "np.ones((T, T), dtype=bool)")
 
 

@@ -26,68 +26,39 @@ DUE = "2026-12-01 23:59 America/New_York"
 POLICY = {"grace_minutes": 15, "percent": 10, "percent_per": "day", "max_percent": 50,
           "not_accepted_after": "2026-12-10 23:59 America/New_York"}
 
+def _submission(name: str, people, created: str = "", more: str = "") -> str:
+    """One submission of the export: its submitters (name, sid), its time, more keys."""
+    lines = [f"{name}:", "  :submitters:"]
+    for person, sid in people:
+        lines += [f"  - :name: {person}", f"    :sid: '{sid}'",
+                  f"    :email: {person.split()[0].lower()}@example.edu"]
+    if created:
+        lines.append(f"  :created_at: {created}")
+    return "\n".join(lines) + "\n" + more
+
+
 # A Gradescope "Export Submissions" download: Ruby keys, Ruby's nanosecond times in the
 # submitter's offset (Pacific, Central European, UTC), a Ruby-tagged score, a group submission.
-EXPORT_YML = """\
-submission_301:
-  :submitters:
-  - :name: Ada Lovelace
-    :sid: '0042'
-    :email: ada@example.edu
-  :created_at: 2026-12-01 20:30:00.123456789 -08:00
-  :score: !ruby/object:BigDecimal 18:0.8e2
-  :status: processed
-submission_302:
-  :submitters:
-  - :name: Grace Hopper
-    :sid: '0044'
-    :email: grace@example.edu
-  :created_at: 2026-12-02 05:10:00.000000000 +00:00
-submission_303:
-  :submitters:
-  - :name: Alan Turing
-    :sid: '0045'
-    :email: alan@example.edu
-  - :name: Joan Clarke
-    :sid: '0046'
-    :email: joan@example.edu
-  :created_at: 2026-12-02 14:00:00.000000000 -08:00
-submission_304:
-  :submitters:
-  - :name: Barbara Liskov
-    :sid: '0047'
-    :email: barbara@example.edu
-  :created_at: 2026-12-04 10:00:00.000000000 +01:00
-submission_305:
-  :submitters:
-  - :name: Edsger Dijkstra
-    :sid: '0048'
-    :email: edsger@example.edu
-  :created_at: 2026-12-05 12:00:00.000000000 -05:00
-submission_306:
-  :submitters:
-  - :name: Donald Knuth
-    :sid: '0049'
-    :email: donald@example.edu
-submission_307:
-  :submitters:
-  - :name: Frances Allen
-    :sid: '0050'
-    :email: frances@example.edu
-  :created_at: 2026-12-08 09:00:00.000000000 -05:00
-submission_308:
-  :submitters:
-  - :name: John Backus
-    :sid: '0051'
-    :email: john@example.edu
-  :created_at: 2026-12-11 09:00:00.000000000 -05:00
-submission_309:
-  :submitters:
-  - :name: Radia Perlman
-    :sid: '0052'
-    :email: radia@example.edu
-  :created_at: last tuesday
-"""
+EXPORT_YML = "".join([
+    _submission("submission_301", [("Ada Lovelace", "0042")],
+                "2026-12-01 20:30:00.123456789 -08:00",
+                "  :score: !ruby/object:BigDecimal 18:0.8e2\n  :status: processed\n"),
+    _submission("submission_302", [("Grace Hopper", "0044")],
+                "2026-12-02 05:10:00.000000000 +00:00"),
+    _submission("submission_303", [("Alan Turing", "0045"), ("Joan Clarke", "0046")],
+                "2026-12-02 14:00:00.000000000 -08:00"),
+    _submission("submission_304", [("Barbara Liskov", "0047")],
+                "2026-12-04 10:00:00.000000000 +01:00"),
+    _submission("submission_305", [("Edsger Dijkstra", "0048")],
+                "2026-12-05 12:00:00.000000000 -05:00"),
+    _submission("submission_306", [("Donald Knuth", "0049")]),  # no time
+    _submission("submission_307", [("Frances Allen", "0050")],
+                "2026-12-08 09:00:00.000000000 -05:00"),
+    _submission("submission_308", [("John Backus", "0051")],
+                "2026-12-11 09:00:00.000000000 -05:00"),
+    _submission("submission_309", [("Radia Perlman", "0052")], "last tuesday"),
+])
+
 TOTALS = {"submission_301": 90.0, "submission_302": 80.0, "submission_303": 70.0,
           "submission_304": 60.0, "submission_305": 50.0, "submission_306": 40.0,
           "submission_307": 100.0, "submission_308": 100.0, "submission_309": 30.0}

@@ -52,8 +52,16 @@ def configured_budget() -> int:
     return int(json.loads(OTTER_CONFIG.read_text())["autograder"].get("examples_per_test", 40))
 
 
+_ROOTS: dict[int, Path] = {}
+"""the copy made for each budget in this process: the sections that grade at one budget share it"""
+
+
 def root_with_budget(folder: Path, examples_per_test: int) -> Path:
-    """A copy of the grading sources in ``folder`` whose otter_config.json has this budget."""
+    """A copy of the grading sources in ``folder`` whose otter_config.json has this budget (or
+    the copy this process made for that budget already, while it exists)."""
+    made = _ROOTS.get(int(examples_per_test))
+    if made is not None and (made / "otter_config.json").is_file():
+        return made
     folder.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in GRADING_SOURCES:
@@ -63,6 +71,7 @@ def root_with_budget(folder: Path, examples_per_test: int) -> Path:
     config.setdefault("autograder", {})["examples_per_test"] = int(examples_per_test)
     (folder / "otter_config.json").write_text(json.dumps(config, indent=2))
     draw_cases(folder)
+    _ROOTS[int(examples_per_test)] = folder
     return folder
 
 
