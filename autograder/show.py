@@ -111,8 +111,10 @@ def _show_array(a, width):
     finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
     if finite.size and bool(np.all(a == a.flat[0])):
         return text + f", all {number(a.flat[0])}"
-    if finite.size:
-        text += f", values from {number(finite.min())} to {number(finite.max())}"
+    if finite.size:  # a range in 6 significant digits: a summary, the values did not fit
+        low, high = (repr(float(f"{x:.6g}")) if a.dtype.kind == "f" else number(x)
+                     for x in (finite.min(), finite.max()))
+        text += f", values from {low} to {high}"
     if finite.size < a.size:
         text += f", {a.size - finite.size} of them nan or inf"
     return text
@@ -152,18 +154,19 @@ def differing(expected, got, rtol=0.0, atol=0.0):
     return np.argwhere(~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def wrong_values(expected, got, rtol=0.0, atol=0.0, where="the result"):
-    """None when the array ``got`` equals ``expected`` (see ``differing``), else a sentence
-    with the first differing element and how many differ."""
+def wrong_values(expected, got, rtol=0.0, atol=0.0):
+    """None when the array ``got`` equals ``expected`` (see ``differing``), else where they
+    first differ and how many entries do: "at index [1, 0] expected 0.5, got 0.25 (3 of 9
+    entries differ beyond rtol=1e-06, atol=1e-08)"."""
     bad = differing(expected, got, rtol, atol)
     if not len(bad):
         return None
     first = tuple(int(i) for i in bad[0])
-    at = f" at index {list(first)}" if first else ""
+    at = f"at index {list(first)} " if first else ""
     tolerance = f" beyond rtol={rtol:g}, atol={atol:g}" if expected.dtype.kind == "f" and (
         rtol or atol) else ""
-    return (f"{where} has wrong values:{at} expected {number(expected[first])}, got "
-            f"{number(got[first])} ({len(bad)} of {expected.size} entries differ{tolerance}).")
+    return (f"{at}expected {number(expected[first])}, got {number(got[first])} ({len(bad)} of "
+            f"{expected.size} entries differ{tolerance})")
 
 
 def _compare_arrays(expected, got, rtol, atol, where):
@@ -180,8 +183,11 @@ def _compare_arrays(expected, got, rtol, atol, where):
                 f"is {got.dtype}.")
     if kind == "f" and got.dtype.kind != "f":
         return f"{where} should have a float dtype (like float64), but its dtype is {got.dtype}."
-    problem = wrong_values(expected, got, rtol, atol, where)
-    if problem and kind == "f" and np.isfinite(expected).all() and not np.isfinite(got).all():
+    problem = wrong_values(expected, got, rtol, atol)
+    if problem is None:
+        return None
+    problem = f"{where} has wrong values: {problem}."
+    if kind == "f" and np.isfinite(expected).all() and not np.isfinite(got).all():
         problem += (" A nan or inf where a finite number belongs usually means exp overflowed "
                     "(subtract the max first).")
     return problem
