@@ -173,11 +173,11 @@ class Calls(Caller):
         exact = exact or expected.dtype.kind != "f"
         rtol = 0.0 if exact else 1e-6 if rtol is None else rtol
         atol = 0.0 if exact else rtol * (max(1.0, magnitude(expected)) if scale is None else scale)
-        problem = wrong_values(expected, got, rtol, atol)
-        if problem:
+        difference = wrong_values(expected, got, rtol, atol)
+        if difference:
             first = tuple(differing(expected, got, rtol, atol)[0])
             self.fail(f"Expected {what} = `{show(expected)}`\n\nGot `{show(got)}` "
-                      f"({describe(got)})\n\nWrong values: {problem}."
+                      f"({describe(got)})\n\nWrong values: {difference}."
                       + (f"\n\n{fix}" if fix else ""), kind=kind_of(got[first], expected[first]))
         return got
 
