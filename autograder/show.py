@@ -125,8 +125,9 @@ def describe(value):
     "a numpy float32 scalar", "None"."""
     if value is None:
         return "None"
-    if isinstance(value, np.ndarray):
-        return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, np.ndarray):  # "an int64 array", "a float64 array"
+        article = "an" if value.dtype.name[0] in "aeiou" else "a"
+        return f"{article} {value.dtype} array of shape {value.shape}"
     if isinstance(value, np.generic):
         return f"a numpy {value.dtype} scalar"
     if _tensor_array(value) is not None:

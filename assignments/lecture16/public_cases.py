@@ -284,13 +284,6 @@ def check_call(function, fn, args, kwargs, expected, description="", hint="", rt
     hint), one line per item: the page wraps them (text wrapped here would be wrapped again
     there). ``torch``: the torch module for torch-track cases, else None. ``raises``: the
     name of the exception the call must raise ('' when it must return)."""
-    message = _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol,
-                          observe, labels, torch, raises)
-    return message
-
-
-def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol, observe,
-                labels, torch, raises):
     call = call_text(function, args, kwargs)
     if fn is None:
         return (f"{function} is not defined: run the cell that defines it (and the cells above "
@@ -346,7 +339,7 @@ def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, a
 
 # Copied into every generated test file, in this order.
 EMBEDDED = ("compare_observed", "observe_call", "_arrays", "_shares_memory", "to_torch",
-            "from_torch", "call_text", "check_call", "_check_call")
+            "from_torch", "call_text", "check_call")
 
 
 # ====================================================================== helpers for the cases
