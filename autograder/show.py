@@ -147,10 +147,11 @@ def describe(value):
 def differing(expected, got, rtol=0.0, atol=0.0):
     """The indices (as ``np.argwhere`` gives them) where the array ``got`` differs from
     ``expected`` (of the same shape): bool and integer values exactly (a bool's truth is
-    ``got != 0``), floats within ``atol + rtol * |expected|``, nan equal to nan."""
+    ``got != 0``), floats within ``atol + rtol * |expected|`` with nan equal to nan, or exactly
+    as ``==`` says without a tolerance."""
     if expected.dtype.kind == "b":
         return np.argwhere((got != 0) != expected)
-    if expected.dtype.kind in "iu":
+    if expected.dtype.kind in "iu" or not (rtol or atol):
         return np.argwhere(got != expected)
     return np.argwhere(~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
 
