@@ -13,7 +13,7 @@ from autograder.classreport.stats import class_stats
 from autograder.engine.api import HiddenTest, Kind, Status, TestFailure, TestOutcome
 from autograder.engine.config import GradingConfig
 from autograder.engine.feedback import HiddenRun, summaries, top_line, wrap
-from autograder.hidden import all_ideas, hidden_tests
+from autograder.hidden import all_ideas, hidden_tests, show
 from autograder.hidden.calls import Calls
 from autograder.hidden.declare import TestSpec
 from autograder.hidden.ideas import Idea, charged
@@ -128,6 +128,21 @@ def test_a_failure_says_what_went_wrong(got, kind):
     with pytest.raises(TestFailure) as failure:
         s.expect_array(s("f"), np.array([1.0, 2.0]))
     assert failure.value.kind == kind and failure.value.status == Status.WRONG
+
+
+def test_the_hidden_tests_and_the_public_checks_show_a_difference_alike():
+    from assignments.lecture16.public_cases import compare
+
+    expected, got = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 4.5]])
+    s = Calls(_Returns(got))
+    with pytest.raises(TestFailure) as failure:
+        s.expect_array(s("f"), expected, rtol=1e-6, scale=1.0)
+    same = "at index [1, 1] expected 4.0, got 4.5 (1 of 4 entries differ beyond rtol=1e-06, " \
+        "atol=1e-06)"
+    assert f"Wrong values: {same}." in failure.value.message
+    assert f"`{show(got)}`" in failure.value.message  # np.array([[1.0, 2.0], [3.0, 4.5]])
+    public = compare(expected, got, rtol=1e-6, atol=1e-6)
+    assert public == f"the result has wrong values: {same}.", public
 
 
 def test_a_dtype_test_looks_at_the_dtype_only_and_a_value_test_not_at_it():

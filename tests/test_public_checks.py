@@ -21,6 +21,7 @@ from otter.test_files import create_test_file
 import reference
 from assignments.lecture16 import public_cases
 from assignments.lecture16.public_cases import PublicCase, cases_with_expected, compare
+from autograder import show
 from autograder.build import leaks
 from autograder.build.public_tests import SKIPPED, split_points, write_otter_tests
 from autograder.build.template import render_template
@@ -421,10 +422,14 @@ def _imported(path: Path) -> set[str]:
                        if isinstance(node, ast.ImportFrom) and node.level == 0}
 
 
-def test_cases_module_imports_only_numpy_and_the_reference():
+def test_cases_module_imports_only_numpy_the_reference_and_show():
     stdlib = {"__future__", "copy", "math", "dataclasses", "typing", "textwrap", "importlib",
               "pathlib", "re", "types", "warnings"}
-    assert _imported(Path(public_cases.__file__)) <= stdlib | {"numpy", "reference"}
+    assert _imported(Path(public_cases.__file__)) <= stdlib | {"numpy", "reference", "autograder"}
+    tree = ast.parse(Path(public_cases.__file__).read_text(encoding="utf-8"))
+    assert {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and node.module.startswith("autograder")} == {"autograder.show"}
+    assert _imported(Path(show.__file__)) == {"numpy"}  # copied into the check files
     folders = [Path(m.__file__) for m in public_cases.public_modules()]
     assert [p.parent.name for p in folders] == [q.id for q in QUESTIONS]  # one each, in order
     for path in folders:  # a question's cases: the same, and public_cases itself
@@ -514,7 +519,7 @@ def test_every_case_runs_through_the_case_api(monkeypatch):
 
 @pytest.mark.parametrize("expected, got, fragment", [
     (np.array([1.0, 2.0]), [1.0, 2.0], "should be a numpy array of shape (2,) and dtype float64, "
-                                       "but got list of 2 items"),
+                                       "but got a list of 2 items"),
     (np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]),
      "should have shape (2,), but got shape (3,)"),
     (np.array([1, 2]), np.array([1.0, 2.0]), "should have an integer dtype"),
@@ -674,3 +679,19 @@ for bug in CATALOG_BUGS:
                                                      done.stdout.splitlines()))
     assert len(longest) > 150
     assert longest[-1][0] < 40, longest[-3:]
+
+
+def test_a_check_file_shows_and_compares_values_as_the_hidden_tests_do(tests_dir):
+    from autograder.build.public_tests import shown_source
+
+    source = shown_source()
+    assert all(source in path.read_text(encoding="ascii") for path in tests_dir.glob("*.py"))
+    namespace = {"np": np}  # the check file's own import; nothing of autograder
+    exec(compile(source, "<check file>", "exec"), namespace)  # noqa: S102
+    values = [np.arange(10_000.0).reshape(100, 100), np.array([[1.0, np.nan]]), np.float32(0.1),
+              np.zeros((2, 0), dtype=np.int64), {"w": (np.array([True]), None)}, "<pad>"]
+    for value in values:
+        assert namespace["show"](value) == show.show(value)
+        assert namespace["describe"](value) == show.describe(value)
+    assert namespace["compare"](np.array([1.0, 2.0]), np.array([1.0, 2.5])) == \
+        show.compare(np.array([1.0, 2.0]), np.array([1.0, 2.5]))

@@ -42,7 +42,9 @@ tuples and lists item by item (a list for a tuple is fine), arrays by type, shap
 the case's rtol/atol and nan equal to nan for floats), scalars as numbers (Python, numpy scalar
 or 0-d array).
 
-This module imports only the standard library, numpy and the reference, and runs on Python 3.10.
+How values are shown and compared is ``autograder/show.py``'s (the hidden tests' too).
+This module imports only the standard library, numpy, the reference and that module, and runs
+on Python 3.10.
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ from typing import Any, Callable
 import numpy as np
 
 import reference
+from autograder.show import clip, compare, describe, show
 
 # ====================================================================== the question folders
 # Each question folder's public.py holds its cases (``cases(rng)``), the hints of its functions
@@ -141,7 +144,7 @@ class PublicCase:
     def compare(self, got) -> str | None:
         """None when the observed ``got`` agrees with ``expected``, else what differs."""
         if self.raises:
-            return f"it should raise {self.raises}, but it returned {_short(got, 300)}."
+            return f"it should raise {self.raises}, but it returned {show(got, 300)}."
         return compare_observed(self.expected, got, self.rtol, self.atol, self.labels)
 
     def compare_raised(self, exc_type: str, message: str) -> str | None:
@@ -149,7 +152,7 @@ class PublicCase:
         if self.raises and exc_type == self.raises:
             return None
         if self.raises:
-            return f"it should raise {self.raises}, but it raised {_clip(message)}"
+            return f"it should raise {self.raises}, but it raised {clip(message)}"
         return message
 
     def run(self, fn: Callable, torch=None) -> str | None:
@@ -165,198 +168,10 @@ class PublicCase:
 
 # ====================================================================== checking helpers
 # The functions named in EMBEDDED (below) are copied verbatim into every generated test file
-# (autograder/build/public_tests.py): plain functions that need only copy and numpy, no
-# annotations, ASCII only, and no "<" or ">" in what they print (otter shows failures as HTML in
-# the notebook).
-
-def _type_name(x):
-    """``float``, ``numpy.ndarray``, ``torch.Tensor``, ..."""
-    kind = type(x)
-    module = kind.__module__.split(".")[0]
-    if module == "builtins":
-        return kind.__qualname__
-    return f"{module}.{kind.__qualname__}"
-
-
-def _is_number(x):
-    """A single real number: int, float, numpy integer/float scalar or 0-d array (not bool)."""
-    if isinstance(x, (bool, np.bool_)):
-        return False
-    if isinstance(x, (int, float, np.integer, np.floating)):
-        return True
-    return isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
-
-
-def _number_text(x):
-    """A number with every digit that matters (``0.6931471805599453``, ``nan``, ``3``)."""
-    value = np.asarray(x).item()
-    return repr(value)
-
-
-def _array_text(x):
-    """An array in one line: its values when small, a summary when large."""
-    if x.size == 0:
-        return f"array([], shape={x.shape}, dtype={x.dtype})"
-    if x.size > 12 and x.dtype.kind in "biuf" and bool(np.all(x == x.flat[0])):
-        return f"array of shape {x.shape} filled with {_number_text(x.flat[0])}"
-    if x.size > (64 if x.dtype.kind in "biu" else 24):
-        text = f"array of shape {x.shape} and dtype {x.dtype}"
-        if x.dtype.kind == "b":
-            return text + f", {int(x.sum())} True"
-        finite = x[np.isfinite(x)] if x.dtype.kind == "f" else x
-        if finite.size and x.dtype.kind in "biuf":
-            low, high = np.asarray(finite.min()).item(), np.asarray(finite.max()).item()
-            text += f", values from {low:.6g} to {high:.6g}"
-        if finite.size < x.size:
-            text += ", some nan or inf"
-        return text
-
-    def nested(value):
-        if isinstance(value, list):
-            return "[" + ", ".join(nested(v) for v in value) + "]"
-        # a float stays a float (0.0, not 0), with 6 significant digits
-        return repr(float(f"{value:.6g}")) if isinstance(value, float) else repr(value)
-
-    return f"array({nested(x.tolist())})"
-
-
-def _short(x, limit=200):
-    """A value written compactly on one line, for feedback."""
-    if isinstance(x, np.ndarray) and x.ndim > 0:
-        text = _array_text(x)
-    elif isinstance(x, dict):
-        text = "{" + ", ".join(f"{k!r}: {_short(v, limit)}" for k, v in x.items()) + "}"
-    elif isinstance(x, (list, tuple)):
-        inner = ", ".join(_short(v, limit) for v in x)
-        if isinstance(x, list):
-            text = f"[{inner}]"
-        else:
-            text = f"({inner},)" if len(x) == 1 else f"({inner})"
-    elif _is_number(x) or isinstance(x, (bool, np.bool_)):
-        text = _number_text(x)
-    else:
-        text = " ".join(repr(x).split())
-    text = text.replace("<", "(").replace(">", ")")
-    return text if len(text) <= limit else text[:limit - 4] + " ..."
-
-
-def _clip(text, limit=300):
-    """Text for feedback: one paragraph at most ``limit`` long, no angle brackets."""
-    text = str(text).replace("<", "(").replace(">", ")")
-    return text if len(text) <= limit else text[:limit - 4] + " ..."
-
-
-def _describe(x):
-    """The type of a value, with its shape and dtype when it has them."""
-    name = _type_name(x)
-    if x is None:
-        return "None"
-    if hasattr(x, "shape") and hasattr(x, "dtype") and not _is_number(x):
-        return f"{name} of shape {tuple(x.shape)} and dtype {x.dtype}"
-    if isinstance(x, (tuple, list)):
-        return f"{name} of {len(x)} items"
-    if isinstance(x, dict):
-        return f"dict with the keys {_short(list(x))}"
-    if _is_number(x) or isinstance(x, (bool, np.bool_)):
-        return name
-    return name.replace("<", "(").replace(">", ")")
-
-
-def _compare_arrays(expected, got, rtol, atol, where):
-    if not isinstance(got, np.ndarray):
-        return (f"{where} should be a numpy array of shape {expected.shape} and dtype "
-                f"{expected.dtype}, but got {_describe(got)}.")
-    if got.shape != expected.shape:
-        return f"{where} should have shape {expected.shape}, but got shape {got.shape}."
-    kind = expected.dtype.kind
-    if kind == "b" and got.dtype.kind != "b":
-        return f"{where} should be a bool array (True/False), but its dtype is {got.dtype}."
-    if kind in "iu" and got.dtype.kind not in "iu":
-        return (f"{where} should have an integer dtype (token ids, like int64), but its dtype "
-                f"is {got.dtype}.")
-    if kind == "f" and got.dtype.kind != "f":
-        return f"{where} should have a float dtype (like float64), but its dtype is {got.dtype}."
-    if kind in "biu":
-        same = np.asarray(got == expected)
-        tolerance = ""
-    else:
-        same = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
-        tolerance = f" beyond rtol={rtol:g}, atol={atol:g}"
-    if bool(same.all()):
-        return None
-    bad = np.argwhere(~same)
-    first = tuple(int(i) for i in bad[0])
-    text = (f"{where} has wrong values: at index {list(first)} expected "
-            f"{_number_text(expected[first])}, got {_number_text(got[first])} "
-            f"({len(bad)} of {expected.size} entries differ{tolerance}).")
-    if kind == "f" and np.isfinite(expected[first]) and not np.isfinite(got[first]):
-        text += (" A nan or inf where a finite number belongs usually means exp overflowed "
-                 "(subtract the max first).")
-    return text
-
-
-def _compare_scalars(expected, got, rtol, atol, where):
-    if not _is_number(got):
-        return (f"{where} should be a single number (a float, a numpy scalar or a 0-d array), "
-                f"but got {_describe(got)}.")
-    want, have = np.asarray(expected), np.asarray(got)
-    if want.dtype.kind in "iu":
-        if have.dtype.kind not in "iu":
-            return (f"{where} should be an integer ({_number_text(want)}), but got "
-                    f"{_describe(got)}.")
-        if int(have) != int(want):
-            return f"{where} should be {_number_text(want)}, but got {_number_text(have)}."
-        return None
-    if bool(np.isclose(float(have), float(want), rtol=rtol, atol=atol, equal_nan=True)):
-        return None
-    return (f"{where} should be {_number_text(want)}, but got {_number_text(have)} "
-            f"(they differ beyond rtol={rtol:g}, atol={atol:g}).")
-
-
-def compare(expected, got, rtol=1e-6, atol=1e-8, where="the result"):
-    """None when ``got`` agrees with ``expected``, else one paragraph saying what differs.
-
-    Dicts key by key (extra keys in ``got`` are fine), tuples/lists item by item, arrays by type,
-    shape, dtype kind and values (exact for bool/int, isclose with nan == nan for floats), scalars
-    as numbers, a bool (an observation such as ``viewsN``) as a bool. ``where`` names the
-    compared value in the message.
-    """
-    if isinstance(expected, (bool, np.bool_)):
-        if isinstance(got, (bool, np.bool_)) and bool(got) == bool(expected):
-            return None
-        return f"{where}: expected {bool(expected)}, got {_short(got, 60)}."
-    if isinstance(expected, dict):
-        if not isinstance(got, dict):
-            return (f"{where} should be a dict with the keys {_short(list(expected))}, but got "
-                    f"{_describe(got)}.")
-        missing = [key for key in expected if key not in got]
-        if missing:
-            return (f"{where} should have the keys {_short(list(expected))}, but "
-                    f"{_short(missing)} missing (its keys: {_short(list(got))}).")
-        for key in expected:
-            problem = compare(expected[key], got[key], rtol, atol, f"{where}[{key!r}]")
-            if problem is not None:
-                return problem
-        return None
-    if isinstance(expected, (tuple, list)):
-        kind = type(expected).__name__
-        if not isinstance(got, (tuple, list)):
-            return (f"{where} should be a {kind} of {len(expected)} items, but got "
-                    f"{_describe(got)}.")
-        if len(got) != len(expected):
-            return (f"{where} should be a {kind} of {len(expected)} items, but got "
-                    f"{len(got)} items.")
-        for i, (want, have) in enumerate(zip(expected, got)):
-            problem = compare(want, have, rtol, atol, f"{where}[{i}]")
-            if problem is not None:
-                return problem
-        return None
-    if expected is None:
-        return None if got is None else f"{where} should be None, but got {_describe(got)}."
-    if isinstance(expected, np.ndarray) and expected.ndim > 0:
-        return _compare_arrays(expected, got, rtol, atol, where)
-    return _compare_scalars(expected, got, rtol, atol, where)
-
+# (autograder/build/public_tests.py), after the source of autograder/show.py (how a
+# value is shown and compared, the same for the hidden tests): plain functions that need only
+# copy, numpy and show.py, no annotations, ASCII only, and no "<" or ">" in what they print
+# (otter shows failures as HTML in the notebook).
 
 def compare_observed(expected, got, rtol, atol, labels):
     """``compare`` for an observation: one value, or a tuple of them named by ``labels``."""
@@ -458,9 +273,8 @@ def from_torch(value, torch):
 def call_text(function, args, kwargs):
     """The call written compactly: ``chunk_tokens([[5, 6, 7], [8, 9]], 3, eos_id=0)``; arrays
     as ``np.array([[0.0, 1.0]])``, so that a pasted call runs in the notebook."""
-    parts = [_short(a, 150) for a in args] + [f"{k}={_short(v, 150)}" for k, v in kwargs.items()]
-    text = f"{function}({', '.join(parts)})"
-    return text.replace("array([", "np.array([").replace("np.np.", "np.")
+    parts = [show(a, 150) for a in args] + [f"{k}={show(v, 150)}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"
 
 
 def check_call(function, fn, args, kwargs, expected, description="", hint="", rtol=1e-6,
@@ -470,19 +284,12 @@ def check_call(function, fn, args, kwargs, expected, description="", hint="", rt
     hint), one line per item: the page wraps them (text wrapped here would be wrapped again
     there). ``torch``: the torch module for torch-track cases, else None. ``raises``: the
     name of the exception the call must raise ('' when it must return)."""
-    message = _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol,
-                          observe, labels, torch, raises)
-    return message
-
-
-def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, atol, observe,
-                labels, torch, raises):
     call = call_text(function, args, kwargs)
     if fn is None:
         return (f"{function} is not defined: run the cell that defines it (and the cells above "
                 f"it), then run this check again.\n  check:    {description}")
     if not callable(fn):
-        return (f"{function} should be a function, but it is {_describe(fn)}: did a later "
+        return (f"{function} should be a function, but it is {describe(fn)}: did a later "
                 f"cell assign to the name {function}?")
     import warnings
 
@@ -495,22 +302,22 @@ def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, a
         if torch is not None:
             got = from_torch(got, torch)
     except NotImplementedError as error:
-        return (f"{function} raised NotImplementedError: {_clip(error)}\n"
+        return (f"{function} raised NotImplementedError: {clip(error)}\n"
                 f"  {function} is not implemented yet: write its body in its cell (in place of "
                 f"the raise NotImplementedError line), run that cell, then run this check "
                 f"again.\n  call:     {call}")
     except Exception as error:
         if raises and raises in [kind.__name__ for kind in type(error).__mro__]:
             return None
-        wanted = f"it raises {raises}" if raises else _short(expected, 300)
-        return (f"{function} raised {type(error).__name__}: {_clip(error)}\n"
+        wanted = f"it raises {raises}" if raises else show(expected, 300)
+        return (f"{function} raised {type(error).__name__}: {clip(error)}\n"
                 f"  check:    {description}\n  call:     {call}\n"
                 f"  expected: {wanted}\n  hint:     {hint}")
     if raises:
         return (f"{function} should raise {raises}, but it returned. Check: {description}\n"
                 f"  call:     {call}\n"
                 f"  expected: it raises {raises}\n"
-                f"  got:      {_short(got, 300)}   [{_describe(got)}]\n"
+                f"  got:      {show(got, 300)}   [{describe(got)}]\n"
                 f"  hint:     {hint}")
     problem = compare_observed(expected, got, rtol, atol, labels)
     if problem is None:
@@ -518,24 +325,21 @@ def _check_call(function, fn, args, kwargs, expected, description, hint, rtol, a
     if "attention" in function and problem.endswith("(subtract the max first)."):
         problem = problem[:-1] + " or a row had nothing to attend to."
     if len(labels) == 1:
-        wanted, found = _describe(expected), _describe(got)
+        wanted, found = describe(expected), describe(got)
     else:
-        wanted = ", ".join(_describe(x) for x in expected)
-        found = ", ".join(_describe(x) for x in got)
+        wanted = ", ".join(describe(x) for x in expected)
+        found = ", ".join(describe(x) for x in got)
     return (f"{function} gave a wrong result. Check: {description}\n"
             f"  call:     {call}\n"
-            f"  expected: {_short(expected, 300)}   [{wanted}]\n"
-            f"  got:      {_short(got, 300)}   [{found}]\n"
+            f"  expected: {show(expected, 300)}   [{wanted}]\n"
+            f"  got:      {show(got, 300)}   [{found}]\n"
             f"  problem:  {problem}\n"
             f"  hint:     {hint}")
 
 
 # Copied into every generated test file, in this order.
-EMBEDDED = ("_type_name", "_is_number", "_number_text", "_array_text", "_short", "_clip",
-            "_describe",
-            "_compare_arrays", "_compare_scalars", "compare", "compare_observed",
-            "observe_call", "_arrays", "_shares_memory", "to_torch", "from_torch", "call_text",
-            "check_call", "_check_call")
+EMBEDDED = ("compare_observed", "observe_call", "_arrays", "_shares_memory", "to_torch",
+            "from_torch", "call_text", "check_call")
 
 
 # ====================================================================== helpers for the cases

@@ -3,19 +3,23 @@
 ``write_otter_tests(folder)`` writes ``folder/<question id>.py`` for every question of
 ``autograder/questions.py`` from the cases in ``assignments/lecture16/public_cases.py``. The files
 are self-contained (the student release has no ``reference`` package): inputs and expected values
-are literals (floats with every digit, so a rebuild gives the same bytes) and the checking helpers
-of ``public_cases`` are copied in verbatim. The file-level ``points`` is the question's points,
-split into whole points over its cases, so that ``otter run`` of a correct notebook gives 100.
+are literals (floats with every digit, so a rebuild gives the same bytes); the source of
+``autograder/show.py`` (how a value is shown and compared, as in the hidden tests) and the
+checking helpers of ``public_cases`` are copied in verbatim. The file-level ``points`` is the
+question's points, split into whole points over its cases, so that ``otter run`` of a correct
+notebook gives 100.
 Torch-track files import torch inside each check and fail with a clear message without it.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 from pathlib import Path
 
 from assignments.lecture16 import public_cases
 from assignments.lecture16.public_cases import EMBEDDED, HINTS, PublicCase
+from autograder import show
 from autograder.build.literals import literal, one_line
 from autograder.questions import QUESTIONS, Question, points_of
 
@@ -254,6 +258,16 @@ def _import_torch():
 '''
 
 
+def shown_source() -> str:
+    """``autograder/show.py`` after its imports (a check file imports numpy itself)."""
+    source = inspect.getsource(show)
+    tree = ast.parse(source)
+    end = max(node.end_lineno for node in tree.body if isinstance(node, (ast.Import,
+                                                                         ast.ImportFrom)))
+    return "# how a value is shown and compared: autograder/show.py\n" + "\n".join(
+        source.splitlines()[end:]).strip()
+
+
 def _callee_tables(cases: list[PublicCase], every: list[PublicCase]) -> tuple[dict, dict]:
     """CALLEES (function: [[callee, its question]]) and CALLEE_CASES (callee: its cases as
     [args, kwargs, expected, rtol, atol, observe, labels, raises]) for the functions of
@@ -283,8 +297,8 @@ def render_test_file(question: Question, cases: list[PublicCase],
     for case, share in zip(cases, shares, strict=True):
         counts[case.function] = counts.get(case.function, 0) + 1
         tests.append(_test_function(case, counts[case.function], share, question))
-    helpers = "\n\n\n".join(inspect.getsource(getattr(public_cases, name)).rstrip()
-                          for name in EMBEDDED)
+    helpers = "\n\n\n".join([shown_source()] + [
+        inspect.getsource(getattr(public_cases, name)).rstrip() for name in EMBEDDED])
     parts = [
         _header(question, len(cases)),
         "import copy\n\nimport numpy as np\nfrom otter.test_files import test_case\n\n",

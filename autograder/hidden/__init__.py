@@ -23,6 +23,7 @@ from autograder.engine.api import HiddenTest, Kind, Status, TestFailure, TorchTe
 from autograder.engine.config import GradingConfig, load_config
 from autograder.engine.results import split_points
 from autograder.questions import BY_ID, FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
+from autograder.show import describe, show
 
 from .callees import depth
 from .calls import Calls
@@ -32,7 +33,6 @@ from .ideas import Idea, ideas
 from .inputs import arrays, big_or_small, floats
 from .params import PARAMS, SPEC_FUNCTIONS
 from .raises import expect_raises
-from .show import describe, show
 from .strategies import nps, st
 from .torch_track import DEVICE_HINT, device_of, dtypes, tensor
 

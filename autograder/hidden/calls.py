@@ -12,14 +12,36 @@ import numpy as np
 
 from autograder.engine.api import (BadReturn, CallResult, Kind, MissingFunction, Status, Student,
                                    StudentError, StudentRaised, TensorValue, TestFailure)
+from autograder.show import describe, differing, number, show, wrong_values
 
 from . import callees
 from .compare import kind_of, magnitude, numbers, same
 from .params import PARAMS
-from .show import describe, format_call, number, show
 
 MESSAGE_LIMIT = 2000
 """longest failure message (characters); the inputs are shortened to fit"""
+
+
+def _inline(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str, np.generic)) or (
+        isinstance(value, tuple) and len(value) <= 3
+        and all(isinstance(v, (int, float)) for v in value))
+
+
+def format_call(function: str, args: Sequence, kwargs: dict, width: int = 300) -> str:
+    """``cross_entropy(logits, targets, reduction='sum')`` and a list of the array inputs."""
+    names = PARAMS.get(function, ())
+    pairs = [(names[i] if i < len(names) else f"arg{i}", a) for i, a in enumerate(args)]
+    pairs += list(kwargs.items())
+    shown, listed = [], []
+    for i, (name, value) in enumerate(pairs):
+        if _inline(value):
+            shown.append(f"{name}={show(value)}")
+        else:
+            shown.append(name if i < len(args) else f"{name}={name}")
+            listed.append(f"- `{name}` = `{show(value, width)}`")
+    head = f"`{function}({', '.join(shown)})`"
+    return head + (" with\n" + "\n".join(listed) if listed else "")
 
 
 def unaddressed(text: str) -> str:
@@ -148,23 +170,15 @@ class Calls(Caller):
             self.expect_dtype(got, kind, what)
         if not values:
             return got
-        if expected.dtype.kind == "b":
-            bad = (got != 0) != expected
-        elif exact or expected.dtype.kind != "f":
-            bad = got != expected
-        else:
-            rtol = 1e-6 if rtol is None else rtol
-            scale = max(1.0, magnitude(expected)) if scale is None else scale
-            bad = ~np.isclose(got, expected, rtol=rtol, atol=rtol * scale, equal_nan=True)
-        if bad.any():
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
-            at = f" at index [{', '.join(map(str, where))}]" if where else ""
-            tolerance = "" if exact or expected.dtype.kind != "f" else \
-                f" (tolerance: {rtol:g} relative plus {rtol * scale:.3g} absolute)"
+        exact = exact or expected.dtype.kind != "f"
+        rtol = 0.0 if exact else 1e-6 if rtol is None else rtol
+        atol = 0.0 if exact else rtol * (max(1.0, magnitude(expected)) if scale is None else scale)
+        difference = wrong_values(expected, got, rtol, atol)
+        if difference:
+            first = tuple(differing(expected, got, rtol, atol)[0])
             self.fail(f"Expected {what} = `{show(expected)}`\n\nGot `{show(got)}` "
-                      f"({got.dtype}, shape {got.shape})\n\nFirst difference{at}: expected "
-                      f"{number(expected[where])}, got {number(got[where])}{tolerance}."
-                      + (f"\n\n{fix}" if fix else ""), kind=kind_of(got[where], expected[where]))
+                      f"({describe(got)})\n\nWrong values: {difference}."
+                      + (f"\n\n{fix}" if fix else ""), kind=kind_of(got[first], expected[first]))
         return got
 
     def expect_dtype(self, got: Any, kind: str, what: str = "the result", fix: str = "") -> None:

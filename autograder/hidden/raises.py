@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from autograder.engine.api import MissingFunction, StudentError, StudentRaised
+from autograder.show import show
 
 from .calls import Calls
-from .show import show
 
 
 def expect_raises(s: Calls, error: str, fix: str, function: str, *args: Any, **kwargs: Any

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.engine.api import TensorValue
+from autograder.show import describe, show
 
 from .strategies import st
-from .show import describe, show
 
 DEVICE_HINT = ("Work with torch operations on the tensors you are given, so that the results "
                "stay on their device (a GPU included) and in their dtype: no `.item()`, "

@@ -12,7 +12,8 @@ import numpy as np
 
 import reference
 
-from autograder.hidden import expect_raises, hidden_test, ideas, Kind, show, st, Worked
+from autograder.hidden import (describe, expect_raises, hidden_test, ideas, Kind, show, st,
+                               Worked)
 
 from .question import ID as Q
 from .question import IDEAS as _IDEAS
@@ -49,15 +50,9 @@ def sft_call(s, prompt, response, eos_id, ignore_index):
 def one_d(s, got, what):
     """A 1-D numpy array of numbers (its dtype is the int64 test's business)."""
     if not isinstance(got, np.ndarray) or got.ndim != 1 or got.dtype.kind not in "iuf":
-        s.fail(f"Expected {what} to be a 1-D numpy array of token ids, got {describe_short(got)}.")
+        s.fail(f"Expected {what} to be a 1-D numpy array of token ids, got {describe(got)}: "
+               f"`{show(got)}`.")
     return got
-
-
-def describe_short(got):
-    if isinstance(got, np.ndarray):
-        article = "an" if str(got.dtype)[0] in "aeiou" else "a"
-        return f"{article} {got.dtype} array of shape {got.shape}: `{show(got)}`"
-    return f"a {type(got).__name__}: `{show(got)}`"
 
 
 def sequence(prompt, response, eos_id):
@@ -356,10 +351,11 @@ def expect_int64(s, pair, given=""):
     """Both arrays of ``(inputs, targets)`` are int64 (their values are other tests' business)."""
     for got, what in zip(pair, ("inputs", "targets")):
         if not isinstance(got, np.ndarray):
-            s.fail(f"Expected {what} to be an int64 array, got {describe_short(got)}.",
+            s.fail(f"Expected {what} to be an int64 array, got {describe(got)}: `{show(got)}`.",
                    kind=Kind.TYPE)
         if got.dtype != np.int64:
-            s.fail(f"Expected {what}{given} to be an int64 array, got {describe_short(got)}.",
+            s.fail(f"Expected {what}{given} to be an int64 array, got {describe(got)}: "
+                   f"`{show(got)}`.",
                    kind=Kind.DTYPE)
 
 
