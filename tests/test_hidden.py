@@ -518,6 +518,21 @@ def test_correct_but_different_solutions_pass_everything():
     assert failures(run_all(hidden_tests(), {**REFERENCE, **CORRECT})) == {}  # grading budget
 
 
+def test_a_sum_or_mean_given_as_a_0d_array_is_a_single_number_at_any_budget():
+    """The contract allows a 0-d array for a single number: a one-position 'sum' was once
+    reshaped to the targets' shape (1,) and failed (drawn at 10 examples, not at 50)."""
+    def zero_d(logits, targets, ignore_index=None, reduction="mean"):
+        out = reference.cross_entropy(logits, targets, ignore_index=ignore_index,
+                                      reduction=reduction)
+        return out if reduction == "none" else np.array(out)
+
+    one_position = (np.array([[0.0]]), np.array([0]))
+    assert zero_d(*one_position, ignore_index=-100, reduction="sum").shape == ()
+    for examples in (10, None):  # the in-process catalog's budget, the grading's
+        tests = [t for t in hidden_tests(examples) if "cross_entropy" in t.functions]
+        assert failures(run_all(tests, {**REFERENCE, "cross_entropy": zero_d})) == {}, examples
+
+
 # ----------------------------------------------------------------------------- torch-track bugs
 def test_torch_track_bugs_fail_their_own_question():
     torch = pytest.importorskip("torch")

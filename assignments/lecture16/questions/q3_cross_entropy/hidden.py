@@ -320,8 +320,9 @@ def ce_ignore(s, case):
                             fix="The mean of no positions is 0 / 0 = nan, as in PyTorch.")
         return
 
-    def judge():
-        expect_loss(s, reshaped(got, targets.shape), logits, targets, ignore_index, reduction)
+    def judge():  # a 'none' result of the right size in targets' shape; a sum or mean as it is
+        loss = reshaped(got, targets.shape) if reduction == "none" else got
+        expect_loss(s, loss, logits, targets, ignore_index, reduction)
 
     def relative():  # the losses are wrong: are the ignored positions at least left out?
         alone = s("cross_entropy", kept_logits, kept_targets, reduction=reduction)
