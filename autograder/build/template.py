@@ -1,9 +1,9 @@
 """The student template: every spec function's signature and docstring, solution stripped.
 
 Generated from the reference in memory (:func:`template_text`), never committed: the build writes
-it into the student release (``dist/student/lm_training.py``) and the Classroom repository, and
-whatever needs it as a file (``verify``'s template entry, the tests, the bench) writes it with
-:func:`write_template`.
+it into the student release (``dist/student/lm_training.py``) and the Classroom repository;
+``verify``'s template entry and the similarity report read the text, and a test that needs a
+file writes one with :func:`write_template`.
 """
 from __future__ import annotations
 
