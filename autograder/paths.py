@@ -3,8 +3,8 @@
 ``pip install .`` installs ``autograder``, ``reference`` and ``assignments`` (with the question
 texts and the corpus), which is all that grading needs; ``ROOT`` is then ``site-packages``.
 The grading settings come from :func:`otter_config`. Building the release, ``verify`` and the
-bench also need what only a checkout has (``requirements/``, the committed student template):
-they call :func:`require_checkout`.
+bench also need what only a checkout has (``requirements/``): they call
+:func:`require_checkout`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
 ASSIGNMENT = ROOT / "assignments" / "lecture16"
-TEMPLATE = ROOT / "student_template" / "lm_training.py"
 CONFIG_NAME = "otter_config.json"
 OTTER_CONFIG = ROOT / CONFIG_NAME
 """the checkout's grading settings (the ones the build puts into the Gradescope zip)"""

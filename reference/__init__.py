@@ -1,46 +1,45 @@
 """The reference solution of the lecture 16 assignment, one module per topic.
 
-The numpy track is imported here; the optional torch track (``*_torch`` names, in
-``torch_track.py``) is imported on first use, so ``import reference`` works without torch.
+A module registers by being here: every public function (defined in its module, name not
+starting with ``_``) of every module is a name of this package. The numpy track is imported
+now; the optional torch track (``torch_track.py``) is imported on first use, so
+``import reference`` works without torch.
 """
+import ast
+import importlib
+import pkgutil
 from importlib.util import find_spec
+from pathlib import Path
 
-from .accumulation import accumulate_gradients
-from .adamw import adamw_step, init_adamw_state
-from .attention import causal_attention, causal_mask
-from .chunking import chunk_tokens, next_token_pairs
-from .clipping import clip_grad_norm, global_grad_norm
-from .finetuning import pad_batch, sft_example
-from .perplexity import corpus_perplexity, perplexity
-from .preferences import dpo_loss, preference_loss
-from .scaling import chinchilla_optimal, fit_power_law, training_flops
-from .schedule import warmup_cosine_lr
-from .xent import cross_entropy, cross_entropy_grad, log_softmax
+_LAZY = "torch_track"
 
-_NUMPY_FUNCTIONS = (
-    "chunk_tokens", "next_token_pairs",
-    "causal_mask", "causal_attention",
-    "log_softmax", "cross_entropy", "cross_entropy_grad",
-    "perplexity", "corpus_perplexity",
-    "global_grad_norm", "clip_grad_norm", "init_adamw_state", "adamw_step", "warmup_cosine_lr",
-    "sft_example", "pad_batch",
-    "training_flops", "chinchilla_optimal", "fit_power_law",
-    "accumulate_gradients",
-    "preference_loss", "dpo_loss",
-)
-_TORCH_FUNCTIONS = (
-    "cross_entropy_torch", "causal_attention_torch",
-    "clip_grad_norm_torch_", "init_adamw_state_torch", "adamw_step_torch_",
-)
+
+def _public_functions(module) -> dict:
+    return {name: value for name, value in vars(module).items()
+            if callable(value) and not name.startswith("_")
+            and getattr(value, "__module__", None) == module.__name__}
+
+
+def _declared_functions(path: Path) -> tuple[str, ...]:
+    """The top-level public ``def``s of a module's source (read, not imported)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return tuple(node.name for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"))
+
+
+_NUMPY = {}
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+    if _info.name != _LAZY:
+        _NUMPY.update(_public_functions(importlib.import_module(f".{_info.name}", __name__)))
+globals().update(_NUMPY)
+_TORCH = _declared_functions(Path(__file__).with_name(f"{_LAZY}.py"))
 
 # `from reference import *` offers the torch track only where torch is installed
-__all__ = [*_NUMPY_FUNCTIONS, *(_TORCH_FUNCTIONS if find_spec("torch") else ())]
+__all__ = [*_NUMPY, *(_TORCH if find_spec("torch") else ())]
 
 
 def __getattr__(name):
     # the torch track on first use (PEP 562): importing it needs torch
-    if name in _TORCH_FUNCTIONS:
-        from . import torch_track
-
-        return getattr(torch_track, name)
+    if name in _TORCH:
+        return getattr(importlib.import_module(f".{_LAZY}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,7 @@ import io
 import textwrap
 import tokenize
 
-from autograder.paths import TEMPLATE
+from autograder.build.template import template_text
 
 ALICE = {  # loops, verbose names
     "chunk_tokens": '''
@@ -105,7 +105,7 @@ def disguised(name: str, body: str) -> str:
     """``body`` of the function ``name`` with its local variables renamed (the parameters kept),
     a comment on top and a blank line after its first line: the same code to the eye of the
     similarity report, not to a reader's."""
-    template = {fn.name: fn for fn in ast.parse(TEMPLATE.read_text()).body
+    template = {fn.name: fn for fn in ast.parse(template_text()).body
                 if isinstance(fn, ast.FunctionDef)}
     params = {a.arg for a in template[name].args.args}
     stored = [n.id for n in ast.walk(ast.parse(body))

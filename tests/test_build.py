@@ -7,6 +7,7 @@ import jsonschema
 import nbformat
 from autograder.build import leaks
 from autograder.build.execute import errors, execute_notebook
+from autograder.build.template import template_text
 from autograder.cli import main
 from autograder.paths import ROOT
 from autograder.questions import BY_ID, QUESTIONS
@@ -29,7 +30,7 @@ def _check_cells(nb):
 def test_student_release_has_what_students_need(dist):
     student = dist / "student"
     assert (student / "lecture16.ipynb").is_file()
-    assert (student / "lm_training.py").is_file()
+    assert (student / "lm_training.py").read_text(encoding="utf-8") == template_text()
     assert (student / "export_notebook.py").is_file()  # the export cell's helper
     assert (student / "corpus.txt").stat().st_size > 10_000
     assert (student / "instructions.txt").stat().st_size > 10_000

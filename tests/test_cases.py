@@ -20,7 +20,7 @@ from checkout import run_checked
 from hypothesis import strategies as st
 
 from autograder.engine.api import Kind, Status, TestFailure
-from autograder.hidden import cases, hidden_test
+from autograder.hidden import cases, hidden_test, keys
 from autograder.hidden.inprocess import InProcessStudent
 from autograder.paths import ROOT
 
@@ -171,6 +171,17 @@ def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, f"expected {old!r} once in {path}, got {text.count(old)}"
     path.write_text(text.replace(old, new))
+
+
+def test_a_reference_function_is_followed_into_the_module_that_defines_it():
+    """reference/__init__.py names no function (it exposes what its modules define): a key
+    still hashes the definition of a reference function that a test uses."""
+    reader = keys.Reader()
+    code = reader.code("reference", "chunk_tokens")
+    assert code and "reference.chunking" in reader.sources(), (
+        f"expected the key of reference.chunk_tokens to read reference/chunking.py, got "
+        f"{len(code)} pieces of code from {sorted(reader.sources())}")
+    assert reader.code("reference", "no_such_function") == []
 
 
 def test_editing_one_test_redraws_that_test_alone(tmp_path):

@@ -11,10 +11,10 @@ import pytest
 
 from autograder.batchgrade import Graded
 from autograder.build.release import solutions_module
+from autograder.build.template import template_text
 from autograder.classreport.render import common_mistakes
 from autograder.classreport.stats import class_stats, not_attempted
 from autograder.cli import main
-from autograder.paths import TEMPLATE
 from autograder.questions import NUMPY_QUESTIONS
 
 FULL = sum(q.points for q in NUMPY_QUESTIONS)
@@ -74,7 +74,7 @@ def graded_class(dist, tmp_path_factory):
         "submission_metadata.json": json.dumps({"users": [
             {"name": "Frank Example", "email": "frank@example.edu", "id": 7}]})})
     _clone(repos, "lecture16-gus", classroom, {
-        "lm_training.py": TEMPLATE.read_text()
+        "lm_training.py": template_text()
         + EOS_ZERO.replace("if eos_id", "if eos_id is not None")
         + ONLY_Q1})
     out = root / "out"

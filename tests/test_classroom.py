@@ -16,7 +16,6 @@ from checkout import numpy_total
 import yaml
 
 from autograder.build.classroom import REPORTER
-from autograder.paths import TEMPLATE
 from autograder.questions import BY_ID, NUMPY_QUESTIONS
 from autograder.submissions import find_submission
 
@@ -187,7 +186,8 @@ def test_finder_redefined_stubs_are_work_and_helpers_are_not_submissions(dist, t
     zipped.mkdir()
     (zipped / "lecture16_2025_01_01.zip").write_bytes(b"PK")
     assert "not a readable zip" in find_submission(zipped).note
-    assert find_submission(TEMPLATE).path == TEMPLATE  # a file is its own submission
+    template = dist / "student" / "lm_training.py"
+    assert find_submission(template).path == template  # a file is its own submission
     assert json.loads(_template_notebook(dist))["cells"]
 
 

@@ -28,10 +28,10 @@ from checkout import run_checked, full_score
 
 from autograder.batchgrade import entries
 from autograder.build.release import solutions_module
+from autograder.build.template import template_text
 from autograder.cluster.pack import pack, unpack
 from autograder.cluster.version import code_version
 from autograder.engine import choose
-from autograder.paths import TEMPLATE
 from autograder.questions import ALL_FUNCTIONS
 from test_hostile import build, hostile_header, project_tree
 
@@ -73,7 +73,7 @@ def klass(reference, tmp_path_factory):
             name = f"{kind}-{i}"
             path = folder / name / "lm_training.py" if i == 0 else folder / f"{name}.py"
             build(path, reference, hostile_header(tmp), after=payloads)
-    shutil.copy(TEMPLATE, folder / "untouched.py")
+    (folder / "untouched.py").write_text(template_text())
     (folder / "damaged.ipynb").write_text("{oops")
     run_checked(["chmod", "-R", "a+rX", str(tmp)])
     return folder

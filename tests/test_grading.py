@@ -11,10 +11,10 @@ import pytest
 from checkout import FAST
 
 from autograder.build.release import solutions_module
+from autograder.build.template import template_text, write_template
 from autograder.cli import main
 from autograder.engine.results import to_gradescope, write_results
 from autograder.assignment import grade
-from autograder.paths import TEMPLATE
 from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS
 
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
@@ -63,8 +63,8 @@ def test_visibility_comes_from_the_config(reference_result):
     assert reference_result.messages[0].startswith("**Shown from the start:**")
 
 
-def test_the_template_gets_zero_with_messages_naming_the_function():
-    result = grade(TEMPLATE)
+def test_the_template_gets_zero_with_messages_naming_the_function(tmp_path):
+    result = grade(write_template(tmp_path))
     validate(to_gradescope(result))
     assert result.score == 0
     failed = [t for t in result.tests if t.max_score > 0]
@@ -169,7 +169,7 @@ def test_cli_batch_writes_one_row_per_submission(reference_py, tmp_path, capsys)
     folder = tmp_path / "subs"
     folder.mkdir()
     shutil.copy(reference_py, folder / "alice.py")
-    shutil.copy(TEMPLATE, folder / "bob.py")
+    (folder / "bob.py").write_text(template_text())
     (folder / "carol.ipynb").write_text("{oops")
     (folder / "dave").mkdir()
     shutil.copy(reference_py, folder / "dave" / "lm_training.py")

@@ -1,6 +1,6 @@
 """An instructor extends the assignment, on a copy of the checkout, exactly as
 docs/adding-a-question.md says and nothing else: a real new question (label smoothing, under the
-next free number: its folder, its reference module and two lines of ``reference/__init__.py``)
+next free number: its folder and its reference module, no line of ``reference/__init__.py``)
 and another question's points changed (so the total changes too). Then, in that copy: the tests
 that read the question table (marked ``assignment``), the build, and gradings of the reference
 (full marks out of the new total) and of the template (zero)."""
@@ -217,21 +217,13 @@ def label_smoothing_loss(logits, targets, smoothing=0.1):
 
 
 def add_the_question(tree: Path) -> None:
-    """What the walkthrough says: the folder, the reference module, two lines of
-    ``reference/__init__.py`` (the import, the name in ``_NUMPY_FUNCTIONS``)."""
+    """What the walkthrough says: the folder and the reference module, nothing else (no line of
+    ``reference/__init__.py``: the build, the grader and the tests find the module)."""
     folder = tree / "assignments" / "lecture16" / "questions" / QID
     folder.mkdir()
     for name, text in FOLDER.items():
         (folder / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     (tree / "reference" / "label_smoothing.py").write_text(REFERENCE, encoding="utf-8")
-    init = tree / "reference" / "__init__.py"
-    text = init.read_text(encoding="utf-8")
-    text = text.replace("\n_NUMPY_FUNCTIONS = (\n",
-                        "\nfrom .label_smoothing import label_smoothing_loss\n\n"
-                        "_NUMPY_FUNCTIONS = (\n    \"label_smoothing_loss\",\n", 1)
-    assert text.count("label_smoothing_loss") == 2, \
-        f"expected `_NUMPY_FUNCTIONS = (` in {init} (the walkthrough's step 2), got:\n{text}"
-    init.write_text(text, encoding="utf-8")
 
 
 def change_points(tree: Path) -> float:
@@ -276,7 +268,7 @@ def test_an_instructor_adds_a_question_and_changes_points(tmp_path):
     assert "def label_smoothing_loss(logits, targets, smoothing=0.1):" in template
 
     # 2. the tests that read the question table, in the copy (no cache; its temporary files in
-    # this test's folder); after the build, which also rewrites the committed student template
+    # this test's folder)
     marked = sorted(str(p.relative_to(tree)) for p in (tree / "tests").glob("test_*.py")
                     if "@pytest.mark.assignment" in p.read_text(encoding="utf-8"))
     run_checked([sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "assignment", "-p",

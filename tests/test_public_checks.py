@@ -24,7 +24,7 @@ from assignments.lecture16.public_cases import PublicCase, cases_with_expected, 
 from autograder import show
 from autograder.build import leaks
 from autograder.build.public_tests import SKIPPED, split_points, write_otter_tests
-from autograder.build.template import render_template
+from autograder.build.template import template_text
 from autograder.questions import NUMPY_QUESTIONS, QUESTIONS, TORCH_QUESTIONS, points_of
 from autograder.verify.catalog import BUGS as CATALOG_BUGS
 
@@ -52,7 +52,7 @@ def reference_env() -> dict:
 
 def stub_env() -> dict:
     env: dict = {}
-    exec(compile(render_template(), "lm_training.py", "exec"), env)  # the student template
+    exec(compile(template_text(), "lm_training.py", "exec"), env)  # the student template
     return env
 
 

@@ -24,9 +24,9 @@ import reference
 from assignments.lecture16.cells import (GOING_FURTHER, PUT_IT_TOGETHER, TORCH_GPT,
                                          read_percent_cells, section_cells)
 from autograder.build import leaks
-from autograder.paths import ASSIGNMENT, TEMPLATE
+from autograder.build.template import template_text
+from autograder.paths import ASSIGNMENT
 from autograder.questions import FURTHER_QUESTIONS, NUMPY_QUESTIONS, TORCH_QUESTIONS
-from reference import finetuning, scaling
 
 SECTION = ASSIGNMENT / "put_it_together.py"
 FILES = [ASSIGNMENT / name for name in (*PUT_IT_TOGETHER, *GOING_FURTHER, *TORCH_GPT)]
@@ -34,14 +34,9 @@ COURSE_COLORS = ["#00693e", "#267aba", "#ffa00f", "#9d162e", "#8a6996", "#643c20
 MARKDOWN_FILES = [ASSIGNMENT / "intro.md", *(q.text_path for q in NUMPY_QUESTIONS),
                   ASSIGNMENT / "going_further.md", *(q.text_path for q in FURTHER_QUESTIONS),
                   ASSIGNMENT / "torch_track.md"]
-# the numpy track's functions, q6 and q7 included (registered or not: the section uses them),
-# and the "Going further" part's
-REFERENCE_FUNCTIONS = {
-    **{name: getattr(reference, name) for name in reference._NUMPY_FUNCTIONS},
-    "sft_example": finetuning.sft_example, "pad_batch": finetuning.pad_batch,
-    **{name: getattr(scaling, name)
-       for name in ("training_flops", "chinchilla_optimal", "fit_power_law")},
-}
+# the numpy track's functions and the "Going further" part's, from the question table
+REFERENCE_FUNCTIONS = {name: getattr(reference, name)
+                       for q in (*NUMPY_QUESTIONS, *FURTHER_QUESTIONS) for name in q.functions}
 PARTS = ("bigram", "attention", "no_mask", "finetune", "scaling")
 
 
@@ -68,7 +63,7 @@ def run_cells(cells, namespace, work):
 def template_namespace():
     """What an untouched notebook holds: numpy as np, torch (or None) and the template's stubs."""
     namespace = {"__name__": "notebook"}
-    exec(compile(TEMPLATE.read_text(encoding="utf-8"), str(TEMPLATE), "exec"), namespace)
+    exec(compile(template_text(), "lm_training.py", "exec"), namespace)
     return namespace
 
 
@@ -600,7 +595,8 @@ def test_torch_gpt_trains_on_the_cpu_with_the_torch_track_functions(section, mon
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the CPU schedule
     threads = torch.get_num_threads()
-    functions = {name: getattr(reference, name) for name in reference._TORCH_FUNCTIONS}
+    functions = {name: getattr(reference, name) for q in TORCH_QUESTIONS
+                 for name in q.functions}
     with patched(section, torch=torch, **functions) as namespace:
         printed = run_cells(section_cells(TORCH_GPT), namespace, section["_work"])
         tokens_per_second, val_ppl = namespace["tokens_per_second"], namespace["gpt_val_ppl"]

@@ -91,6 +91,25 @@ def test_reference_imports_without_torch():
     assert done.returncode == 0, done.stderr
 
 
+def test_every_module_registers_its_public_functions_by_being_there():
+    """No list in reference/__init__.py: its names are the question table's functions (the
+    torch track's where torch is installed), and importing it does not import torch."""
+    from importlib.util import find_spec
+
+    from autograder.questions import QUESTIONS
+
+    import reference
+
+    expected = {f for q in QUESTIONS if q.track != "torch" or find_spec("torch")
+                for f in q.functions}
+    assert set(reference.__all__) == expected, (
+        f"expected reference.__all__ to be the question table's functions, got "
+        f"{sorted(set(reference.__all__) ^ expected)} different")
+    code = "import sys, reference; assert 'torch' not in sys.modules, 'torch imported'"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 # ----------------------------------------------------------------------------- q1 chunking
 docs_strategy = st.lists(st.lists(st.integers(0, 50), max_size=12), max_size=6)
 eos_strategy = st.one_of(st.none(), st.just(0), st.integers(0, 50))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.build.release import solutions_module
+from autograder.build.template import write_template
 from autograder.cli import main
 from autograder.engine import reveal
 from autograder.engine.api import Status, TestOutcome
@@ -20,7 +21,7 @@ from autograder.engine.reveal import (MAX_PREVIOUS, History, apply_reveal, chose
                                       parse_metadata, read_metadata, schedule)
 from autograder.assignment import grade
 from autograder.gradescope import run_gradescope
-from autograder.paths import OTTER_CONFIG, TEMPLATE
+from autograder.paths import OTTER_CONFIG
 from autograder.verify.catalog import BUGS
 from autograder.verify.entries import keep_functions, replace_function
 
@@ -291,7 +292,10 @@ def test_with_the_setting_off_results_json_is_byte_identical(which, small, grade
                                                              monkeypatch):
     """Setting off: reading any history changes no byte of results.json, and Gradescope's path
     with metadata writes what ``grade`` does (but for the time grading took)."""
-    path = {"small": small, "template": TEMPLATE, "unreadable": tmp_path / "lm_training.py"}[which]
+    path = {"small": small, "template": tmp_path / "template" / "lm_training.py",
+            "unreadable": tmp_path / "lm_training.py"}[which]
+    if which == "template":
+        write_template(path.parent)
     if which == "unreadable":
         path.write_text("def chunk_tokens(docs:\n")
     result = graded if which == "small" else grade(path, OFF)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.build.release import solutions_module
-from autograder.paths import TEMPLATE
+from autograder.build.template import template_text
 from autograder.term.similarity import (CSV, HTML, NOT_A_VERDICT, compare, given_functions,
                                         student_document, write_similarity)
 from tests.classmates import ALICE, ALICE_COPY, ALICE_COPY_ORDER, BORIS, CLEO, fill
@@ -23,7 +23,7 @@ COPY = "<b>zed"  # a name that is markup: shown as text
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("similar")
-    template = TEMPLATE.read_text()
+    template = template_text()
     work = {"alice": fill(template, ALICE),
             COPY: fill(template, ALICE_COPY, ALICE_COPY_ORDER),  # alice's, disguised
             "boris": fill(template, BORIS), "cleo": fill(template, CLEO),  # cleo: buggy
@@ -46,7 +46,7 @@ def test_only_the_students_own_functions_are_compared(batch):
     assert docs["tom"].code == "" and docs["tia"].code == ""  # the untouched template
     assert [f[0] for f in docs["cleo"].functions] == list(CLEO)  # stubs left are not theirs
     assert "Args:" not in docs["alice"].code  # nor the template's docstrings
-    pairs = compare(list(docs.values()), given_code=TEMPLATE.read_text(), threshold=0.0)
+    pairs = compare(list(docs.values()), given_code=template_text(), threshold=0.0)
     assert {p.a for p in pairs} | {p.b for p in pairs} <= {"alice", COPY, "boris", "cleo",
                                                             "dana"}
 

@@ -341,13 +341,13 @@ def test_grade_dir_with_a_term_and_a_regrade(tmp_path, capsys):
     from autograder.cli import main
     from autograder.engine.config import load_config
     from autograder.hidden import cases
-    from autograder.paths import TEMPLATE
+    from autograder.build.template import template_text
     from tests.classmates import CLEO, fill
 
     # the hidden tests' inputs drawn before the batch: on a checkout without them, two gradings
     # drawing them at once under load scored 0 (seen once here; not this test's subject)
     cases.ensure(load_config().examples_per_test)
-    template = TEMPLATE.read_text()
+    template = template_text()
     root = tmp_path / "repos"
     _repo(root, "lecture16-ann", "2026-12-01T22:00:00-05:00")
     _commit(root / "lecture16-ann", solutions_module(), "2026-12-01T22:00:00-05:00")

@@ -19,6 +19,20 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
+def _section(key: str, title: str):
+    """A section of measurement ``key``: its heading, then ``body(measured, r, ...)``'s lines, or
+    why it was not measured (the measurement missing, or its ``error``)."""
+    def wrap(body):
+        def section(r: dict, *args) -> list[str]:
+            measured = r.get(key)
+            lines = [f"## {title}", ""]
+            if not measured or "error" in measured:
+                return lines + [f"Not measured: {(measured or {}).get('error', 'not run')}."]
+            return lines + body(measured, r, *args)
+        return section
+    return wrap
+
+
 # ----------------------------------------------------------------------------- sections
 def _machine(r: dict) -> list[str]:
     m = r["machine"]
@@ -57,18 +71,15 @@ def _machine(r: dict) -> list[str]:
     return lines
 
 
-def _latency(r: dict) -> list[str]:
-    lat = r.get("latency")
-    lines = ["## 1. Grading latency of one correct submission", ""]
-    if not lat or "error" in lat:
-        return lines + [f"Not measured: {(lat or {}).get('error', 'not run')}."]
+@_section("latency", "1. Grading latency of one correct submission")
+def _latency(lat: dict, r: dict) -> list[str]:
     rows = []
     for c in lat["cases"]:
         walls = ", ".join(f"{run['wall_s']:.1f}" for run in c["runs"])
         rows.append([c["label"], c["cores"], len(c["runs"]), show_s(c["median_s"]), walls,
                      show_mb(c["peak_sum_mb"]), show_mb(c["largest_mb"]),
                      "100/100" if c["ok"] else f"scores {c['scores']}"])
-    lines += _table(["command", "cores", "runs", "median", "each run (s)",
+    lines = _table(["command", "cores", "runs", "median", "each run (s)",
                      "peak memory (sum)", "largest process", "score"], rows)
     lines += ["", "Whole commands, interpreter start-up included, the commands taking turns. "
               "`otter run` executes the whole solutions notebook and grades otter's public "
@@ -89,12 +100,9 @@ def _latency(r: dict) -> list[str]:
     return lines
 
 
-def _power(r: dict, plot_link: str | None) -> list[str]:
-    p = r.get("power")
-    lines = ["## 2. Power against time: the example budget", ""]
-    if not p or "error" in p:
-        return lines + [f"Not measured: {(p or {}).get('error', 'not run')}."]
-    s = p["summary"]
+@_section("power", "2. Power against time: the example budget")
+def _power(p: dict, r: dict, plot_link: str | None) -> list[str]:
+    s, lines = p["summary"], []
     if plot_link:
         lines += [f"![Power against time]({plot_link})", ""]
     rows = []
@@ -144,11 +152,8 @@ def _power(r: dict, plot_link: str | None) -> list[str]:
     return lines
 
 
-def _suite(r: dict) -> list[str]:
-    su = r.get("suite")
-    lines = ["## 4. verify and the test suite", ""]
-    if not su or "error" in su:
-        return lines + [f"Not measured: {(su or {}).get('error', 'not run')}."]
+@_section("suite", "4. verify and the test suite")
+def _suite(su: dict, r: dict) -> list[str]:
     rows = []
     for key, what in (("verify", "verify"), ("tests", "the test suite")):
         x = su.get(key)
@@ -157,7 +162,7 @@ def _suite(r: dict) -> list[str]:
                          "passed" if x["ok"] else "FAILED",
                          x.get("summary") or (f"{x.get('entries')} entries" if key == "verify"
                                               else "")])
-    lines += _table(["what", "command", "wall time", "result", "detail"], rows)
+    lines = _table(["what", "command", "wall time", "result", "detail"], rows)
     lines += ["", "One run each, whole commands, from the checkout. `verify` replays the hidden "
               "tests' drawn inputs (autograder/hidden/cases.py) in 2 processes; the test suite "
               "is `make test` without the installs."]
@@ -168,11 +173,8 @@ def _suite(r: dict) -> list[str]:
     return lines
 
 
-def _batch(r: dict) -> list[str]:
-    b = r.get("batch")
-    lines = ["## 3. Batch throughput", ""]
-    if not b or "error" in b:
-        return lines + [f"Not measured: {(b or {}).get('error', 'not run')}."]
+@_section("batch", "3. Batch throughput")
+def _batch(b: dict, r: dict) -> list[str]:
     rows = []
     for j, res in sorted(b["jobs"].items(), key=lambda kv: int(kv[0])):
         halves = " + ".join(f"{h:.0f}" for h in res.get("halves_s", []))
@@ -180,7 +182,7 @@ def _batch(r: dict) -> list[str]:
                      f"{res['per_minute']:.1f}",
                      show_mb(res["peak_together_mb"]), show_mb(res["largest_mb"]),
                      f"{res['rows']}/{b['n']}" + ("" if res["ok"] else " (problem)")])
-    lines += _table(["command", "wall time (half A + half B)", "submissions / min",
+    lines = _table(["command", "wall time (half A + half B)", "submissions / min",
                      "peak memory (together)",
                      "largest process", "rows in the CSV"], rows)
     lines += ["", "Speed-up of `--jobs 2` over `--jobs 1`: "
@@ -207,11 +209,8 @@ def _batch(r: dict) -> list[str]:
     return lines
 
 
-def _cluster(r: dict) -> list[str]:
-    c = r.get("cluster")
-    lines = ["## 7. Batch grading on a dask cluster", ""]
-    if not c or "error" in c:
-        return lines + [f"Not measured: {(c or {}).get('error', 'not run')}."]
+@_section("cluster", "7. Batch grading on a dask cluster")
+def _cluster(c: dict, r: dict) -> list[str]:
     rows = []
     for w, res in sorted(c["workers"].items(), key=lambda kv: int(kv[0])):
         rate = res.get("per_minute")
@@ -224,7 +223,7 @@ def _cluster(r: dict) -> list[str]:
         rows.insert(0, [f"`--jobs {here['jobs']}` (no dask: the baseline)", show_s(here["wall_s"]),
                         f"{here['per_minute_wall']:.1f}", "-", "-",
                         "-" if here["ok"] else "(problem)"])
-    lines += _table(["command", "wall time", "submissions / min (command)",
+    lines = _table(["command", "wall time", "submissions / min (command)",
                      "submissions / min (grading)", "peak memory (together)",
                      "rows in the CSV"], rows)
     if here:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.paths import OTTER_CONFIG, ROOT
 
-GRADING_SOURCES = ("autograder", "reference", "assignments", "student_template")
+GRADING_SOURCES = ("autograder", "reference", "assignments")
 
 
 class BenchError(Exception):

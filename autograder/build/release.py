@@ -22,7 +22,7 @@ from autograder.build.export_cell import HELPER_NAME, HELPER_PATH
 from autograder.build.figures import FIGURES_NAME, write_figures
 from autograder.build.notebook import NOTEBOOK_NAME, build_notebook, write_notebook
 from autograder.build.source import module_imports, read_functions, with_helpers
-from autograder.build.template import SOLUTIONS_DOCSTRING, write_template
+from autograder.build.template import SOLUTIONS_DOCSTRING, template_text
 from autograder.paths import ASSIGNMENT, NotACheckout, require_checkout
 from autograder.questions import QUESTIONS
 
@@ -87,8 +87,8 @@ def build(out: Path, *, execute: bool = True, zips: bool = True) -> BuildReport:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out=out)
-    template = write_template()
-    student = _release_dir(out, "student", report, build_notebook(solutions=False), template)
+    student = _release_dir(out, "student", report, build_notebook(solutions=False),
+                           template_text())
     solutions = _release_dir(out, "solutions", report, build_notebook(solutions=True),
                              solutions_module())
     report.files += write_classroom(out / "classroom", student)

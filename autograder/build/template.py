@@ -1,14 +1,18 @@
 """The student template: every spec function's signature and docstring, solution stripped.
 
-``python -m autograder build`` regenerates ``student_template/lm_training.py`` from the reference;
-``tests/test_template.py`` fails when the committed file is out of date.
+Generated from the reference in memory (:func:`template_text`), never committed: the build writes
+it into the student release (``dist/student/lm_training.py``) and the Classroom repository;
+``verify``'s template entry and the similarity report read the text, and a test that needs a
+file writes one with :func:`write_template`.
 """
 from __future__ import annotations
 
+import functools
 import textwrap
+from pathlib import Path
 
+from autograder.assignment import TEMPLATE as TEMPLATE_NAME
 from autograder.build.source import FunctionSource, read_functions
-from autograder.paths import TEMPLATE
 from autograder.questions import QUESTIONS, Question
 
 STUDENT_DOCSTRING = '''"""Lecture 16, "Training transformer models": the functions you write.
@@ -68,7 +72,9 @@ def question_stubs(question: Question, functions: dict[str, FunctionSource]) -> 
     return [stub(functions[name], question) for name in question.functions]
 
 
-def render_template() -> str:
+@functools.cache
+def template_text() -> str:
+    """The student template, generated from the reference (once per process)."""
     functions = read_functions()
     parts = [HEADER]
     for question in QUESTIONS:
@@ -82,8 +88,9 @@ def render_template() -> str:
     return "".join(parts).rstrip() + "\n"
 
 
-def write_template(path=TEMPLATE) -> str:
-    text = render_template()
+def write_template(folder: Path) -> Path:
+    """Write the student template into ``folder`` as ``lm_training.py``; its path."""
+    path = Path(folder) / TEMPLATE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return text
+    path.write_text(template_text(), encoding="utf-8")
+    return path

@@ -13,10 +13,12 @@ comment or a docstring changes none. The decorator (``@hidden_test(...)``, decla
 followed, its arguments are.
 
 The code is read, never imported or run. A name bound at a module's top level by a definition,
-an assignment, a ``for`` or an import is followed (``module.name`` too, for a module of ours);
-a test made inside a top-level function (``make(...).<locals>.check``) hashes that function
-(the test's name tells its calls apart), any other test that is not a top-level definition
-its whole module. Data files a strategy might read do not count: a strategy is code.
+an assignment, a ``for`` or an import is followed (``module.name`` too, for a module of ours;
+a name that a package does not bind, the ``def`` of one of its modules: ``reference`` exposes
+its modules' functions without a line per name); a test made inside a top-level function
+(``make(...).<locals>.check``) hashes that function (the test's name tells its calls apart),
+any other test that is not a top-level definition its whole module. Data files a strategy
+might read do not count: a strategy is code.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import pkgutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +173,9 @@ class Reader:
         if name not in mod.bindings:  # perhaps from a star import
             for star in mod.bindings.get("*", []):
                 self._name(self._absolute(mod, star.module, star.level), name, found, seen)
+            if mod.package:  # or registered: reference/ exposes what its modules define
+                for sub in self._defining(module, name):
+                    self._name(sub, name, found, seen)
         for stmt in mod.bindings.get(name, []):
             if (module, id(stmt)) in found and not isinstance(stmt, ast.ImportFrom):
                 continue
@@ -227,6 +233,15 @@ class Reader:
                     if (alias.asname or alias.name) == expr.id:
                         return self._submodule(source, alias.name)
         return self._submodule(mod.name, expr.id) if mod.package else None
+
+    def _defining(self, package: str, name: str) -> list[str]:
+        """The submodules of ``package`` whose top level defines ``name`` (a ``def``)."""
+        spec = importlib.util.find_spec(package)
+        subs = [f"{package}.{info.name}" for info in
+                sorted(pkgutil.iter_modules(spec.submodule_search_locations or []),
+                       key=lambda info: info.name)]
+        return [sub for sub in subs if (m := self.module(sub)) is not None and any(
+            isinstance(stmt, ast.FunctionDef) for stmt in m.bindings.get(name, []))]
 
     def _submodule(self, package: str, name: str) -> str | None:
         return f"{package}.{name}" if self.module(f"{package}.{name}") else None

@@ -99,9 +99,9 @@ def given_functions() -> set[str]:
     """The syntax trees of every function students were given: the template's (its stubs), the
     student notebook's (stubs and helpers)."""
     from autograder.build.notebook import build_notebook
-    from autograder.paths import TEMPLATE
+    from autograder.build.template import template_text
 
-    sources = [TEMPLATE.read_text(encoding="utf-8")]
+    sources = [template_text()]
     sources += [c.source for c in build_notebook(solutions=False).cells if c.cell_type == "code"]
     given = set()
     for source in sources:
@@ -276,12 +276,11 @@ def render_html(pairs: list[Pair], *, compared: int, threshold: float) -> str:
 def similarity_files(items: list[dict], folder: Path, threshold: float) -> list[Path]:
     """``items``: each a submission, its entry and the file that counted. Writes and returns
     similarity.html and similarity.csv in ``folder`` (in this process: see the module's note)."""
-    from autograder.paths import TEMPLATE
+    from autograder.build.template import template_text
 
     given = given_functions()
     docs = [student_document(i["submission"], Path(i["entry"]), i["file"], given) for i in items]
-    given_code = TEMPLATE.read_text(encoding="utf-8")
-    pairs = compare(docs, given_code=given_code, threshold=threshold)
+    pairs = compare(docs, given_code=template_text(), threshold=threshold)
     compared = sum(1 for d in docs if d.code.strip())
     page = folder / HTML
     page.write_text(render_html(pairs, compared=compared, threshold=threshold), encoding="utf-8")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.paths import TEMPLATE
 from autograder.verify.model import Entry
 
 
@@ -122,6 +121,7 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
     functions); ``tests``: the HiddenTests that grading runs."""
     from autograder.build.notebook import build_notebook
     from autograder.build.release import solutions_module
+    from autograder.build.template import template_text
     from autograder.verify.catalog import BUGS, CORRECT
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -163,7 +163,7 @@ def write_entries(folder: Path, tests, *, full: bool = False, only: str | None =
         add("reference-notebook", "reference", nbformat.writes(build_notebook(solutions=True)),
             ".ipynb")
     if wanted("template"):
-        add("template", "template", TEMPLATE.read_text(encoding="utf-8"))
+        add("template", "template", template_text())
     for bug in BUGS:
         changed(f"bug-{bug.name}", "bug", bug.source, question=bug.question,
                 description=bug.description, gap=bug.gap, idea=bug.idea_id)
