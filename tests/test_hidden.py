@@ -533,6 +533,27 @@ def test_a_sum_or_mean_given_as_a_0d_array_is_a_single_number_at_any_budget():
         assert failures(run_all(tests, {**REFERENCE, "cross_entropy": zero_d})) == {}, examples
 
 
+@pytest.mark.assignment
+def test_every_correct_catalog_entry_keeps_full_marks_at_a_smaller_budget_too():
+    """A correct submission loses no point whatever inputs a budget draws: the catalog's correct
+    entries (written differently from the reference) at the in-process catalog's budget and at
+    the grading's, in process."""
+    from autograder.build.release import solutions_module
+    from autograder.verify.catalog import CORRECT
+    from autograder.verify.entries import replace_function
+    from autograder.verify.inprocess import namespace_of
+    from autograder.verify.points import EXAMPLES
+
+    source = solutions_module()
+    variants = [c for c in CORRECT if c.source]  # the others are whole notebooks (verify's)
+    assert variants
+    for examples in (EXAMPLES, None):
+        tests = hidden_tests(examples)
+        for c in variants:
+            namespace = namespace_of(replace_function(source, c.source))
+            assert failures(run_all(tests, namespace)) == {}, (c.name, examples)
+
+
 # ----------------------------------------------------------------------------- torch-track bugs
 def test_torch_track_bugs_fail_their_own_question():
     torch = pytest.importorskip("torch")
