@@ -3,6 +3,9 @@ from autograder.verify.catalog.kinds import Bug, labelled
 
 from .question import ID as Q
 
+SOFTMAX = "weights = _masked_softmax(scores, causal_mask(T))"
+"""the reference's masked softmax: what most causal_attention bugs below replace"""
+
 BUGS = [
     Bug.edit("mask-no-diagonal", Q, "causal_mask excludes the diagonal (j < i): a token cannot "
         "see itself", function="causal_mask", replace=[("dtype=bool))", "dtype=bool), k=-1)")]),
@@ -20,42 +23,42 @@ BUGS = [
         function="causal_attention", replace=[("math.sqrt(d)", "math.sqrt(v.shape[-1])")]),
     Bug.edit("attn-mask-after-softmax", Q, "zeroes the future weights after the softmax (rows no "
         "longer sum to 1)", function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
          "    weights = e / e.sum(axis=-1, keepdims=True)\n"
          "    weights = np.where(causal_mask(T), weights, 0.0)")]),
     Bug.edit("attn-mask-after-softmax-renorm", Q, "masks after the softmax and renormalizes: a "
         "dominant future score underflows the past to 0/0", function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
          "    weights = np.where(causal_mask(T), e / e.sum(axis=-1, keepdims=True), 0.0)\n"
          "    weights = weights / weights.sum(axis=-1, keepdims=True)")]),
     Bug.edit("attn-mask-minus-1e4", Q, "adds -10000 to the future scores (BERT style) instead of "
         "-inf: weight leaks when scores reach 1e4", function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "scores = scores + np.where(causal_mask(T), 0.0, -10000.0)\n"
          "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
          "    weights = e / e.sum(axis=-1, keepdims=True)")]),
     Bug.edit("attn-mask-multiply", Q, "multiplies the scores by the mask: future scores become 0, "
         "not -inf", function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "scores = scores * causal_mask(T)\n"
          "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
          "    weights = e / e.sum(axis=-1, keepdims=True)")]),
     Bug.edit("attn-no-max-shift", Q, "softmax without subtracting the row max: exp overflows",
         function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "e = np.where(causal_mask(T), np.exp(scores), 0.0)\n"
          "    weights = e / e.sum(axis=-1, keepdims=True)")]),
     Bug.edit("attn-global-max-shift", Q, "subtracts the max of all scores, not each row's: rows "
         "far below it underflow to 0/0", function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "scores = np.where(causal_mask(T), scores, -np.inf)\n"
          "    e = np.exp(scores - scores.max())\n"
          "    weights = e / e.sum(axis=-1, keepdims=True)")]),
     Bug.edit("attn-softmax-axis", Q, "softmax over the queries (axis=-2) instead of the keys",
         function="causal_attention", replace=[
-        ("weights = _masked_softmax(scores, causal_mask(T))",
+        (SOFTMAX,
          "scores = np.where(causal_mask(T), scores, -np.inf)\n"
          "    e = np.exp(scores - scores.max(axis=-2, keepdims=True))\n"
          "    weights = e / e.sum(axis=-2, keepdims=True)")]),

@@ -61,19 +61,14 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
     Bug.edit("q7-fit-returns-log-a", Q, "returns the intercept (log a) as a",
         function="fit_power_law", base=FIT_WITH_POLYFIT,
         replace=[("np.exp(intercept)", "intercept")]),
-    Bug("q7-fit-two-points", Q, "the line through the first and the last point, not least "
-        "squares", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    order = np.argsort(x)
-    lx, ly = np.log(x[order]), np.log(y[order])
-    slope = (ly[-1] - ly[0]) / (lx[-1] - lx[0])
-    return float(np.exp(ly[0] - slope * lx[0])), float(-slope)
-'''),
+    Bug.edit("q7-fit-two-points", Q, "the line through the first and the last point, not "
+        "least squares", function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
+        ("slope, intercept = np.polyfit(np.log(x), np.log(y), 1)\n"
+         "    return float(np.exp(intercept)), float(-slope)",
+         "order = np.argsort(x)\n"
+         "    lx, ly = np.log(x[order]), np.log(y[order])\n"
+         "    slope = (ly[-1] - ly[0]) / (lx[-1] - lx[0])\n"
+         "    return float(np.exp(ly[0] - slope * lx[0])), float(-slope)")]),
     Bug("q7-fit-needs-arrays", Q, "uses x.size and x.mean(): Python lists fail", '''
 def fit_power_law(x, y):
     if x.size != y.size or np.unique(x).size < 2 or np.any(x <= 0) or np.any(y <= 0):
