@@ -318,15 +318,35 @@ def test_run_autograder_applies_the_file_rule_and_follows_no_link(gradescope, re
 
 
 # ----------------------------------------------------------------------------- the torch ban
-@pytest.mark.parametrize("cheat", CHEATS, ids=[c.name for c in CHEATS])
-def test_banned_torch_builtins_gain_nothing(cheat, tmp_path):
+def _rounds(cheats) -> list[tuple]:
+    """The cheats in as few submissions as hold at most one cheat per function (a torch worker
+    costs seconds to start: seven gradings would be four times as long)."""
+    rounds: list[list] = []
+    for cheat in cheats:
+        free = next((r for r in rounds if all(c.function != cheat.function for c in r)), None)
+        if free is None:
+            rounds.append(free := [])
+        free.append(cheat)
+    return [tuple(r) for r in rounds]
+
+
+@pytest.mark.parametrize("cheats", _rounds(CHEATS),
+                         ids=["+".join(c.name for c in r) for r in _rounds(CHEATS)])
+def test_banned_torch_builtins_gain_nothing(cheats, tmp_path):
     pytest.importorskip("torch")
     config = dataclasses.replace(FAST, examples_per_test=3, torch_track=True,
                                  torch_track_points=30)
     path = tmp_path / "lm_training.py"
-    path.write_text(replace_function(solutions_module(), cheat.source))
+    source = solutions_module()
+    for cheat in cheats:
+        source = replace_function(source, cheat.source)
+    path.write_text(source)
     result = grade(path, config)
-    mine = [t for t in result.tests if t.max_score > 0 and cheat.function in t.name]
-    assert mine and all(t.score == 0 for t in mine)
-    assert all(cheat.builtin in t.output and "does not allow" in t.output for t in mine)
-    assert result.score == pytest.approx(FULL + 30 - sum(t.max_score for t in mine))
+    lost = 0.0
+    for cheat in cheats:
+        mine = [t for t in result.tests if t.max_score > 0 and cheat.function in t.name]
+        assert mine and all(t.score == 0 for t in mine), (cheat.name, _failed(result))
+        assert all(cheat.builtin in t.output and "does not allow" in t.output for t in mine), (
+            cheat.name, [t.output[:300] for t in mine])
+        lost += sum(t.max_score for t in mine)
+    assert result.score == pytest.approx(FULL + 30 - lost), _failed(result)
