@@ -65,9 +65,3 @@ def charged(failed: Iterable[str], table: dict[str, Idea]) -> list[str]:
     failed = list(dict.fromkeys(failed))
     seen = set(failed)
     return [i for i in failed if i not in table or not set(table[i].after) & seen]
-
-
-def explained_by(idea: str, failed: Iterable[str], table: dict[str, Idea]) -> list[str]:
-    """The failed ideas that explain a failure of ``idea`` (``[]`` if none)."""
-    before = set(table[idea].after) if idea in table else set()
-    return [i for i in failed if i in before]
