@@ -65,19 +65,17 @@ def graded_catalog(request, tmp_path_factory):
     return grade(Path(folder))
 
 
-# The slowest files first (seconds of test time on 2 idle cores, `pytest -n 2 --durations=0`
-# summed per file, 2026-12-08): pytest-xdist
+# The slowest files first (seconds on 2 idle cores, measured with --durations): pytest-xdist
 # hands whole files to its workers in this order (``--dist loadfile --no-loadscope-reorder`` in
 # pyproject.toml), so that no long file starts last while the other worker idles. A wrong or
 # missing figure costs only time.
-SLOW_FILES = {"test_paths.py": 280, "test_hostile.py": 165, "test_cluster.py": 155,
-              "test_bench.py": 100, "test_isolation.py": 95, "test_verify.py": 75,
-              "test_new_question.py": 65, "test_packaging.py": 65, "test_put_it_together.py": 60,
-              "test_grading.py": 50, "test_integrity.py": 45, "test_public_checks.py": 40,
-              "test_classroom.py": 40, "test_build.py": 35, "test_term.py": 35,
-              "test_hidden.py": 30, "test_reveal.py": 25, "test_class_report.py": 15,
-              "test_malformed_inputs.py": 15, "test_cases.py": 15, "test_export.py": 10,
-              "test_engine_worker.py": 10}
+SLOW_FILES = {"test_paths.py": 180, "test_hostile.py": 120, "test_isolation.py": 80,
+              "test_verify.py": 70, "test_build.py": 60, "test_packaging.py": 55,
+              "test_bench.py": 50, "test_put_it_together.py": 40, "test_classroom.py": 35,
+              "test_grading.py": 30, "test_new_question.py": 100, "test_feedback.py": 15,
+              "test_cluster.py": 200, "test_integrity.py": 110, "test_term.py": 75,
+              "test_student_text.py": 60, "test_malformed_inputs.py": 50,
+              "test_public_checks.py": 45}
 
 
 def pytest_collection_modifyitems(config, items):
