@@ -16,14 +16,17 @@ def fit_power_law(x, y):
     return float(np.exp(intercept)), float(-slope)
 '''
 
+FLOPS = "return 6.0 * float(n_params) * float(n_tokens)"
+"""the reference's training_flops: the line its bugs below replace"""
+
 BUGS = [
     Bug.edit("q7-flops-forward-only", Q, "2 N D: the forward pass only", function="training_flops",
         replace=[
-        ("return 6.0 * float(n_params) * float(n_tokens)",
+        (FLOPS,
          "return float(2 * n_params * n_tokens)")]),
     Bug.edit("q7-flops-no-factor", Q, "N D: one FLOP per parameter per token",
         function="training_flops", replace=[
-        ("return 6.0 * float(n_params) * float(n_tokens)", "return float(n_params * n_tokens)")]),
+        (FLOPS, "return float(n_params * n_tokens)")]),
     Bug("q7-chinchilla-d-equals-n", Q, "as many tokens as parameters: N = D = sqrt(C / 6)", '''
 def chinchilla_optimal(flops, tokens_per_param=20.0):
     if not flops > 0:
@@ -93,16 +96,16 @@ def fit_power_law(x, y):
     Bug.edit("q7-flops-int64-overflow", Q, "6 * n_params * n_tokens in the counts' own type: "
         "numpy int64 counts wrap around past 2**63 (GPT-3's 175e9 x 300e9 already does)",
         function="training_flops", replace=[
-        ("return 6.0 * float(n_params) * float(n_tokens)",
+        (FLOPS,
          "return float(6 * n_params * n_tokens)")], says=("2**63", "wrapped")),
     Bug.edit("q7-flops-np-prod", Q, "6 * np.prod([n_params, n_tokens]): np.prod multiplies Python "
         "ints in int64 and wraps around", function="training_flops", replace=[
-        ("return 6.0 * float(n_params) * float(n_tokens)",
+        (FLOPS,
          "return 6.0 * float(np.prod([n_params, n_tokens]))")], says=("2**63", "np.prod")),
     Bug.edit("q7-flops-np-multiply", Q, "6.0 * np.multiply(n_params, n_tokens): numpy makes each "
         "Python int an int64 first (2**63 and more raise OverflowError) and wraps the product",
         function="training_flops", replace=[
-        ("return 6.0 * float(n_params) * float(n_tokens)",
+        (FLOPS,
          "return 6.0 * float(np.multiply(n_params, n_tokens))")], says=("np.multiply",)),
     Bug("q7-chinchilla-le-zero", Q, "`if flops <= 0: raise`: a nan budget passes (every comparison "
         "with nan is False) and gives nan sizes", '''
@@ -119,19 +122,14 @@ def chinchilla_optimal(flops, tokens_per_param=20.0):
          '        raise ValueError("expected x and y of one length with two distinct x")\n'
          "",
          "")], says=("different lengths", "distinct")),
-    Bug("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n sum(x^2) - "
-        "sum(x)^2): cancels away when the x are nearly equal", '''
-def fit_power_law(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("expected positive x and y")
-    if len(x) != len(y) or len(np.unique(x)) < 2:
-        raise ValueError("expected x and y of one length with two distinct x")
-    lx, ly, n = np.log(x), np.log(y), len(x)
-    slope = (n * np.sum(lx * ly) - lx.sum() * ly.sum()) / (n * np.sum(lx * lx) - lx.sum() ** 2)
-    intercept = (ly.sum() - slope * lx.sum()) / n
-    return float(np.exp(intercept)), float(-slope)
-''', says=("nearly equal", "textbook")),
+    Bug.edit("q7-fit-textbook-sums", Q, "the textbook slope (n sum(xy) - sum(x) sum(y)) / (n "
+        "sum(x^2) - sum(x)^2): cancels away when the x are nearly equal",
+        function="fit_power_law", base=FIT_WITH_POLYFIT, replace=[
+        ("slope, intercept = np.polyfit(np.log(x), np.log(y), 1)",
+         "lx, ly, n = np.log(x), np.log(y), len(x)\n"
+         "    slope = (n * np.sum(lx * ly) - lx.sum() * ly.sum()) / (n * np.sum(lx * lx) - "
+         "lx.sum() ** 2)\n"
+         "    intercept = (ly.sum() - slope * lx.sum()) / n")], says=("nearly equal", "textbook")),
 ]
 
 BUGS = labelled(BUGS, {  # bug -> the idea it breaks (question.py IDEAS)
