@@ -50,6 +50,7 @@ except ImportError:
 
 HEADER = STUDENT_DOCSTRING + IMPORTS
 
+
 def section_heading(question: Question) -> str:
     """The heading of the notebook section that teaches ``question``, without its trailing
     ``(`id`, N points)`` (``build/texts.py`` writes the headings from the question table)."""
