@@ -34,12 +34,14 @@ situation and checks only what still holds there.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import pwd
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -434,6 +436,65 @@ def test_leaked_sources_and_planted_secrets_never_reach_the_student(tmp_path, re
 def test_detached_processes_do_not_outlive_grading(tmp_path, reference):
     graded = run_entry(tmp_path, reference, after=("detached_processes",))
     check(graded)  # includes: nothing with the payload's token is alive
+
+
+CAPPED_BOMB = """
+import os, signal, sys, time
+ends = time.time() + 20  # every process ends by then whatever happens
+if os.fork():
+    time.sleep(20)  # the worker
+    sys.exit()
+try:
+    os.setsid()  # out of the worker's process group, where it may
+except OSError:
+    pass
+child = os.getppid()
+while time.time() < ends:
+    for pid in (os.getppid(), child):
+        try:
+            os.kill(pid, signal.SIGCONT)  # what is stopped goes on
+        except OSError:
+            pass
+    try:
+        child = os.fork() or child  # parent and child go on: a freed slot is taken at once
+    except OSError:
+        time.sleep(0.001)
+"""
+
+
+@pytest.mark.parametrize("filtered", [True, False], ids=["seccomp", "no-seccomp"])
+def test_the_reaper_clears_a_capped_fork_bomb(unprivileged_python, filtered):
+    """The layout's fork bomb in a plain user's mode (its processes found by their token, not
+    by a uid of their own), as many as RLIMIT_NPROC allows, forking again as soon as a slot is
+    free and resuming its stopped neighbours: after ``kill_all`` none is left. Under the
+    worker's seccomp filter it cannot leave the worker's process group; without one (a machine
+    the filter does not support) it leaves it, and the reaper stops then kills it by pid."""
+    from autograder.engine import reaper, seccomp
+
+    uid, cap = UID_BASE - 16, 48  # a uid nothing else runs as: the cap is the bomb's alone
+
+    def as_the_worker():
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+        os.setgroups([])
+        os.setgid(uid)
+        if filtered:
+            seccomp.install()
+        os.setuid(uid)
+
+    assert reaper.become_subreaper()  # as the grader: orphans come back here to be reaped,
+    children_before = reaper.my_children()  # which frees their slots
+    find = functools.partial(reaper.strays, token=(token := uuid.uuid4().hex), uid=None,
+                             children_before=children_before)
+    env = {"PATH": "/usr/bin:/bin", reaper.TOKEN_VARIABLE: token}
+    proc = subprocess.Popen([unprivileged_python, "-I", "-c", CAPPED_BOMB], env=env, cwd="/",
+                            start_new_session=True, preexec_fn=as_the_worker)
+    ends = time.monotonic() + 10
+    while len(find()) < cap - 8 and time.monotonic() < ends:
+        time.sleep(0.05)
+    assert len(find()) >= cap - 8, "the bomb did not start"
+    reaper.kill_all(proc, find)
+    reaper.reap_zombies(children_before)
+    assert not wait_until_gone([token]), "processes of the bomb outlived kill_all"
 
 
 def test_a_replaced_worker_script_is_never_run(tmp_path, reference):

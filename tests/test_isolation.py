@@ -123,10 +123,12 @@ def test_the_worker_keeps_no_power(mode, request, listening_socket):
     if not mode.endswith("nolandlock") or mode.startswith("root-ns"):  # Landlock or a /dev of
         for device in ("/dev/full", "/dev/ptmx"):                       # its own: only four
             assert powers[f"open {device}"] != "ok", (device, powers)
-    # seccomp, in every mode: no device node or FIFO, no TIOCSTI, no socket of any family
+    # seccomp, in every mode: no device node or FIFO, no TIOCSTI, no socket of any family, no
+    # new session or process group
     assert powers["mkfifo"] == powers["mknod"] == powers["TIOCSTI"] == "EPERM", powers
     assert powers["socket unix"] == powers["socket inet"] == powers["socket inet6"] == "EPERM"
     assert powers["connect unix"] == "EPERM"
+    assert powers["setsid"] == powers["setpgid"] == "EPERM"  # whatever it starts stays in its group
     with pytest.raises(socket.timeout):
         server.accept()  # nothing reached the test's socket
     assert any("seccomp" in p for p in out["protections"])

@@ -75,8 +75,6 @@ def strays(*, token: str, uid: int | None, children_before: set[int]) -> list[in
             continue
         status = _status(pid)
         if not status or status.get("State", "").startswith("Z"):
-            if pid in new_children:
-                _reap(pid)
             continue
         mine = (pid in new_children or _has_token(pid, token)
                 or (uid_text is not None and uid_text in status.get("Uid", "").split()))
@@ -85,26 +83,58 @@ def strays(*, token: str, uid: int | None, children_before: set[int]) -> list[in
     return found
 
 
-def kill_all(proc: subprocess.Popen | None, find_strays: Callable[[], list[int]]) -> None:
-    """Kill the worker, its process group and every stray ``find_strays()`` finds; reap what
-    is ours."""
-    if proc is not None and proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.kill()
+def _group(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_all(proc: subprocess.Popen | None, find_strays: Callable[[], list[int]],
+             within: float = 10.0) -> None:
+    """Kill the worker, its process group and every stray ``find_strays()`` finds.
+
+    1) The worker's process group (the worker starts a session; the seccomp filter refuses
+       ``setsid`` and ``setpgid``, so whatever it starts stays in the group): one ``killpg``
+       reaches them all, forks in flight included; only while the group's id is still the
+       worker's (the worker not yet reaped, or a stray found in the group).
+    2) Every stray by pid, in rounds until none is left (a process that left the group where
+       there is no filter, or one forked while a round was under way). Nothing killed is reaped
+       here: a killed process keeps its slot under RLIMIT_NPROC until :func:`reap_zombies`, so
+       a fork bomb cannot refill what killing frees (reaping as it went, the reaper lost that
+       race on a loaded machine). ``within`` seconds bound the rounds."""
+    group = None
     if proc is not None:
+        if proc.returncode is None:  # not reaped: nothing else can have its pid as a group id
+            _kill_group(proc.pid)
+        group = proc.pid
+        proc.kill()
         proc.wait()
-    for _ in range(50):  # a fork bomb may race us for a while
+    ends = time.monotonic() + within
+    while True:
         pids = find_strays()
-        if not pids:
-            break
+        if not pids or time.monotonic() > ends:
+            return
+        if group is not None and any(_group(pid) == group for pid in pids):
+            _kill_group(group)  # the group has a member, so its id is still the worker's
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        time.sleep(0.02)
-        for pid in pids:
+        time.sleep(0.01)  # a SIGKILLed process takes a moment to become a zombie
+
+
+def reap_zombies(children_before: set[int]) -> None:
+    """Reap the grader's children that have ended since ``children_before`` (detached
+    processes come back to the grader, a child subreaper). After :func:`kill_all`, not during."""
+    for pid in my_children() - children_before:
+        if _status(pid).get("State", "").startswith("Z"):
             _reap(pid)

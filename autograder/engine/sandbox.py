@@ -196,8 +196,9 @@ class Sandbox:
         return reaper.strays(token=self.token, uid=self.uid, children_before=self.children_before)
 
     def kill_all(self, proc: subprocess.Popen | None = None) -> None:
-        """Kill the worker, its process group and every stray; reap what is ours."""
+        """Kill the worker, its process group and every stray; then reap what is ours."""
         reaper.kill_all(proc, self.strays)
+        reaper.reap_zombies(self.children_before)
 
     def close(self) -> None:
         self._stop_watch.set()

@@ -15,7 +15,11 @@ EPERM in every mode (also in the worker's scratch folder: grading code never nee
 * ``io_uring_setup``: io_uring requests are not seen by seccomp (they could open sockets);
 * ``kill`` with a negative pid (``kill(-1)``: every process the worker may signal, which for a
   grader that is not root includes another grading's processes; ``kill(-pgid)``): a process is
-  signalled by its own pid only.
+  signalled by its own pid only;
+* ``setsid`` and ``setpgid``: every process the worker starts stays in the worker's process
+  group, which the grader kills with one ``killpg`` (forks in flight included: a fork bomb
+  cannot outrun it, as it outran killing by pid on a loaded machine). Grading code never
+  starts a session (``subprocess.Popen(start_new_session=True)`` fails there).
 
 System calls made through another architecture's numbering (i386 or x32 on x86_64: the old
 ``socketcall`` multiplexer among them) are all refused, since they would get around the filter.
@@ -40,11 +44,12 @@ SIGN_BIT = 0x80000000
 METADATA = ("truncate", "chmod", "fchmod", "chown", "fchown", "lchown", "utime", "setxattr",
             "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "utimes",
             "fchownat", "futimesat", "fchmodat", "utimensat", "fchmodat2")
-DENIED = METADATA + ("mknod", "mknodat", "socket", "io_uring_setup")
+DENIED = METADATA + ("mknod", "mknodat", "socket", "io_uring_setup", "setsid", "setpgid")
 
 ARCHES = {  # machine: (AUDIT_ARCH_*, {name: number})
     "x86_64": (0xC000003E, {"ioctl": 16, "socket": 41, "kill": 62, "truncate": 76, "chmod": 90,
-                            "fchmod": 91, "chown": 92, "fchown": 93, "lchown": 94, "utime": 132,
+                            "fchmod": 91, "chown": 92, "fchown": 93, "lchown": 94,
+                            "setpgid": 109, "setsid": 112, "utime": 132,
                             "mknod": 133, "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190,
                             "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199,
                             "utimes": 235, "mknodat": 259, "fchownat": 260, "futimesat": 261,
@@ -53,8 +58,9 @@ ARCHES = {  # machine: (AUDIT_ARCH_*, {name: number})
     "aarch64": (0xC00000B7, {"setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14,
                              "lremovexattr": 15, "fremovexattr": 16, "ioctl": 29, "mknodat": 33,
                              "truncate": 45, "fchmod": 52, "fchmodat": 53, "fchownat": 54,
-                             "fchown": 55, "utimensat": 88, "kill": 129, "socket": 198,
-                             "io_uring_setup": 425, "fchmodat2": 452}),
+                             "fchown": 55, "utimensat": 88, "kill": 129, "setpgid": 154,
+                             "setsid": 157, "socket": 198, "io_uring_setup": 425,
+                             "fchmodat2": 452}),
 }
 MACHINE = platform.machine()
 SUPPORTED = MACHINE in ARCHES

@@ -10,3 +10,12 @@ def _pwned(where):
         with open(HOSTILE["marker"], "a") as f:
             f.write(f"{where} ran in pid {os.getpid()}\n")
     return True
+
+
+def _attempt(call, *args, **kwargs):
+    """An escape the sandbox may refuse (``setsid`` and its kind fail with EPERM under the
+    seccomp filter): try it, go on either way."""
+    try:
+        return call(*args, **kwargs)
+    except OSError:
+        return None

@@ -2,6 +2,7 @@
 # environment (no sandbox token), a subprocess in a new session, a shell with setsid and nohup,
 # and a plain child that ignores every catchable signal. Each stops by itself after 40 s and
 # carries HOSTILE["token"] in its command line. Done at import and again inside chunk_tokens.
+# (Under the worker's seccomp filter the new sessions are refused: each attempt goes on anyway.)
 import signal
 import subprocess
 
@@ -17,14 +18,14 @@ while time.time() - started < 40:
 
 def _spawn():
     if os.fork() == 0:
-        os.setsid()
+        _attempt(os.setsid)
         if os.fork() == 0:
             os.execve(sys.executable, [sys.executable, "-c", _LINGER], {})
         os._exit(0)
     os.waitpid(-1, os.WNOHANG)
     null = subprocess.DEVNULL
-    subprocess.Popen([sys.executable, "-c", _LINGER], start_new_session=True, env={},
-                     stdin=null, stdout=null, stderr=null)
+    _attempt(subprocess.Popen, [sys.executable, "-c", _LINGER], start_new_session=True, env={},
+             stdin=null, stdout=null, stderr=null)
     subprocess.Popen(["setsid", "nohup", "sh", "-c", f"sleep 40 # {HOSTILE['token']}"],
                      stdin=null, stdout=null, stderr=null)
     if os.fork() == 0:

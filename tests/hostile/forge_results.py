@@ -56,9 +56,9 @@ while time.time() - started < 40:
     time.sleep(0.02)
 """
 if os.fork() == 0:
-    os.setsid()
+    _attempt(os.setsid)
     if os.fork() == 0:
         os.execve(sys.executable, [sys.executable, "-c", _REWRITER], {})
     os._exit(0)
-subprocess.Popen([sys.executable, "-c", _REWRITER], start_new_session=True, env={},
-                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_attempt(subprocess.Popen, [sys.executable, "-c", _REWRITER], start_new_session=True, env={},
+         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -15,5 +15,5 @@ def _bomb():
 
 
 if os.fork() == 0:
-    os.setsid()
+    _attempt(os.setsid)
     _bomb()
