@@ -330,8 +330,10 @@ def _rounds(cheats) -> list[tuple]:
     return [tuple(r) for r in rounds]
 
 
-@pytest.mark.parametrize("cheats", _rounds(CHEATS),
-                         ids=["+".join(c.name for c in r) for r in _rounds(CHEATS)])
+ROUNDS = _rounds(CHEATS)
+
+
+@pytest.mark.parametrize("cheats", ROUNDS, ids=["+".join(c.name for c in r) for r in ROUNDS])
 def test_banned_torch_builtins_gain_nothing(cheats, tmp_path):
     pytest.importorskip("torch")
     config = dataclasses.replace(FAST, examples_per_test=3, torch_track=True,
